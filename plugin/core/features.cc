@@ -1,0 +1,108 @@
+#include "plugin/core/features.h"
+
+#include <cmath>
+
+namespace mjhybrid {
+
+const char* JointKindName(JointKind kind) {
+  switch (kind) {
+    case JointKind::kFree: return "free";
+    case JointKind::kBall: return "ball";
+    case JointKind::kSlide: return "slide";
+    case JointKind::kHinge: return "hinge";
+  }
+  return "?";
+}
+
+namespace {
+
+int PositionFeatureCount(JointKind kind) {
+  switch (kind) {
+    case JointKind::kHinge: return 2;
+    case JointKind::kSlide: return 1;
+    case JointKind::kBall: return 4;
+    case JointKind::kFree: return 3;
+  }
+  return 0;
+}
+
+// gravity direction (0, 0, -1) expressed in the frame of unit quaternion q = (w, x, y, z):
+// the third row of R(q), negated
+void GravityInFrame(const double q[4], double out[3]) {
+  double w = q[0], x = q[1], y = q[2], z = q[3];
+  double n = std::sqrt(w * w + x * x + y * y + z * z);
+  if (n > 0) { w /= n; x /= n; y /= n; z /= n; }
+  out[0] = -2 * (x * z - w * y);
+  out[1] = -2 * (y * z + w * x);
+  out[2] = -(1 - 2 * (x * x + y * y));
+}
+
+}  // namespace
+
+int FeatureCount(const FeatureSpec& spec, const StateLayout& layout) {
+  int n = 0;
+  for (const JointInfo& j : layout.joints) n += PositionFeatureCount(j.kind);
+  return n + layout.nv + layout.nu * (1 + spec.ctrl_history);
+}
+
+std::vector<std::string> FeatureNames(const FeatureSpec& spec, const StateLayout& layout) {
+  std::vector<std::string> names;
+  for (const JointInfo& j : layout.joints) {
+    switch (j.kind) {
+      case JointKind::kHinge:
+        names.push_back("sin(" + j.name + ")");
+        names.push_back("cos(" + j.name + ")");
+        break;
+      case JointKind::kSlide:
+        names.push_back(j.name);
+        break;
+      case JointKind::kBall:
+        for (const char* c : {"w", "x", "y", "z"}) names.push_back("quat_" + std::string(c) + "(" + j.name + ")");
+        break;
+      case JointKind::kFree:
+        for (const char* c : {"x", "y", "z"}) names.push_back("gravity_" + std::string(c) + "(" + j.name + ")");
+        break;
+    }
+  }
+  for (int i = 0; i < layout.nv; ++i) names.push_back("qvel[" + std::to_string(i) + "]");
+  for (int t = 0; t <= spec.ctrl_history; ++t) {
+    for (int i = 0; i < layout.nu; ++i) {
+      std::string base = "ctrl[" + layout.actuators[i] + "]";
+      names.push_back(t == 0 ? base : base + "(t-" + std::to_string(t) + ")");
+    }
+  }
+  return names;
+}
+
+void ComputeFeatures(const FeatureSpec& spec, const StateLayout& layout, const double* qpos,
+                     const double* qvel, const double* ctrl, const double* history,
+                     double* out) {
+  int k = 0;
+  for (const JointInfo& j : layout.joints) {
+    const double* q = qpos + j.qposadr;
+    switch (j.kind) {
+      case JointKind::kHinge:
+        out[k++] = std::sin(q[0]);
+        out[k++] = std::cos(q[0]);
+        break;
+      case JointKind::kSlide:
+        out[k++] = q[0];
+        break;
+      case JointKind::kBall: {
+        // q and -q are the same rotation: pick the one with w >= 0 so the map is continuous
+        double sign = q[0] < 0 ? -1 : 1;
+        for (int c = 0; c < 4; ++c) out[k++] = sign * q[c];
+        break;
+      }
+      case JointKind::kFree:
+        GravityInFrame(q + 3, out + k);
+        k += 3;
+        break;
+    }
+  }
+  for (int i = 0; i < layout.nv; ++i) out[k++] = qvel[i];
+  for (int i = 0; i < layout.nu; ++i) out[k++] = ctrl[i];
+  for (int i = 0; i < spec.ctrl_history * layout.nu; ++i) out[k++] = history[i];
+}
+
+}  // namespace mjhybrid

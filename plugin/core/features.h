@@ -1,0 +1,41 @@
+// Features: the network's view of one instant of the system. One function computes them for
+// the plugin (inside mj_passive) and for the trainer, so both always agree.
+//
+// Per joint, in joint order:
+//   hinge  sin(q), cos(q)            (angles wrap; the residual should not see 2*pi jumps)
+//   slide  q
+//   ball   the joint quaternion, sign chosen so that w >= 0 (4)
+//   free   gravity direction in the body frame (3); the position is left out on purpose,
+//          the physics of a free body does not depend on where it is
+// then qvel (nv), ctrl (nu), and the `ctrl_history` previous controls, most recent first
+// (nu each): u[t-1], u[t-2], ... They let the network infer hidden actuator state such as a
+// first-order motor lag.
+
+#ifndef MJHYBRID_PLUGIN_CORE_FEATURES_H_
+#define MJHYBRID_PLUGIN_CORE_FEATURES_H_
+
+#include <string>
+#include <vector>
+
+#include "plugin/core/state_layout.h"
+
+namespace mjhybrid {
+
+struct FeatureSpec {
+  int ctrl_history = 0;  // number of previous control vectors fed to the network
+};
+
+// number of features for a system
+int FeatureCount(const FeatureSpec& spec, const StateLayout& layout);
+
+// human-readable names, e.g. "sin(shoulder)", "qvel[1]", "ctrl[elbow](t-2)"
+std::vector<std::string> FeatureNames(const FeatureSpec& spec, const StateLayout& layout);
+
+// fills out[FeatureCount]; history holds ctrl_history*nu values, most recent first
+void ComputeFeatures(const FeatureSpec& spec, const StateLayout& layout, const double* qpos,
+                     const double* qvel, const double* ctrl, const double* history,
+                     double* out);
+
+}  // namespace mjhybrid
+
+#endif  // MJHYBRID_PLUGIN_CORE_FEATURES_H_

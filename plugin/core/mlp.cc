@@ -1,0 +1,144 @@
+#include "plugin/core/mlp.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace mjhybrid {
+
+namespace {
+
+struct MlpWorkspace : NetworkWorkspace {
+  Eigen::VectorXf a, b;          // ping-pong activations, max layer width
+  Eigen::VectorXf sum, sum_sq;   // ensemble moments per output
+};
+
+std::string TensorName(int member, int layer, const char* what) {
+  return "member" + std::to_string(member) + ".layer" + std::to_string(layer) + "." + what;
+}
+
+}  // namespace
+
+MlpEnsemble::MlpEnsemble(std::vector<std::vector<DenseLayer>> members)
+    : members_(std::move(members)) {
+  input_size_ = static_cast<int>(members_[0].front().weight.cols());
+  output_size_ = static_cast<int>(members_[0].back().weight.rows());
+  for (const auto& member : members_) {
+    for (const DenseLayer& layer : member) {
+      max_width_ = std::max<int>(max_width_, std::max(layer.weight.rows(), layer.weight.cols()));
+    }
+  }
+}
+
+std::unique_ptr<MlpEnsemble> MlpEnsemble::FromTensors(const SafetensorsFile& file, int members,
+                                                      int layers, std::string* error) {
+  if (members < 1 || layers < 1) {
+    *error = "network must have at least one member and one layer";
+    return nullptr;
+  }
+  std::vector<std::vector<DenseLayer>> all(members);
+  for (int e = 0; e < members; ++e) {
+    for (int l = 0; l < layers; ++l) {
+      auto w = file.tensors.find(TensorName(e, l, "weight"));
+      auto b = file.tensors.find(TensorName(e, l, "bias"));
+      if (w == file.tensors.end() || b == file.tensors.end()) {
+        *error = "missing tensor " + TensorName(e, l, w == file.tensors.end() ? "weight" : "bias");
+        return nullptr;
+      }
+      if (w->second.shape.size() != 2 || b->second.shape.size() != 1 ||
+          b->second.shape[0] != w->second.shape[0]) {
+        *error = "tensor " + TensorName(e, l, "weight") + " / bias have inconsistent shapes";
+        return nullptr;
+      }
+      DenseLayer layer;
+      int rows = static_cast<int>(w->second.shape[0]), cols = static_cast<int>(w->second.shape[1]);
+      if (l > 0 && cols != all[e][l - 1].weight.rows()) {
+        *error = "tensor " + TensorName(e, l, "weight") + " does not chain with the layer before";
+        return nullptr;
+      }
+      layer.weight = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic,
+                                                    Eigen::RowMajor>>(w->second.data.data(), rows, cols);
+      layer.bias = Eigen::Map<const Eigen::VectorXf>(b->second.data.data(), rows);
+      all[e].push_back(std::move(layer));
+    }
+    if (all[e].front().weight.cols() != all[0].front().weight.cols() ||
+        all[e].back().weight.rows() != all[0].back().weight.rows()) {
+      *error = "ensemble members have different input or output sizes";
+      return nullptr;
+    }
+  }
+  return std::make_unique<MlpEnsemble>(std::move(all));
+}
+
+void MlpEnsemble::ToTensors(SafetensorsFile* file) const {
+  for (int e = 0; e < members(); ++e) {
+    for (int l = 0; l < layers(); ++l) {
+      const DenseLayer& layer = members_[e][l];
+      FloatTensor w, b;
+      w.shape = {layer.weight.rows(), layer.weight.cols()};
+      w.data.assign(layer.weight.data(), layer.weight.data() + layer.weight.size());
+      b.shape = {layer.bias.size()};
+      b.data.assign(layer.bias.data(), layer.bias.data() + layer.bias.size());
+      file->tensors[TensorName(e, l, "weight")] = std::move(w);
+      file->tensors[TensorName(e, l, "bias")] = std::move(b);
+    }
+  }
+}
+
+std::string MlpEnsemble::description() const {
+  std::string s = "mlp " + std::to_string(input_size_);
+  for (const DenseLayer& layer : members_[0]) s += "-" + std::to_string(layer.weight.rows());
+  s += " tanh";
+  if (members() > 1) s += " x" + std::to_string(members());
+  return s;
+}
+
+std::unique_ptr<NetworkWorkspace> MlpEnsemble::MakeWorkspace() const {
+  auto ws = std::make_unique<MlpWorkspace>();
+  ws->a.resize(max_width_);
+  ws->b.resize(max_width_);
+  ws->sum.resize(output_size_);
+  ws->sum_sq.resize(output_size_);
+  return ws;
+}
+
+void MlpEnsemble::Evaluate(const float* x, float* mean, float* spread,
+                           NetworkWorkspace* workspace) const {
+  auto* ws = static_cast<MlpWorkspace*>(workspace);
+  ws->sum.setZero();
+  ws->sum_sq.setZero();
+  for (const auto& member : members_) {
+    // forward through one member, alternating between the two scratch vectors
+    Eigen::Map<const Eigen::VectorXf> in(x, input_size_);
+    float* src = nullptr;
+    float* dst = ws->a.data();
+    for (size_t l = 0; l < member.size(); ++l) {
+      const DenseLayer& layer = member[l];
+      const int rows = static_cast<int>(layer.weight.rows());
+      Eigen::Map<Eigen::VectorXf> out(dst, rows);
+      if (l == 0) {
+        out.noalias() = layer.weight * in;
+      } else {
+        out.noalias() = layer.weight * Eigen::Map<const Eigen::VectorXf>(src, layer.weight.cols());
+      }
+      out += layer.bias;
+      if (l + 1 < member.size()) out = out.array().tanh();
+      src = dst;
+      dst = (dst == ws->a.data()) ? ws->b.data() : ws->a.data();
+    }
+    Eigen::Map<const Eigen::VectorXf> y(src, output_size_);
+    ws->sum += y;
+    ws->sum_sq += y.cwiseProduct(y);
+  }
+  const float n = static_cast<float>(members_.size());
+  Eigen::Map<Eigen::VectorXf>(mean, output_size_) = ws->sum / n;
+  if (spread) {
+    float total = 0;
+    for (int i = 0; i < output_size_; ++i) {
+      float m = ws->sum[i] / n;
+      total += std::sqrt(std::max(0.0f, ws->sum_sq[i] / n - m * m));
+    }
+    *spread = total / output_size_;
+  }
+}
+
+}  // namespace mjhybrid

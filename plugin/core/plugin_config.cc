@@ -1,0 +1,71 @@
+#include "plugin/core/plugin_config.h"
+
+#include <dlfcn.h>
+
+#include <cmath>
+#include <cstdlib>
+
+namespace mjhybrid {
+
+namespace {
+
+std::string Trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\n\r"), e = s.find_last_not_of(" \t\n\r");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+std::string MjhybridRoot() {
+  if (const char* env = std::getenv("MJHYBRID_ROOT"); env && *env) return env;
+  Dl_info info;
+  if (!dladdr(reinterpret_cast<void*>(&MjhybridRoot), &info) || !info.dli_fname) return ".";
+  std::string path = info.dli_fname;
+  // <root>/build/lib/libmjhybrid.so -> <root>
+  for (int up = 0; up < 3; ++up) {
+    size_t slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    path = path.substr(0, slash);
+  }
+  return path.empty() ? "/" : path;
+}
+
+bool ParsePluginConfig(const std::function<std::string(const char*)>& get, const std::string& root,
+                       PluginConfig* config, std::string* error) {
+  std::string mode = Trim(get("mode"));
+  if (mode.empty() || mode == "augment") {
+    config->mode = ResidualMode::kAugment;
+  } else if (mode == "off") {
+    config->mode = ResidualMode::kOff;
+  } else {
+    *error = "config 'mode' is '" + mode + "'; valid values: off, augment";
+    return false;
+  }
+
+  std::string scale = Trim(get("scale"));
+  config->scale = 1;
+  if (!scale.empty()) {
+    char* end = nullptr;
+    double v = std::strtod(scale.c_str(), &end);
+    if (end == scale.c_str() || *end != '\0' || !std::isfinite(v) || v < 0) {
+      *error = "config 'scale' is '" + scale + "'; expected a finite number >= 0";
+      return false;
+    }
+    config->scale = v;
+  }
+
+  std::string model = Trim(get("model"));
+  if (model.empty()) {
+    if (config->mode != ResidualMode::kOff) {
+      *error = "config 'model' is missing; give the path of a residual model file "
+               "(absolute, or relative to " + root + ")";
+      return false;
+    }
+    config->model.clear();
+  } else {
+    config->model = model[0] == '/' ? model : root + "/" + model;
+  }
+  return true;
+}
+
+}  // namespace mjhybrid

@@ -1,0 +1,41 @@
+// The plugin's MJCF configuration, parsed and validated without MuJoCo.
+//
+//   key    values                       default   meaning
+//   model  path to a residual file      (none)    absolute, or relative to the mjhybrid root
+//   mode   off | augment                augment   off: present, no effect (bit-identical to sim)
+//   scale  number >= 0                  1         multiplies the residual force
+//
+// Relative model paths resolve against the mjhybrid root, never the working directory, so a
+// scene loads the same model from any folder: $MJHYBRID_ROOT if set, else the folder two levels
+// above libmjhybrid.so (the repository when built in place, <root>/build/lib/).
+
+#ifndef MJHYBRID_PLUGIN_CORE_PLUGIN_CONFIG_H_
+#define MJHYBRID_PLUGIN_CORE_PLUGIN_CONFIG_H_
+
+#include <functional>
+#include <string>
+
+namespace mjhybrid {
+
+enum class ResidualMode { kOff, kAugment };
+
+inline constexpr const char* kConfigKeys[] = {"model", "mode", "scale"};
+inline constexpr int kConfigKeyCount = 3;
+
+struct PluginConfig {
+  std::string model;  // resolved path; empty only in mode off
+  ResidualMode mode = ResidualMode::kAugment;
+  double scale = 1;
+};
+
+// get(key) returns the MJCF value, "" when unset. On failure returns false and sets *error to
+// one line naming the key, the value and what would be valid.
+bool ParsePluginConfig(const std::function<std::string(const char*)>& get, const std::string& root,
+                       PluginConfig* config, std::string* error);
+
+// the mjhybrid root used for relative model paths (see above)
+std::string MjhybridRoot();
+
+}  // namespace mjhybrid
+
+#endif  // MJHYBRID_PLUGIN_CORE_PLUGIN_CONFIG_H_

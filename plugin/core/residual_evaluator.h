@@ -1,0 +1,42 @@
+// The residual's one code path: state -> features -> normalize (saturating at the training
+// range) -> network -> de-normalize -> bound -> generalized force. The plugin calls it inside
+// mj_passive; nothing else computes hybrid dynamics. One evaluator per mjData: it owns the
+// scratch vectors, so Compute() never allocates.
+
+#ifndef MJHYBRID_PLUGIN_CORE_RESIDUAL_EVALUATOR_H_
+#define MJHYBRID_PLUGIN_CORE_RESIDUAL_EVALUATOR_H_
+
+#include <memory>
+#include <vector>
+
+#include "plugin/core/residual_model.h"
+
+namespace mjhybrid {
+
+struct ResidualDiagnostics {
+  int saturated = 0;   // features clamped to the training range in this call
+  float spread = 0;    // ensemble disagreement (normalized output units), 0 for one member
+};
+
+class ResidualEvaluator {
+ public:
+  explicit ResidualEvaluator(std::shared_ptr<const ResidualModel> model);
+
+  // qfrc[nv] = scale * residual. Returns false, with qfrc zeroed, when the state or the
+  // network output is not finite. history: ctrl_history*nu previous controls, newest first.
+  bool Compute(const double* qpos, const double* qvel, const double* ctrl, const double* history,
+               double scale, double* qfrc, ResidualDiagnostics* diagnostics);
+
+  const ResidualModel& model() const { return *model_; }
+
+ private:
+  std::shared_ptr<const ResidualModel> model_;
+  std::unique_ptr<NetworkWorkspace> workspace_;
+  std::vector<double> features_;
+  std::vector<float> input_;
+  std::vector<float> output_;
+};
+
+}  // namespace mjhybrid
+
+#endif  // MJHYBRID_PLUGIN_CORE_RESIDUAL_EVALUATOR_H_

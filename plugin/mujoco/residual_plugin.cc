@@ -1,0 +1,143 @@
+#include "plugin/mujoco/residual_plugin.h"
+
+#include <algorithm>
+
+#include "plugin/mujoco/state_layout_from_model.h"
+
+namespace mjhybrid {
+
+namespace {
+
+std::string InstanceName(const mjModel* m, int instance) {
+  const char* name = mj_id2name(m, mjOBJ_PLUGIN, instance);
+  return std::string(kPluginName) + (name ? " instance '" + std::string(name) + "'" : "");
+}
+
+}  // namespace
+
+LoadedInstance LoadInstance(const mjModel* m, int instance) {
+  LoadedInstance out;
+  auto get = [&](const char* key) {
+    const char* v = mj_getPluginConfig(m, instance, key);
+    return std::string(v ? v : "");
+  };
+  std::string why;
+  if (!ParsePluginConfig(get, MjhybridRoot(), &out.config, &why)) {
+    out.error = InstanceName(m, instance) + ": " + why;
+    return out;
+  }
+  if (out.config.model.empty()) return out;
+  out.model = SharedResidualModel(out.config.model, &why);
+  if (!out.model) {
+    out.error = InstanceName(m, instance) + ": " + why;
+    return out;
+  }
+  std::string mismatch = CheckSignature(*out.model, StateLayoutFromModel(m));
+  if (!mismatch.empty()) {
+    out.error = InstanceName(m, instance) + ": " + out.config.model + ": " + mismatch;
+    out.model.reset();
+  }
+  return out;
+}
+
+int ResidualPlugin::StateSize(const mjModel* m, int instance) {
+  LoadedInstance loaded = LoadInstance(m, instance);
+  if (!loaded.error.empty()) {
+    // during compilation this becomes the compile error the user sees
+    mju_error("%s", loaded.error.c_str());
+    return 0;
+  }
+  if (!loaded.model) return 0;
+  return PluginStateLayout{static_cast<int>(m->nu), loaded.model->features.ctrl_history}.size();
+}
+
+std::unique_ptr<ResidualPlugin> ResidualPlugin::Create(const mjModel* m, mjData* d, int instance) {
+  LoadedInstance loaded = LoadInstance(m, instance);
+  if (!loaded.error.empty()) {
+    mju_warning("%s", loaded.error.c_str());
+    return nullptr;
+  }
+  // the file may have changed since compilation; the state slice was sized for the old one
+  int expected = loaded.model ? PluginStateLayout{static_cast<int>(m->nu),
+                                                  loaded.model->features.ctrl_history}.size()
+                              : 0;
+  if (expected != m->plugin_statenum[instance]) {
+    mju_warning("%s: model file changed since the scene was compiled; reload the scene",
+                InstanceName(m, instance).c_str());
+    return nullptr;
+  }
+  std::unique_ptr<ResidualPlugin> plugin(new ResidualPlugin(loaded.config, loaded.model));
+  plugin->state_layout_ = {static_cast<int>(m->nu), loaded.model ? loaded.model->features.ctrl_history : 0};
+  plugin->residual_storage_.reset(new mjtNum[std::max<mjtSize>(1, m->nv)]);
+  plugin->residual_ = plugin->residual_storage_.get();
+  return plugin;
+}
+
+ResidualPlugin::ResidualPlugin(PluginConfig config, std::shared_ptr<const ResidualModel> model)
+    : config_(std::move(config)) {
+  if (model) evaluator_.emplace(std::move(model));
+}
+
+void ResidualPlugin::Reset(mjtNum* plugin_state) {
+  std::fill(plugin_state, plugin_state + (evaluator_ ? state_layout_.size() : 0), 0.0);
+}
+
+void ResidualPlugin::Compute(const mjModel* m, mjData* d, int instance) {
+  if (config_.mode == ResidualMode::kOff || !evaluator_) return;
+  mjtNum* state = d->plugin_state + m->plugin_stateadr[instance];
+  ResidualDiagnostics diag;
+  bool ok = evaluator_->Compute(d->qpos, d->qvel, d->ctrl, state, config_.scale, residual_, &diag);
+  if (!ok) {
+    if (!warned_non_finite_) {
+      mju_warning("%s: non-finite state or network output at time %g; residual set to zero "
+                  "(warned once per mjData)", InstanceName(m, instance).c_str(), d->time);
+      warned_non_finite_ = true;
+    }
+    return;
+  }
+  mju_addTo(d->qfrc_passive, residual_, m->nv);
+  state[state_layout_.saturated_last()] = diag.saturated;
+  state[state_layout_.spread()] = diag.spread;
+}
+
+void ResidualPlugin::Advance(const mjModel* m, mjData* d, int instance) {
+  if (!evaluator_) return;
+  mjtNum* state = d->plugin_state + m->plugin_stateadr[instance];
+  state_layout_.PushControl(state, d->ctrl);
+  if (config_.mode != ResidualMode::kOff) {
+    state[state_layout_.saturated_total()] += state[state_layout_.saturated_last()];
+  }
+}
+
+void ResidualPlugin::RegisterPlugin() {
+  mjpPlugin plugin;
+  mjp_defaultPlugin(&plugin);
+  plugin.name = kPluginName;
+  plugin.capabilityflags |= mjPLUGIN_PASSIVE;
+  plugin.nattribute = kConfigKeyCount;
+  plugin.attributes = kConfigKeys;
+  plugin.nstate = +[](const mjModel* m, int instance) { return StateSize(m, instance); };
+
+  plugin.init = +[](const mjModel* m, mjData* d, int instance) {
+    auto p = ResidualPlugin::Create(m, d, instance);
+    if (!p) return -1;
+    d->plugin_data[instance] = reinterpret_cast<uintptr_t>(p.release());
+    return 0;
+  };
+  plugin.destroy = +[](mjData* d, int instance) {
+    delete reinterpret_cast<ResidualPlugin*>(d->plugin_data[instance]);
+    d->plugin_data[instance] = 0;
+  };
+  plugin.reset = +[](const mjModel* m, mjtNum* plugin_state, void* plugin_data, int instance) {
+    reinterpret_cast<ResidualPlugin*>(plugin_data)->Reset(plugin_state);
+  };
+  plugin.compute = +[](const mjModel* m, mjData* d, int instance, int capability_bit) {
+    reinterpret_cast<ResidualPlugin*>(d->plugin_data[instance])->Compute(m, d, instance);
+  };
+  plugin.advance = +[](const mjModel* m, mjData* d, int instance) {
+    reinterpret_cast<ResidualPlugin*>(d->plugin_data[instance])->Advance(m, d, instance);
+  };
+  mjp_registerPlugin(&plugin);
+}
+
+}  // namespace mjhybrid

@@ -1,0 +1,64 @@
+// mjhybrid.residual: a PASSIVE engine plugin that adds a learned generalized-force residual to
+// the analytic dynamics. Thin glue: it reads the config, loads the shared model, and forwards
+// each engine callback to the MuJoCo-free core (ResidualEvaluator).
+//
+//   compute  (inside mj_passive, possibly 4x per step under RK4): idempotent; adds the residual
+//            to qfrc_passive and records diagnostics of this evaluation in plugin_state
+//   advance  (once per step, after integration): pushes the applied ctrl into the history
+//   reset    zeroes the history and the counters
+//
+// Errors in the config or the model file surface when the model is compiled, as a MuJoCo error
+// naming the instance, the key or file, and what would be valid.
+
+#ifndef MJHYBRID_PLUGIN_MUJOCO_RESIDUAL_PLUGIN_H_
+#define MJHYBRID_PLUGIN_MUJOCO_RESIDUAL_PLUGIN_H_
+
+#include <mujoco/mujoco.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "plugin/core/plugin_config.h"
+#include "plugin/core/plugin_state.h"
+#include "plugin/core/residual_evaluator.h"
+
+namespace mjhybrid {
+
+inline constexpr char kPluginName[] = "mjhybrid.residual";
+
+class ResidualPlugin {
+ public:
+  // null after a MuJoCo warning when the config or the model does not fit the scene
+  static std::unique_ptr<ResidualPlugin> Create(const mjModel* m, mjData* d, int instance);
+  static void RegisterPlugin();
+
+  // number of plugin_state values; raises a MuJoCo error (a compile error) on bad config
+  static int StateSize(const mjModel* m, int instance);
+
+  void Compute(const mjModel* m, mjData* d, int instance);
+  void Advance(const mjModel* m, mjData* d, int instance);
+  void Reset(mjtNum* plugin_state);
+
+ private:
+  ResidualPlugin(PluginConfig config, std::shared_ptr<const ResidualModel> model);
+
+  PluginConfig config_;
+  PluginStateLayout state_layout_;
+  std::optional<ResidualEvaluator> evaluator_;  // empty in mode off without a model
+  mjtNum* residual_ = nullptr;                  // nv scratch, owned by residual_storage_
+  std::unique_ptr<mjtNum[]> residual_storage_;
+  bool warned_non_finite_ = false;
+};
+
+// what loading this instance's config and model gives: the plugin pieces, or one error line
+struct LoadedInstance {
+  PluginConfig config;
+  std::shared_ptr<const ResidualModel> model;  // null in mode off without a model
+  std::string error;
+};
+LoadedInstance LoadInstance(const mjModel* m, int instance);
+
+}  // namespace mjhybrid
+
+#endif  // MJHYBRID_PLUGIN_MUJOCO_RESIDUAL_PLUGIN_H_
