@@ -1,0 +1,30 @@
+// Attaching a residual to an analytic scene: hybrid.xml includes sim.xml (so the two never
+// drift apart) and declares one mjhybrid.residual instance. The model path is written relative
+// to the mjhybrid root when the file lies under it (the form the plugin resolves from any
+// working directory, and that survives a clone), absolute otherwise.
+
+#ifndef MJHYBRID_PIPELINE_ATTACH_H_
+#define MJHYBRID_PIPELINE_ATTACH_H_
+
+#include <string>
+
+namespace mjhybrid {
+
+struct AttachOptions {
+  std::string sim_path;
+  std::string residual_path;
+  std::string mode = "augment";
+  double scale = 1;
+};
+
+// the hybrid MJCF text for a file that will live in folder `out_dir`
+std::string HybridMjcf(const AttachOptions& options, const std::string& out_dir);
+
+// writes the hybrid scene to out_path after checking that MuJoCo compiles it
+void Attach(const AttachOptions& options, const std::string& out_path, bool force);
+
+std::string AbsolutePath(const std::string& path);
+
+}  // namespace mjhybrid
+
+#endif  // MJHYBRID_PIPELINE_ATTACH_H_

@@ -1,0 +1,135 @@
+#include "pipeline/collect.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <stdexcept>
+
+#include "pipeline/mujoco_util.h"
+
+namespace mjhybrid {
+
+namespace {
+
+// one actuator's excitation signal, advanced one control step at a time
+class Excitation {
+ public:
+  Excitation(double lo, double hi, double dt, double noise, std::mt19937_64* rng)
+      : lo_(lo), hi_(hi), dt_(dt), noise_(noise * (hi - lo) / 2), rng_(rng) {
+    from_ = to_ = Uniform(lo_, hi_);
+    NextSegment();
+  }
+
+  double Next() {
+    if (t_ >= duration_) {
+      t_ = 0;
+      NextSegment();
+    }
+    double u = from_ + (to_ - from_) * (t_ / duration_);
+    t_ += dt_;
+    // Ornstein-Uhlenbeck noise with a 20 ms correlation time
+    double a = std::exp(-dt_ / 0.02);
+    ou_ = a * ou_ + std::sqrt(1 - a * a) * noise_ * normal_(*rng_);
+    return std::clamp(u + ou_, lo_, hi_);
+  }
+
+ private:
+  void NextSegment() {
+    from_ = to_;
+    to_ = Uniform(lo_, hi_);
+    duration_ = Uniform(0.05, 0.5);
+  }
+  double Uniform(double a, double b) { return std::uniform_real_distribution<double>(a, b)(*rng_); }
+
+  double lo_, hi_, dt_, noise_;
+  std::mt19937_64* rng_;
+  std::normal_distribution<double> normal_;
+  double from_ = 0, to_ = 0, duration_ = 1, t_ = 0, ou_ = 0;
+};
+
+// a random state a robot could be placed in: joints anywhere in their range, moving a little
+void PlaceRandomly(const mjModel* m, mjData* d, double qvel_std, std::mt19937_64* rng) {
+  std::uniform_real_distribution<double> unit(0, 1);
+  std::normal_distribution<double> normal;
+  for (int j = 0; j < m->njnt; ++j) {
+    int q = m->jnt_qposadr[j], v = m->jnt_dofadr[j];
+    int type = m->jnt_type[j];
+    if (type == mjJNT_HINGE || type == mjJNT_SLIDE) {
+      double lo = m->jnt_limited[j] ? m->jnt_range[2 * j] : (type == mjJNT_HINGE ? -mjPI : m->qpos0[q]);
+      double hi = m->jnt_limited[j] ? m->jnt_range[2 * j + 1] : (type == mjJNT_HINGE ? mjPI : m->qpos0[q]);
+      d->qpos[q] = lo + (hi - lo) * unit(*rng);
+      d->qvel[v] = qvel_std * normal(*rng);
+    }
+    // free and ball joints start at their reference pose, at rest
+  }
+}
+
+}  // namespace
+
+TrajectoryDataset Collect(const CollectOptions& options, bool progress) {
+  if (options.episodes < 1 || options.steps < 1) throw std::runtime_error("--episodes and --steps must be >= 1");
+  ModelPtr model = LoadModel(options.model_path);
+  const mjModel* m = model.get();
+  DataPtr data = MakeData(m);
+  mjData* d = data.get();
+
+  double dt = options.dt > 0 ? options.dt : m->opt.timestep;
+  int substeps = static_cast<int>(std::lround(dt / m->opt.timestep));
+  if (substeps < 1 || std::abs(substeps * m->opt.timestep - dt) > 1e-9 * dt) {
+    throw std::runtime_error("--dt " + std::to_string(dt) + " is not a multiple of the timestep of '" +
+                             options.model_path + "' (" + std::to_string(m->opt.timestep) + " s)");
+  }
+
+  TrajectoryDataset out;
+  out.model = m->names;  // the model name is the first name in the names buffer
+  out.source = options.model_path;
+  out.timestep = dt;
+  out.nq = m->nq;
+  out.nv = m->nv;
+  out.nu = m->nu;
+  for (int j = 0; j < m->njnt; ++j) out.joints.push_back(mj_id2name(m, mjOBJ_JOINT, j) ? mj_id2name(m, mjOBJ_JOINT, j) : "");
+  for (int a = 0; a < m->nu; ++a) out.actuators.push_back(mj_id2name(m, mjOBJ_ACTUATOR, a) ? mj_id2name(m, mjOBJ_ACTUATOR, a) : "");
+  out.seed = options.seed;
+  out.excitation = {{"kind", "piecewise-linear set-points + OU noise"},
+                    {"hold_s", {0.05, 0.5}}, {"noise", options.noise}, {"noise_tau_s", 0.02},
+                    {"init_qvel_std", options.init_qvel}, {"substeps", substeps}};
+
+  for (int e = 0; e < options.episodes; ++e) {
+    std::mt19937_64 rng(options.seed * 1000003ULL + e);
+    mj_resetData(m, d);
+    PlaceRandomly(m, d, options.init_qvel, &rng);
+    std::vector<Excitation> signals;
+    for (int a = 0; a < m->nu; ++a) {
+      bool limited = m->actuator_ctrllimited[a];
+      double lo = limited ? m->actuator_ctrlrange[2 * a] : -1, hi = limited ? m->actuator_ctrlrange[2 * a + 1] : 1;
+      signals.emplace_back(lo, hi, dt, options.noise, &rng);
+    }
+
+    Episode ep;
+    auto record = [&] {
+      ep.time.push_back(d->time);
+      ep.qpos.insert(ep.qpos.end(), d->qpos, d->qpos + m->nq);
+      ep.qvel.insert(ep.qvel.end(), d->qvel, d->qvel + m->nv);
+    };
+    record();
+    for (int t = 0; t < options.steps; ++t) {
+      for (int a = 0; a < m->nu; ++a) d->ctrl[a] = signals[a].Next();
+      ep.ctrl.insert(ep.ctrl.end(), d->ctrl, d->ctrl + m->nu);
+      for (int s = 0; s < substeps; ++s) mj_step(m, d);
+      if (!Healthy(m, d)) {
+        throw std::runtime_error("'" + options.model_path + "' became unstable in episode " +
+                                 std::to_string(e) + " at t=" + std::to_string(d->time) +
+                                 " s; lower its timestep or the control range");
+      }
+      record();
+    }
+    out.episodes.push_back(std::move(ep));
+    if (progress && ((e + 1) % 8 == 0 || e + 1 == options.episodes)) {
+      std::fprintf(stderr, "[collect] %d/%d episodes\n", e + 1, options.episodes);
+    }
+  }
+  return out;
+}
+
+}  // namespace mjhybrid

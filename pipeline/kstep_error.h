@@ -1,0 +1,42 @@
+// k-step open-loop error (DESIGN.md section 6): from every start index of held-out real
+// episodes, put the simulator in the recorded state, replay the recorded controls for k steps
+// and compare with the recorded state k steps later. Errors are RMSE per position DOF (hinge
+// and slide coordinates, free-joint positions, and joint orientations by angle) and per
+// velocity DOF, then averaged over DOFs; also normalized by each DOF's standard deviation in
+// the real data.
+//
+// A hybrid model is just a model with an mjhybrid.residual instance: the rollout goes through
+// MuJoCo and the plugin, whose control history is set from the recorded controls.
+
+#ifndef MJHYBRID_PIPELINE_KSTEP_ERROR_H_
+#define MJHYBRID_PIPELINE_KSTEP_ERROR_H_
+
+#include <mujoco/mujoco.h>
+
+#include <vector>
+
+#include "pipeline/dataset.h"
+
+namespace mjhybrid {
+
+struct KStepOptions {
+  std::vector<int> horizons = {1, 10, 100, 1000};
+  int stride = 1;   // use every stride-th start index
+  int threads = 2;
+};
+
+struct HorizonError {
+  int horizon = 0;
+  long long rollouts = 0;
+  long long diverged = 0;         // rollouts that went non-finite; excluded from the RMSE
+  double qpos_rmse = 0, qvel_rmse = 0;
+  double qpos_nrmse = 0, qvel_nrmse = 0;
+  double saturated_per_step = 0;  // hybrid only: residual inputs clamped, per step
+};
+
+std::vector<HorizonError> KStepError(const mjModel* m, const TrajectoryDataset& data,
+                                     const KStepOptions& options);
+
+}  // namespace mjhybrid
+
+#endif  // MJHYBRID_PIPELINE_KSTEP_ERROR_H_

@@ -1,0 +1,72 @@
+// mjhybrid: collect real trajectories, train a residual, attach it to a scene, evaluate it.
+// See DESIGN.md section 5 for the contract; `mjhybrid SUBCOMMAND --help` for the options.
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "pipeline/commands.h"
+#include "pipeline/mujoco_util.h"
+
+int main(int argc, char** argv) {
+  using namespace mjhybrid;
+  CLI::App app{"mjhybrid: learned residual dynamics for MuJoCo"};
+  app.require_subcommand(1);
+
+  CollectCommand collect;
+  auto* c = app.add_subcommand("collect", "record trajectories from the real system (black box)");
+  c->add_option("--model", collect.options.model_path, "MJCF of the real system")->required();
+  c->add_option("--out", collect.out, "output dataset (.h5)")->required();
+  c->add_option("--episodes", collect.options.episodes, "number of episodes")->capture_default_str();
+  c->add_option("--steps", collect.options.steps, "control steps per episode")->capture_default_str();
+  c->add_option("--dt", collect.options.dt, "control period in s (default: the model's timestep)");
+  c->add_option("--seed", collect.options.seed, "random seed")->capture_default_str();
+  c->add_flag("--force", collect.force, "overwrite an existing output");
+
+  TrainCommand train;
+  auto* t = app.add_subcommand("train", "fit a residual model to real trajectories");
+  t->add_option("--model", train.sim, "MJCF of the analytic model (sim.xml)")->required();
+  t->add_option("--data", train.data, "training dataset (.h5)")->required();
+  t->add_option("--out", train.out, "output residual model (.safetensors)")->required();
+  t->add_option("--seed", train.options.seed, "random seed")->capture_default_str();
+  t->add_option("--history", train.ctrl_history, "previous controls fed to the network")->capture_default_str();
+  t->add_option("--hidden", train.options.hidden, "hidden layer widths, e.g. 32,32")->delimiter(',')->capture_default_str();
+  t->add_option("--members", train.options.members, "ensemble size")->check(CLI::Range(1, 16))->capture_default_str();
+  t->add_option("--epochs", train.options.epochs, "training epochs")->check(CLI::PositiveNumber)->capture_default_str();
+  t->add_option("--time-budget", train.options.time_budget_s, "stop training after this many seconds")->capture_default_str();
+  t->add_option("--threads", train.options.threads, "LibTorch threads")->capture_default_str();
+  t->add_flag("--force", train.force, "overwrite an existing output");
+
+  AttachCommand attach;
+  auto* a = app.add_subcommand("attach", "write a hybrid scene: sim.xml plus the residual plugin");
+  a->add_option("--model", attach.options.sim_path, "MJCF of the analytic model (sim.xml)")->required();
+  a->add_option("--residual", attach.options.residual_path, "residual model file")->required();
+  a->add_option("--out", attach.out, "output hybrid MJCF")->required();
+  a->add_option("--mode", attach.options.mode, "off | augment")->check(CLI::IsMember({"off", "augment"}))->capture_default_str();
+  a->add_option("--scale", attach.options.scale, "residual scale")->check(CLI::NonNegativeNumber)->capture_default_str();
+  a->add_flag("--force", attach.force, "overwrite an existing output");
+
+  EvalCommand eval;
+  auto* e = app.add_subcommand("eval", "k-step open-loop error of analytic vs hybrid on held-out data");
+  e->add_option("--model", eval.sim, "MJCF of the analytic model (sim.xml)")->required();
+  e->add_option("--residual", eval.residual, "residual model file")->required();
+  e->add_option("--data", eval.data, "held-out dataset (.h5)")->required();
+  e->add_option("--horizons", eval.options.horizons, "comma-separated horizons in steps")->delimiter(',')->capture_default_str();
+  e->add_option("--stride", eval.options.stride, "use every n-th start index")->check(CLI::PositiveNumber)->capture_default_str();
+  e->add_option("--threads", eval.options.threads, "worker threads")->check(CLI::PositiveNumber)->capture_default_str();
+  e->add_option("--json", eval.json, "write results as JSON (and a tidy CSV beside it)");
+  e->add_flag("--force", eval.force, "overwrite existing outputs");
+
+  CLI11_PARSE(app, argc, argv);
+  InstallMujocoLogHandler();
+  try {
+    if (c->parsed()) RunCollect(collect);
+    if (t->parsed()) RunTrain(train);
+    if (a->parsed()) RunAttach(attach);
+    if (e->parsed()) RunEval(eval);
+  } catch (const std::exception& ex) {
+    std::fprintf(stderr, "mjhybrid: error: %s\n", ex.what());
+    return 1;
+  }
+  return 0;
+}

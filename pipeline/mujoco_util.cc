@@ -1,0 +1,84 @@
+#include "pipeline/mujoco_util.h"
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+namespace mjhybrid {
+
+ModelPtr LoadModel(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) throw std::runtime_error("model file '" + path + "' not found");
+  char error[1024] = "";
+  mjModel* m = mj_loadXML(path.c_str(), nullptr, error, sizeof(error));
+  if (!m) {
+    std::string why = error;
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    for (char& c : why) if (c == '\n') c = ' ';
+    throw std::runtime_error("cannot load '" + path + "': " + why);
+  }
+  return ModelPtr(m);
+}
+
+DataPtr MakeData(const mjModel* m) {
+  mjData* d = mj_makeData(m);
+  if (!d) throw std::runtime_error("mj_makeData failed (a plugin refused the model)");
+  return DataPtr(d);
+}
+
+bool Healthy(const mjModel* m, const mjData* d) {
+  if (d->warning[mjWARN_BADQACC].number || d->warning[mjWARN_BADQPOS].number ||
+      d->warning[mjWARN_BADQVEL].number) {
+    return false;
+  }
+  for (int i = 0; i < m->nq; ++i) if (!std::isfinite(d->qpos[i])) return false;
+  for (int i = 0; i < m->nv; ++i) if (!std::isfinite(d->qvel[i])) return false;
+  return true;
+}
+
+void InstallMujocoLogHandler() {
+  static bool installed = false;
+  if (installed) return;
+  installed = true;
+  // our handler also keeps MuJoCo from writing MUJOCO_LOG.TXT into the working directory
+  // long evaluations of a diverging analytic model would print thousands of the same line;
+  // the tools count divergence themselves, so a few warnings are enough
+  mju_setLogHandler([](const mjLogMessage* msg) {
+    static std::atomic<int> printed{0};
+    if (msg->level < mjLOG_WARNING) return;
+    int n = printed++;
+    if (msg->level == mjLOG_WARNING && n >= 5) {
+      if (n == 5) std::cerr << "mjhybrid: further MuJoCo warnings suppressed\n";
+      return;
+    }
+    std::cerr << "mjhybrid: MuJoCo " << (msg->level == mjLOG_ERROR ? "error" : "warning") << ": "
+              << msg->subject << "\n";
+  });
+}
+
+void CheckOutputPath(const std::string& path, bool force) {
+  struct stat st;
+  if (!force && stat(path.c_str(), &st) == 0) {
+    throw std::runtime_error("'" + path + "' exists; pass --force to overwrite it");
+  }
+}
+
+std::string GitHash() {
+#ifdef MJHYBRID_SOURCE_DIR
+  std::string cmd = "git -C '" MJHYBRID_SOURCE_DIR "' rev-parse --short HEAD 2>/dev/null";
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[64] = "";
+    bool ok = fgets(buf, sizeof(buf), p) != nullptr;
+    pclose(p);
+    std::string s = ok ? buf : "";
+    while (!s.empty() && (s.back() == '\n')) s.pop_back();
+    if (!s.empty()) return s;
+  }
+#endif
+  return "unknown";
+}
+
+}  // namespace mjhybrid

@@ -1,0 +1,45 @@
+// Small RAII and error helpers around the MuJoCo C API for the command-line pipeline. Every
+// failure becomes a std::runtime_error whose message is the one line the user sees.
+
+#ifndef MJHYBRID_PIPELINE_MUJOCO_UTIL_H_
+#define MJHYBRID_PIPELINE_MUJOCO_UTIL_H_
+
+#include <mujoco/mujoco.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace mjhybrid {
+
+struct ModelDeleter {
+  void operator()(mjModel* m) const { mj_deleteModel(m); }
+};
+struct DataDeleter {
+  void operator()(mjData* d) const { mj_deleteData(d); }
+};
+using ModelPtr = std::unique_ptr<mjModel, ModelDeleter>;
+using DataPtr = std::unique_ptr<mjData, DataDeleter>;
+
+// loads an MJCF file; throws with MuJoCo's message (e.g. a plugin config error)
+ModelPtr LoadModel(const std::string& path);
+DataPtr MakeData(const mjModel* m);
+
+// true if the state is finite and MuJoCo raised no instability warning since the last reset
+bool Healthy(const mjModel* m, const mjData* d);
+
+// routes MuJoCo warnings to stderr with a prefix, once per process
+void InstallMujocoLogHandler();
+
+// the state a robot can be put in and observed: qpos, qvel, act, ctrl, warmstart and the
+// plugin state (mjSTATE_FULLPHYSICS | CTRL | WARMSTART)
+inline constexpr int kFullState = mjSTATE_FULLPHYSICS | mjSTATE_CTRL | mjSTATE_WARMSTART;
+
+// refuses to overwrite an existing file unless force is set
+void CheckOutputPath(const std::string& path, bool force);
+
+std::string GitHash();
+
+}  // namespace mjhybrid
+
+#endif  // MJHYBRID_PIPELINE_MUJOCO_UTIL_H_

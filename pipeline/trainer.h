@@ -1,0 +1,42 @@
+// Training the residual network with LibTorch: an ensemble of tanh MLPs fit by Adam to the
+// normalized force targets, one-step MSE, cosine learning-rate decay, model selection on
+// held-out episodes. The result is exported to the Eigen MLP the plugin runs, with the
+// normalizer and the signature of the scene it was trained for.
+
+#ifndef MJHYBRID_PIPELINE_TRAINER_H_
+#define MJHYBRID_PIPELINE_TRAINER_H_
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "pipeline/targets.h"
+#include "plugin/core/residual_model.h"
+
+namespace mjhybrid {
+
+struct TrainOptions {
+  std::vector<int> hidden = {32, 32};
+  int members = 1;
+  int epochs = 200;
+  int batch = 256;
+  double learning_rate = 3e-3;
+  double validation_fraction = 0.15;  // share of episodes held out for model selection
+  double time_budget_s = 100;         // whole training, all members
+  double bound_factor = 1.5;          // residual bound = factor * largest target seen
+  uint64_t seed = 0;
+  int threads = 2;
+};
+
+struct TrainResult {
+  std::shared_ptr<ResidualModel> model;
+  nlohmann::json report;  // losses, epochs, seconds
+};
+
+TrainResult TrainResidual(const TrainingSet& set, const StateLayout& layout, const FeatureSpec& spec,
+                          const TrainOptions& options, bool progress);
+
+}  // namespace mjhybrid
+
+#endif  // MJHYBRID_PIPELINE_TRAINER_H_

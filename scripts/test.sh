@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The test suite: set-up, build, then every CTest suite (core, plugin, torch, pipeline, python).
+#   scripts/test.sh [ctest args]     e.g. scripts/test.sh -L core
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+"$root/scripts/build.sh"
+ctest --test-dir build --output-on-failure -j "$(nproc)" "$@"
