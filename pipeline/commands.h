@@ -24,7 +24,7 @@ struct TrainCommand {
   std::string sim;
   std::string data;
   std::string out;
-  int ctrl_history = 4;
+  int ctrl_history = 8;
   TrainOptions options;
   bool force = false;
 };

@@ -8,8 +8,8 @@ namespace mjhybrid {
 namespace {
 
 struct MlpWorkspace : NetworkWorkspace {
-  Eigen::VectorXf a, b;          // ping-pong activations, max layer width
-  Eigen::VectorXf sum, sum_sq;   // ensemble moments per output
+  Eigen::VectorXf a, b;  // ping-pong activations, max layer width
+  Eigen::MatrixXf outputs;  // output_size x members, for a two-pass mean and spread
 };
 
 std::string TensorName(int member, int layer, const char* what) {
@@ -50,7 +50,26 @@ std::unique_ptr<MlpEnsemble> MlpEnsemble::FromTensors(const SafetensorsFile& fil
         return nullptr;
       }
       DenseLayer layer;
-      int rows = static_cast<int>(w->second.shape[0]), cols = static_cast<int>(w->second.shape[1]);
+      const int64_t rows64 = w->second.shape[0], cols64 = w->second.shape[1];
+      if (rows64 < 1 || cols64 < 1 || rows64 > 1 << 20 || cols64 > 1 << 20 ||
+          w->second.data.size() != static_cast<size_t>(rows64 * cols64) ||
+          b->second.data.size() != static_cast<size_t>(rows64)) {
+        *error = "tensor " + TensorName(e, l, "weight") + " / bias sizes do not match their shapes";
+        return nullptr;
+      }
+      for (float v : w->second.data) {
+        if (!std::isfinite(v)) {
+          *error = "tensor " + TensorName(e, l, "weight") + " holds a non-finite value";
+          return nullptr;
+        }
+      }
+      for (float v : b->second.data) {
+        if (!std::isfinite(v)) {
+          *error = "tensor " + TensorName(e, l, "bias") + " holds a non-finite value";
+          return nullptr;
+        }
+      }
+      const int rows = static_cast<int>(rows64), cols = static_cast<int>(cols64);
       if (l > 0 && cols != all[e][l - 1].weight.rows()) {
         *error = "tensor " + TensorName(e, l, "weight") + " does not chain with the layer before";
         return nullptr;
@@ -96,17 +115,15 @@ std::unique_ptr<NetworkWorkspace> MlpEnsemble::MakeWorkspace() const {
   auto ws = std::make_unique<MlpWorkspace>();
   ws->a.resize(max_width_);
   ws->b.resize(max_width_);
-  ws->sum.resize(output_size_);
-  ws->sum_sq.resize(output_size_);
+  ws->outputs.resize(output_size_, members());
   return ws;
 }
 
 void MlpEnsemble::Evaluate(const float* x, float* mean, float* spread,
                            NetworkWorkspace* workspace) const {
   auto* ws = static_cast<MlpWorkspace*>(workspace);
-  ws->sum.setZero();
-  ws->sum_sq.setZero();
-  for (const auto& member : members_) {
+  for (size_t e = 0; e < members_.size(); ++e) {
+    const auto& member = members_[e];
     // forward through one member, alternating between the two scratch vectors
     Eigen::Map<const Eigen::VectorXf> in(x, input_size_);
     float* src = nullptr;
@@ -125,19 +142,16 @@ void MlpEnsemble::Evaluate(const float* x, float* mean, float* spread,
       src = dst;
       dst = (dst == ws->a.data()) ? ws->b.data() : ws->a.data();
     }
-    Eigen::Map<const Eigen::VectorXf> y(src, output_size_);
-    ws->sum += y;
-    ws->sum_sq += y.cwiseProduct(y);
+    ws->outputs.col(e) = Eigen::Map<const Eigen::VectorXf>(src, output_size_);
   }
-  const float n = static_cast<float>(members_.size());
-  Eigen::Map<Eigen::VectorXf>(mean, output_size_) = ws->sum / n;
+  // two passes (mean, then deviations): E[y^2] - E[y]^2 cancels catastrophically in float
+  // when outputs are large, which is exactly when the disagreement matters
+  Eigen::Map<Eigen::VectorXf> m(mean, output_size_);
+  m = ws->outputs.rowwise().mean();
   if (spread) {
-    float total = 0;
-    for (int i = 0; i < output_size_; ++i) {
-      float m = ws->sum[i] / n;
-      total += std::sqrt(std::max(0.0f, ws->sum_sq[i] / n - m * m));
-    }
-    *spread = total / output_size_;
+    *spread = members() > 1
+                  ? ((ws->outputs.colwise() - m).array().square().rowwise().mean().sqrt().mean())
+                  : 0.0f;
   }
 }
 

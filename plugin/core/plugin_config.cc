@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <climits>
 #include <cmath>
 #include <cstdlib>
 
@@ -14,20 +15,29 @@ std::string Trim(const std::string& s) {
   return b == std::string::npos ? "" : s.substr(b, e - b + 1);
 }
 
-}  // namespace
-
-std::string MjhybridRoot() {
-  if (const char* env = std::getenv("MJHYBRID_ROOT"); env && *env) return env;
+// <root>/build/lib/libmjhybrid.so -> <root>; made absolute once, when the library loads, so
+// that neither a relative dlopen path nor a later chdir changes the answer
+std::string RootFromLibraryLocation() {
   Dl_info info;
-  if (!dladdr(reinterpret_cast<void*>(&MjhybridRoot), &info) || !info.dli_fname) return ".";
-  std::string path = info.dli_fname;
-  // <root>/build/lib/libmjhybrid.so -> <root>
+  if (!dladdr(reinterpret_cast<void*>(&RootFromLibraryLocation), &info) || !info.dli_fname) return ".";
+  char resolved[PATH_MAX];
+  if (!realpath(info.dli_fname, resolved)) return ".";
+  std::string path = resolved;
   for (int up = 0; up < 3; ++up) {
     size_t slash = path.rfind('/');
     if (slash == std::string::npos) return ".";
     path = path.substr(0, slash);
   }
   return path.empty() ? "/" : path;
+}
+
+const std::string kLibraryRoot = RootFromLibraryLocation();
+
+}  // namespace
+
+std::string MjhybridRoot() {
+  if (const char* env = std::getenv("MJHYBRID_ROOT"); env && *env) return env;
+  return kLibraryRoot;
 }
 
 bool ParsePluginConfig(const std::function<std::string(const char*)>& get, const std::string& root,

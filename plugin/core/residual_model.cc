@@ -40,11 +40,13 @@ bool ReadFloats(const json& meta, const char* section, const char* key, size_t n
   }
   out->clear();
   for (const json& v : a) {
-    if (!v.is_number() || !std::isfinite(v.get<double>())) {
+    // checked after the conversion: 1e39 is finite as a double but not as a float
+    float f = v.is_number() ? v.get<float>() : NAN;
+    if (!std::isfinite(f)) {
       *error = "metadata " + where + " holds a non-finite or non-numeric value";
       return false;
     }
-    out->push_back(v.get<float>());
+    out->push_back(f);
   }
   return true;
 }
@@ -128,6 +130,16 @@ bool ParseModelMetadata(const json& meta, ResidualModel* model, std::string* err
         *error = "input.std must be > 0 (feature " + std::to_string(i) + ")";
         return false;
       }
+      if (model->input_min[i] > model->input_max[i]) {
+        *error = "input.min > input.max (feature " + std::to_string(i) + ")";
+        return false;
+      }
+    }
+    for (size_t i = 0; i < nout; ++i) {
+      if (model->output_std[i] <= 0 || model->output_bound[i] < 0) {
+        *error = "output.std must be > 0 and output.bound >= 0 (dof " + std::to_string(i) + ")";
+        return false;
+      }
     }
     if (meta.at("output").value("kind", "") != "qfrc") {
       *error = "output.kind must be 'qfrc'";
@@ -162,11 +174,14 @@ std::shared_ptr<const ResidualModel> LoadResidualModel(const std::string& path,
     meta = json::parse(it->second, nullptr, false);
     if (meta.is_discarded()) return fail("'mjhybrid' metadata is not valid JSON");
     if (!ParseModelMetadata(meta, model.get(), &why)) return fail(why);
-    const json& net = meta.value("network", json::object());
-    if (net.value("backend", "") != "mlp" || net.value("activation", "") != "tanh") {
-      return fail("safetensors models must have network.backend 'mlp' and activation 'tanh'");
+    const json net = meta.contains("network") ? meta["network"] : json();
+    if (!net.is_object() || net.value("backend", json()) != "mlp" ||
+        net.value("activation", json()) != "tanh" || !net.value("members", json()).is_number_integer() ||
+        !net.value("layers", json()).is_number_integer()) {
+      return fail("metadata 'network' must be {backend: 'mlp', activation: 'tanh', members: int, "
+                  "layers: int} in a safetensors model");
     }
-    auto mlp = MlpEnsemble::FromTensors(file, net.value("members", 0), net.value("layers", 0), &why);
+    auto mlp = MlpEnsemble::FromTensors(file, net["members"].get<int>(), net["layers"].get<int>(), &why);
     if (!mlp) return fail(why);
     model->network = std::move(mlp);
   } else if (StartsWith(path, "PK\x03\x04", 4)) {

@@ -82,13 +82,20 @@ bool ReadSafetensors(const std::string& path, SafetensorsFile* file, std::string
     }
     FloatTensor tensor;
     uint64_t count = 1;
+    const uint64_t max_count = data_size / sizeof(float);
     for (const auto& d : t["shape"]) {
       if (!d.is_number_integer() || d.get<int64_t>() < 0) {
         *error = "tensor '" + it.key() + "' has a bad shape";
         return false;
       }
+      // no product may exceed what the file can hold (this also rules out overflow)
+      uint64_t dim = d.get<uint64_t>();
+      if (dim != 0 && count > max_count / dim) {
+        *error = "tensor '" + it.key() + "' data is out of bounds or does not match its shape";
+        return false;
+      }
       tensor.shape.push_back(d.get<int64_t>());
-      count *= d.get<uint64_t>();
+      count *= dim;
     }
     if (!t["data_offsets"][0].is_number_unsigned() || !t["data_offsets"][1].is_number_unsigned()) {
       *error = "tensor '" + it.key() + "' has bad data offsets";

@@ -13,9 +13,7 @@ std::string InstanceName(const mjModel* m, int instance) {
   return std::string(kPluginName) + (name ? " instance '" + std::string(name) + "'" : "");
 }
 
-}  // namespace
-
-LoadedInstance LoadInstance(const mjModel* m, int instance) {
+LoadedInstance LoadInstanceOrThrow(const mjModel* m, int instance) {
   LoadedInstance out;
   auto get = [&](const char* key) {
     const char* v = mj_getPluginConfig(m, instance, key);
@@ -39,6 +37,20 @@ LoadedInstance LoadInstance(const mjModel* m, int instance) {
   }
   return out;
 }
+
+}  // namespace
+
+LoadedInstance LoadInstance(const mjModel* m, int instance) {
+  // no exception may escape into MuJoCo: it cannot unwind through the engine's frames
+  try {
+    return LoadInstanceOrThrow(m, instance);
+  } catch (const std::exception& e) {
+    LoadedInstance out;
+    out.error = InstanceName(m, instance) + ": " + e.what();
+    return out;
+  }
+}
+
 
 int ResidualPlugin::StateSize(const mjModel* m, int instance) {
   LoadedInstance loaded = LoadInstance(m, instance);
@@ -84,10 +96,16 @@ void ResidualPlugin::Reset(mjtNum* plugin_state) {
 
 void ResidualPlugin::Compute(const mjModel* m, mjData* d, int instance) {
   if (config_.mode == ResidualMode::kOff || !evaluator_) return;
-  mjtNum* state = d->plugin_state + m->plugin_stateadr[instance];
-  ResidualDiagnostics diag;
-  bool ok = evaluator_->Compute(d->qpos, d->qvel, d->ctrl, state, config_.scale, residual_, &diag);
+  const mjtNum* history = d->plugin_state + m->plugin_stateadr[instance];
+  last_ = ResidualDiagnostics();
+  bool ok = false;
+  try {
+    ok = evaluator_->Compute(d->qpos, d->qvel, d->ctrl, history, config_.scale, residual_, &last_);
+  } catch (const std::exception&) {
+    ok = false;  // e.g. a TorchScript module throwing; treated like a non-finite output
+  }
   if (!ok) {
+    last_ = ResidualDiagnostics();
     if (!warned_non_finite_) {
       mju_warning("%s: non-finite state or network output at time %g; residual set to zero "
                   "(warned once per mjData)", InstanceName(m, instance).c_str(), d->time);
@@ -96,17 +114,17 @@ void ResidualPlugin::Compute(const mjModel* m, mjData* d, int instance) {
     return;
   }
   mju_addTo(d->qfrc_passive, residual_, m->nv);
-  state[state_layout_.saturated_last()] = diag.saturated;
-  state[state_layout_.spread()] = diag.spread;
 }
 
 void ResidualPlugin::Advance(const mjModel* m, mjData* d, int instance) {
   if (!evaluator_) return;
+  // state changes only here, once per step; the diagnostics are those of the step's last
+  // evaluation (the final RK4 stage)
   mjtNum* state = d->plugin_state + m->plugin_stateadr[instance];
   state_layout_.PushControl(state, d->ctrl);
-  if (config_.mode != ResidualMode::kOff) {
-    state[state_layout_.saturated_total()] += state[state_layout_.saturated_last()];
-  }
+  state[state_layout_.saturated_last()] = last_.saturated;
+  state[state_layout_.spread()] = last_.spread;
+  state[state_layout_.saturated_total()] += last_.saturated;
 }
 
 void ResidualPlugin::RegisterPlugin() {
@@ -119,7 +137,12 @@ void ResidualPlugin::RegisterPlugin() {
   plugin.nstate = +[](const mjModel* m, int instance) { return StateSize(m, instance); };
 
   plugin.init = +[](const mjModel* m, mjData* d, int instance) {
-    auto p = ResidualPlugin::Create(m, d, instance);
+    std::unique_ptr<ResidualPlugin> p;
+    try {
+      p = ResidualPlugin::Create(m, d, instance);
+    } catch (const std::exception& e) {
+      mju_warning("%s: %s", kPluginName, e.what());
+    }
     if (!p) return -1;
     d->plugin_data[instance] = reinterpret_cast<uintptr_t>(p.release());
     return 0;

@@ -3,8 +3,9 @@
 // each engine callback to the MuJoCo-free core (ResidualEvaluator).
 //
 //   compute  (inside mj_passive, possibly 4x per step under RK4): idempotent; adds the residual
-//            to qfrc_passive and records diagnostics of this evaluation in plugin_state
-//   advance  (once per step, after integration): pushes the applied ctrl into the history
+//            to qfrc_passive; changes no state
+//   advance  (once per step, after integration): pushes the applied ctrl into the history and
+//            records the step's diagnostics (saturation, ensemble spread) in plugin_state
 //   reset    zeroes the history and the counters
 //
 // Errors in the config or the model file surface when the model is compiled, as a MuJoCo error
@@ -48,6 +49,7 @@ class ResidualPlugin {
   std::optional<ResidualEvaluator> evaluator_;  // empty in mode off without a model
   mjtNum* residual_ = nullptr;                  // nv scratch, owned by residual_storage_
   std::unique_ptr<mjtNum[]> residual_storage_;
+  ResidualDiagnostics last_;  // of the last evaluation; written to plugin_state in Advance
   bool warned_non_finite_ = false;
 };
 

@@ -1,6 +1,7 @@
 #include "plugin/torch/torchscript_network.h"
 
 #include <cmath>
+#include <cstring>
 #include <unordered_map>
 
 #include "plugin/core/residual_model.h"
@@ -28,18 +29,21 @@ std::unique_ptr<TorchScriptNetwork> TorchScriptNetwork::Load(const std::string& 
   try {
     net->module_ = torch::jit::load(path, torch::kCPU);
     net->module_.eval();
-    // probe once: checks the shapes and learns the ensemble size
+    // probe once: checks the shapes and learns the ensemble size; the error shows the shape
+    // the module itself returned, not the [E, B, out] view of it
     c10::InferenceMode guard;
-    torch::Tensor y = ForwardMembers(net->module_, torch::zeros({1, input_size}));
-    if (y.dim() != 3 || y.size(1) != 1 || y.size(2) != output_size ||
-        y.scalar_type() != torch::kFloat32) {
+    torch::Tensor y = net->module_.forward({torch::zeros({1, input_size})}).toTensor();
+    const bool single = y.dim() == 2 && y.size(0) == 1 && y.size(1) == output_size;
+    const bool ensemble =
+        y.dim() == 3 && y.size(0) >= 1 && y.size(1) == 1 && y.size(2) == output_size;
+    if ((!single && !ensemble) || y.scalar_type() != torch::kFloat32) {
       *error = "TorchScript module maps [1, " + std::to_string(input_size) + "] to " +
                std::string(c10::str(y.sizes())) + " (" + std::string(c10::toString(y.scalar_type())) +
                "), expected float32 [1, " + std::to_string(output_size) + "] or [E, 1, " +
                std::to_string(output_size) + "]";
       return nullptr;
     }
-    net->members_ = static_cast<int>(y.size(0));
+    net->members_ = single ? 1 : static_cast<int>(y.size(0));
   } catch (const std::exception& e) {
     std::string what = e.what();
     *error = "cannot run TorchScript module: " + what.substr(0, what.find('\n'));

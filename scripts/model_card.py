@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Write a model card (Markdown) from a residual model's own metadata and an eval.json.
+
+Every figure on the card comes from those two files, never typed by hand:
+
+    scripts/model_card.py models/arm2/residual.safetensors models/arm2/eval.json \
+        --command "scripts/ship_model.sh arm2" > models/arm2/MODEL_CARD.md
+"""
+
+import argparse
+import json
+import struct
+import sys
+from pathlib import Path
+
+
+def read_metadata(path: Path) -> dict:
+    """The 'mjhybrid' metadata JSON of a safetensors residual model."""
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n))
+    return json.loads(header["__metadata__"]["mjhybrid"])
+
+
+def card(model_path: Path, meta: dict, ev: dict, command: str) -> str:
+    sig, prov, net = meta["signature"], meta["provenance"], meta["network"]
+    data, training = prov["data"], prov["training"]
+    joints = ", ".join(f"{j['name']} ({j['type']})" for j in sig["joints"])
+    val = ", ".join(f"{m['val_mse']:.4f} (epoch {m['best_epoch']})" for m in training["members"])
+    lines = [
+        f"# Model card: `{model_path.name}`",
+        "",
+        f"A residual for the scene whose analytic model is `{prov['sim']}`: "
+        f"{net['description']}, {meta['features']['ctrl_history']} previous controls as "
+        "history. It outputs a generalized force (N·m per hinge) added to `qfrc_passive`.",
+        "",
+        "| | |",
+        "| --- | --- |",
+        f"| signature | nq={sig['nq']} nv={sig['nv']} nu={sig['nu']}, timestep {sig['timestep']} s |",
+        f"| joints | {joints} |",
+        f"| actuators | {', '.join(sig['actuators'])} |",
+        f"| training data | `{data['file']}` from `{data['source']}`: {data['episodes']} episodes, "
+        f"{data['transitions']} transitions, {data['real_seconds']:.0f} s of real time, seed {data['seed']} |",
+        f"| excitation | {data['excitation']['kind']} |",
+        f"| targets | {prov['targets']} ({prov['targets_seconds']:.1f} s) |",
+        f"| training | seed {training['seed']}, {training['epochs']} epochs max, batch {training['batch']}, "
+        f"lr {training['learning_rate']}, {training['torch_threads']} threads: {training['seconds']:.1f} s |",
+        f"| validation MSE (normalized) | {val} |",
+        f"| versions | {prov['versions']}, git {prov['git']} |",
+        "",
+        f"## Held-out k-step open-loop error (`{Path(ev['config']['data']).name}`, "
+        f"{ev['config']['episodes']} episodes)",
+        "",
+        "| horizon | analytic qpos | hybrid qpos | gap closed | analytic qvel | hybrid qvel | gap closed |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    a, h = ev["methods"]["analytic"], ev["methods"]["hybrid"]
+    for i, k in enumerate(ev["horizons"]):
+        lines.append(
+            f"| {k} | {a['qpos_rmse'][i]:.3g} | {h['qpos_rmse'][i]:.3g} | "
+            f"{100 * ev['gap_closed']['qpos'][i]:.1f} % | {a['qvel_rmse'][i]:.3g} | "
+            f"{h['qvel_rmse'][i]:.3g} | {100 * ev['gap_closed']['qvel'][i]:.1f} % |")
+    diverged = sum(h["diverged"]) + sum(a["diverged"])
+    lines += [
+        "",
+        "RMSE averaged over DOFs (rad, rad/s). Diverged rollouts: "
+        f"analytic {sum(a['diverged'])}, hybrid {sum(h['diverged'])}."
+        if diverged else "RMSE averaged over DOFs (rad, rad/s). No rollout diverged.",
+        "",
+        f"Reproduce: `{command}`",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", type=Path, help="residual model (.safetensors)")
+    parser.add_argument("eval", type=Path, help="eval.json written by `mjhybrid eval --json`")
+    parser.add_argument("--command", required=True, help="the command that reproduces the model")
+    args = parser.parse_args()
+    try:
+        meta = read_metadata(args.model)
+        ev = json.loads(args.eval.read_text())
+    except (OSError, KeyError, ValueError, struct.error) as e:
+        print(f"model_card: error: {e}", file=sys.stderr)
+        return 1
+    sys.stdout.write(card(args.model, meta, ev, args.command))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,182 @@
+// Tests for the plugin's MJCF config (parsed without MuJoCo) and the plugin_state layout.
+
+#include "plugin/core/plugin_config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "plugin/core/plugin_state.h"
+
+namespace mjhybrid {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kRoot[] = "/opt/mjhybrid";
+
+struct Parsed {
+  bool ok;
+  PluginConfig config;
+  std::string error;
+};
+
+// unset keys read as "", like mj_getPluginConfig for a declared key the MJCF did not set
+Parsed Parse(const std::map<std::string, std::string>& values) {
+  auto get = [&](const char* key) {
+    auto it = values.find(key);
+    return it == values.end() ? std::string() : it->second;
+  };
+  Parsed p;
+  p.ok = ParsePluginConfig(get, kRoot, &p.config, &p.error);
+  if (!p.ok) {
+    EXPECT_THAT(p.error, Not(HasSubstr("\n")));
+  }
+  return p;
+}
+
+TEST(PluginConfigTest, DefaultsAreAugmentAndScaleOne) {
+  Parsed p = Parse({{"model", "/models/a.safetensors"}});
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.config.mode, ResidualMode::kAugment);
+  EXPECT_EQ(p.config.scale, 1);
+  EXPECT_EQ(p.config.model, "/models/a.safetensors");
+}
+
+TEST(PluginConfigTest, AcceptsEveryValidValue) {
+  Parsed p = Parse({{"model", "/m"}, {"mode", "augment"}, {"scale", "0.25"}});
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.config.mode, ResidualMode::kAugment);
+  EXPECT_EQ(p.config.scale, 0.25);
+
+  p = Parse({{"model", "/m"}, {"mode", "off"}, {"scale", "0"}});
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.config.mode, ResidualMode::kOff);
+  EXPECT_EQ(p.config.scale, 0);
+
+  p = Parse({{"model", "/m"}, {"scale", "1e-3"}});
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.config.scale, 1e-3);
+}
+
+TEST(PluginConfigTest, SurroundingWhitespaceIsIgnored) {
+  Parsed p = Parse({{"model", "  /m.safetensors\n"}, {"mode", " off "}, {"scale", "\t2.5 "}});
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.config.mode, ResidualMode::kOff);
+  EXPECT_EQ(p.config.scale, 2.5);
+  EXPECT_EQ(p.config.model, "/m.safetensors");
+}
+
+TEST(PluginConfigTest, RejectsUnknownMode) {
+  for (const char* mode : {"fast", "Augment", "replace", "on"}) {
+    Parsed p = Parse({{"model", "/m"}, {"mode", mode}});
+    EXPECT_FALSE(p.ok) << mode;
+    EXPECT_THAT(p.error, AllOf(HasSubstr("'mode'"), HasSubstr(std::string("'") + mode + "'"),
+                               HasSubstr("off"), HasSubstr("augment")));
+  }
+}
+
+TEST(PluginConfigTest, RejectsBadScale) {
+  for (const char* scale : {"abc", "-1", "inf", "-inf", "nan", "1.5x", "1,5", "--1", "1e999"}) {
+    Parsed p = Parse({{"model", "/m"}, {"scale", scale}});
+    EXPECT_FALSE(p.ok) << scale;
+    EXPECT_THAT(p.error, AllOf(HasSubstr("'scale'"), HasSubstr(std::string("'") + scale + "'"),
+                               HasSubstr(">= 0")))
+        << scale;
+  }
+}
+
+TEST(PluginConfigTest, MissingModelIsAnErrorUnlessModeIsOff) {
+  Parsed p = Parse({});
+  EXPECT_FALSE(p.ok);
+  EXPECT_THAT(p.error, AllOf(HasSubstr("'model'"), HasSubstr(kRoot)));
+  p = Parse({{"model", "   "}, {"mode", "augment"}});
+  EXPECT_FALSE(p.ok);
+
+  p = Parse({{"mode", "off"}});
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.config.mode, ResidualMode::kOff);
+  EXPECT_EQ(p.config.model, "");
+}
+
+TEST(PluginConfigTest, RelativeModelPathIsJoinedToTheRoot) {
+  Parsed p = Parse({{"model", "models/arm2/residual.safetensors"}});
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.config.model, "/opt/mjhybrid/models/arm2/residual.safetensors");
+  p = Parse({{"model", "/abs/residual.safetensors"}});
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.config.model, "/abs/residual.safetensors");
+}
+
+TEST(PluginConfigTest, ConfigKeysAreTheDocumentedOnes) {
+  std::vector<std::string> keys(kConfigKeys, kConfigKeys + kConfigKeyCount);
+  EXPECT_EQ(keys, (std::vector<std::string>{"model", "mode", "scale"}));
+}
+
+TEST(MjhybridRootTest, EnvironmentVariableWins) {
+  ASSERT_EQ(setenv("MJHYBRID_ROOT", "/somewhere/else", 1), 0);
+  EXPECT_EQ(MjhybridRoot(), "/somewhere/else");
+  ASSERT_EQ(unsetenv("MJHYBRID_ROOT"), 0);
+}
+
+TEST(MjhybridRootTest, OtherwiseTwoFoldersAboveTheLibrary) {
+  ASSERT_EQ(unsetenv("MJHYBRID_ROOT"), 0);
+  // <root>/build*/lib/libmjhybrid.so -> <root>
+  std::filesystem::path lib = MJHYBRID_LIBRARY_PATH;
+  std::filesystem::path expected = lib.parent_path().parent_path().parent_path();
+  EXPECT_EQ(std::filesystem::weakly_canonical(MjhybridRoot()),
+            std::filesystem::weakly_canonical(expected));
+}
+
+TEST(PluginStateLayoutTest, SlotsFollowTheHistory) {
+  PluginStateLayout layout{3, 4};
+  EXPECT_EQ(layout.history_size(), 12);
+  EXPECT_EQ(layout.saturated_last(), 12);
+  EXPECT_EQ(layout.saturated_total(), 13);
+  EXPECT_EQ(layout.spread(), 14);
+  EXPECT_EQ(layout.size(), 15);
+  PluginStateLayout none{3, 0};
+  EXPECT_EQ(none.size(), 3);
+}
+
+TEST(PluginStateLayoutTest, PushControlKeepsNewestFirst) {
+  PluginStateLayout layout{2, 3};
+  std::vector<double> state(layout.size(), 0);
+  state[layout.saturated_last()] = 7;
+  state[layout.saturated_total()] = 8;
+  state[layout.spread()] = 9;
+  for (int t = 1; t <= 4; ++t) {
+    double u[2] = {10.0 * t, 10.0 * t + 1};
+    layout.PushControl(state.data(), u);
+  }
+  // u4, u3, u2; u1 has dropped off; the counters are untouched
+  EXPECT_EQ(state, (std::vector<double>{40, 41, 30, 31, 20, 21, 7, 8, 9}));
+}
+
+TEST(PluginStateLayoutTest, PushControlWithoutHistoryWritesNothing) {
+  PluginStateLayout layout{2, 0};
+  std::vector<double> state = {1, 2, 3};
+  double u[2] = {5, 6};
+  layout.PushControl(state.data(), u);
+  EXPECT_EQ(state, (std::vector<double>{1, 2, 3}));
+}
+
+TEST(PluginStateLayoutTest, PushControlWithOneStep) {
+  PluginStateLayout layout{1, 1};
+  std::vector<double> state = {0, 0, 0, 0};
+  double u = 3;
+  layout.PushControl(state.data(), &u);
+  u = 4;
+  layout.PushControl(state.data(), &u);
+  EXPECT_EQ(state, (std::vector<double>{4, 0, 0, 0}));
+}
+
+}  // namespace
+}  // namespace mjhybrid

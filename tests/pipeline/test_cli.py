@@ -1,0 +1,156 @@
+"""The mjhybrid command line, end to end on the arm2 scene, and its answers to bad input."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+BIN = os.environ.get("MJHYBRID_BIN", "build/bin/mjhybrid")
+ROOT = Path(os.environ.get("MJHYBRID_SOURCE_DIR", Path(__file__).resolve().parents[2]))
+SIM = str(ROOT / "scenes/arm2/sim.xml")
+REAL = str(ROOT / "scenes/arm2/real.xml")
+
+
+def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=300)
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def error_line(proc: subprocess.CompletedProcess) -> str:
+    """The one error line a failing command prints."""
+    assert proc.returncode != 0, "the command should have failed"
+    lines = [l for l in proc.stderr.splitlines() if l.startswith("mjhybrid: error:")]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    """A small but real run: collect, train, attach."""
+    d = tmp_path_factory.mktemp("arm2")
+    run("collect", "--model", REAL, "--out", str(d / "train.h5"), "--episodes", "6",
+        "--steps", "300", "--dt", "0.005", "--seed", "1")
+    run("collect", "--model", REAL, "--out", str(d / "test.h5"), "--episodes", "2",
+        "--steps", "300", "--dt", "0.005", "--seed", "2")
+    run("train", "--model", SIM, "--data", str(d / "train.h5"), "--out",
+        str(d / "residual.safetensors"), "--epochs", "30", "--seed", "1")
+    run("attach", "--model", SIM, "--residual", str(d / "residual.safetensors"), "--out",
+        str(d / "hybrid.xml"))
+    return d
+
+
+def test_dataset_is_readable_from_python(workdir: Path) -> None:
+    with h5py.File(workdir / "train.h5") as f:
+        assert f.attrs["format"] == b"mjhybrid.trajectories/1"
+        assert json.loads(f.attrs["joints"]) == ["shoulder", "elbow"]
+        assert f.attrs["timestep"] == pytest.approx(0.005)
+        assert len(f["episodes"]) == 6
+        ep = f["episodes/000000"]
+        assert ep["qpos"].shape == (301, 2) and ep["ctrl"].shape == (300, 2)
+        # times advance by the control period, controls stay inside ctrlrange
+        assert np.allclose(np.diff(ep["time"][:]), 0.005)
+        assert np.all(np.abs(ep["ctrl"][:, 0]) <= 3.0) and np.all(np.abs(ep["ctrl"][:, 1]) <= 1.5)
+
+
+def test_collect_is_deterministic(workdir: Path, tmp_path: Path) -> None:
+    run("collect", "--model", REAL, "--out", str(tmp_path / "again.h5"), "--episodes", "6",
+        "--steps", "300", "--dt", "0.005", "--seed", "1")
+    with h5py.File(workdir / "train.h5") as a, h5py.File(tmp_path / "again.h5") as b:
+        assert np.array_equal(a["episodes/000005/qvel"][:], b["episodes/000005/qvel"][:])
+
+
+def test_eval_writes_the_contract_and_the_residual_helps(workdir: Path) -> None:
+    out = workdir / "eval.json"
+    proc = run("eval", "--model", SIM, "--residual", str(workdir / "residual.safetensors"),
+               "--data", str(workdir / "test.h5"), "--horizons", "1,10,100", "--json", str(out))
+    assert "closed" in proc.stdout
+    report = json.loads(out.read_text())
+    assert report["horizons"] == [1, 10, 100]
+    for method in ("analytic", "hybrid"):
+        for key in ("qpos_rmse", "qvel_rmse"):
+            assert len(report["methods"][method][key]) == 3
+    # even a 30-epoch model on 9 s of data must beat the nominal model at h = 10
+    a = report["methods"]["analytic"]["qvel_rmse"][1]
+    h = report["methods"]["hybrid"]["qvel_rmse"][1]
+    assert h < 0.5 * a
+    assert (workdir / "eval.csv").read_text().startswith("method,horizon,metric,value")
+
+
+def test_hybrid_scene_names_model_and_includes_sim(workdir: Path) -> None:
+    text = (workdir / "hybrid.xml").read_text()
+    assert 'plugin="mjhybrid.residual"' in text and "<include" in text
+    assert str(workdir / "residual.safetensors") in text  # outside the root: absolute
+
+
+def test_never_overwrites_without_force(workdir: Path) -> None:
+    before = (workdir / "residual.safetensors").read_bytes()
+    proc = run("train", "--model", SIM, "--data", str(workdir / "train.h5"), "--out",
+               str(workdir / "residual.safetensors"), ok=False)
+    assert "--force" in error_line(proc)
+    assert (workdir / "residual.safetensors").read_bytes() == before
+    for cmd in (["collect", "--model", REAL, "--out", str(workdir / "train.h5")],
+                ["attach", "--model", SIM, "--residual", str(workdir / "residual.safetensors"),
+                 "--out", str(workdir / "hybrid.xml")]):
+        assert "exists" in error_line(run(*cmd, ok=False))
+
+
+def test_missing_and_corrupt_inputs(workdir: Path, tmp_path: Path) -> None:
+    assert "not found" in error_line(run("collect", "--model", "nope.xml", "--out",
+                                         str(tmp_path / "x.h5"), ok=False))
+    bad = tmp_path / "bad.h5"
+    bad.write_bytes(b"not hdf5 at all")
+    assert "not an HDF5 file" in error_line(run("train", "--model", SIM, "--data", str(bad),
+                                                "--out", str(tmp_path / "m.safetensors"), ok=False))
+    corrupt = tmp_path / "corrupt.safetensors"
+    corrupt.write_bytes((workdir / "residual.safetensors").read_bytes()[:200])
+    line = error_line(run("eval", "--model", SIM, "--residual", str(corrupt), "--data",
+                          str(workdir / "test.h5"), ok=False))
+    assert "corrupt.safetensors" in line
+    assert not (tmp_path / "m.safetensors").exists()
+
+
+def test_nan_in_dataset_is_refused(workdir: Path, tmp_path: Path) -> None:
+    nan = tmp_path / "nan.h5"
+    nan.write_bytes((workdir / "test.h5").read_bytes())
+    with h5py.File(nan, "r+") as f:
+        f["episodes/000001/qvel"][17, 1] = np.nan
+    line = error_line(run("eval", "--model", SIM, "--residual",
+                          str(workdir / "residual.safetensors"), "--data", str(nan), ok=False))
+    assert "non-finite" in line and "000001" in line and "17" in line
+
+
+def test_data_from_another_rate_or_system_is_refused(workdir: Path, tmp_path: Path) -> None:
+    fast = tmp_path / "fast.h5"
+    run("collect", "--model", REAL, "--out", str(fast), "--episodes", "2", "--steps", "50",
+        "--dt", "0.002")
+    line = error_line(run("train", "--model", SIM, "--data", str(fast), "--out",
+                          str(tmp_path / "m.safetensors"), ok=False))
+    assert "0.002" in line and "0.005" in line
+    other = tmp_path / "other.xml"
+    other.write_text(Path(SIM).read_text().replace('name="elbow"', 'name="wrist"'))
+    line = error_line(run("train", "--model", str(other), "--data", str(workdir / "train.h5"),
+                          "--out", str(tmp_path / "m.safetensors"), ok=False))
+    assert "elbow" in line and "wrist" in line
+
+
+def test_model_for_another_timestep_is_refused(workdir: Path, tmp_path: Path) -> None:
+    other = tmp_path / "sim_2ms.xml"
+    other.write_text(Path(SIM).read_text().replace('timestep="0.005"', 'timestep="0.002"'))
+    line = error_line(run("attach", "--model", str(other), "--residual",
+                          str(workdir / "residual.safetensors"), "--out",
+                          str(tmp_path / "h.xml"), ok=False))
+    assert "timestep" in line and "0.005" in line and "0.002" in line
+    assert not (tmp_path / "h.xml").exists() and not (tmp_path / "h.xml.tmp").exists()
+
+
+def test_bad_arguments_exit_nonzero() -> None:
+    assert run("eval", "--model", SIM, ok=False).returncode != 0
+    assert run("frobnicate", ok=False).returncode != 0
+    proc = run("attach", "--model", SIM, "--residual", "x", "--out", "y", "--mode", "fast", ok=False)
+    assert proc.returncode != 0 and "fast" in proc.stderr

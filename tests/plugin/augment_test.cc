@@ -1,0 +1,218 @@
+// mode="augment": the residual lands in qfrc_passive, equals what the evaluator computes on
+// the same state, is idempotent within a step, and the control history evolves in
+// plugin_state.
+
+#include <gtest/gtest.h>
+#include <mujoco/mujoco.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "plugin/core/plugin_state.h"
+#include "plugin/core/residual_evaluator.h"
+#include "tests/plugin/fixture.h"
+
+namespace mjhybrid {
+namespace {
+
+constexpr int kHistory = 4;
+
+class AugmentTest : public MujocoTest {
+ protected:
+  void SetUp() override {
+    MujocoTest::SetUp();
+    sim_xml_ = SimXml();
+    sim_ = LoadXml(sim_xml_);
+    ASSERT_NE(sim_, nullptr);
+    model_ = RandomResidual(sim_.get(), kHistory, 3, 21);
+    model_path_ = SaveResidual(model_, "augment.safetensors");
+  }
+
+  UniqueModel Hybrid(const std::string& extra_config = "") {
+    UniqueModel m = LoadXml(HybridXml(sim_xml_, model_path_, "augment", extra_config));
+    EXPECT_NE(m, nullptr);
+    return m;
+  }
+
+  // a random state, control and history in both mjData
+  void RandomState(const mjModel* hybrid, mjData* d_hybrid, mjData* d_sim, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> u(-3, 3);
+    for (int i = 0; i < hybrid->nq; ++i) d_hybrid->qpos[i] = d_sim->qpos[i] = u(rng);
+    for (int i = 0; i < hybrid->nv; ++i) d_hybrid->qvel[i] = d_sim->qvel[i] = 2 * u(rng);
+    for (int i = 0; i < hybrid->nu; ++i) d_hybrid->ctrl[i] = d_sim->ctrl[i] = u(rng);
+    for (int i = 0; i < hybrid->nu * kHistory; ++i) d_hybrid->plugin_state[i] = u(rng);
+  }
+
+  std::string sim_xml_;
+  UniqueModel sim_;
+  ResidualModel model_;
+  std::string model_path_;
+};
+
+TEST_F(AugmentTest, DeclaresHistoryAndDiagnosticsAsPluginState) {
+  UniqueModel hybrid = Hybrid();
+  ASSERT_NE(hybrid, nullptr);
+  ASSERT_EQ(hybrid->nplugin, 1);
+  EXPECT_EQ(hybrid->plugin_statenum[0], (PluginStateLayout{2, kHistory}.size()));
+  EXPECT_EQ(hybrid->npluginstate, hybrid->plugin_statenum[0]);
+  EXPECT_EQ(mj_name2id(hybrid.get(), mjOBJ_PLUGIN, "residual"), 0);
+}
+
+TEST_F(AugmentTest, TrajectoryDiffersFromSimAndStaysFinite) {
+  UniqueModel hybrid = Hybrid();
+  ASSERT_NE(hybrid, nullptr);
+  UniqueData d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid.get());
+  const std::vector<double> controls = RandomControls(sim_.get(), 1000, 3);
+  Trajectory a = Rollout(sim_.get(), d_sim.get(), controls, 0, 1000);
+  Trajectory b = Rollout(hybrid.get(), d_hybrid.get(), controls, 0, 1000);
+  EXPECT_TRUE(AllFinite(b.qpos));
+  EXPECT_TRUE(AllFinite(b.qvel));
+  EXPECT_TRUE(AllFinite(b.plugin_state));
+  EXPECT_GT(MaxAbsDifference(a.qpos, b.qpos), 1e-3);
+  // the first step already differs: the residual acts from t = 0
+  EXPECT_NE(a.qvel[0], b.qvel[0]);
+}
+
+TEST_F(AugmentTest, StaysFiniteUnderEveryIntegrator) {
+  for (const char* integrator : {"RK4", "implicitfast", "implicit"}) {
+    SCOPED_TRACE(integrator);
+    std::string xml = WithOption(sim_xml_, "integrator", integrator);
+    UniqueModel hybrid = LoadXml(HybridXml(xml, model_path_, "augment"));
+    ASSERT_NE(hybrid, nullptr);
+    UniqueModel sim = LoadXml(xml);
+    UniqueData d_sim = MakeData(sim.get()), d_hybrid = MakeData(hybrid.get());
+    const std::vector<double> controls = RandomControls(hybrid.get(), 1000, 4);
+    Trajectory a = Rollout(sim.get(), d_sim.get(), controls, 0, 1000);
+    Trajectory b = Rollout(hybrid.get(), d_hybrid.get(), controls, 0, 1000);
+    EXPECT_TRUE(AllFinite(b.qpos));
+    EXPECT_TRUE(AllFinite(b.qvel));
+    EXPECT_GT(MaxAbsDifference(a.qpos, b.qpos), 1e-3);
+  }
+}
+
+TEST_F(AugmentTest, ResidualEqualsTheEvaluatorOnTheSameState) {
+  for (const char* scale : {"1", "0.5", "3"}) {
+    SCOPED_TRACE(std::string("scale ") + scale);
+    UniqueModel hybrid = Hybrid(ConfigKey("scale", scale));
+    ASSERT_NE(hybrid, nullptr);
+    UniqueData d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid.get());
+    std::string error;
+    auto loaded = LoadResidualModel(model_path_, &error);
+    ASSERT_NE(loaded, nullptr) << error;
+    ResidualEvaluator evaluator(loaded);
+    const PluginStateLayout layout{2, kHistory};
+    for (unsigned trial = 0; trial < 20; ++trial) {
+      RandomState(hybrid.get(), d_hybrid.get(), d_sim.get(), trial);
+      mj_forward(sim_.get(), d_sim.get());
+      mj_forward(hybrid.get(), d_hybrid.get());
+
+      double expected[2];
+      ResidualDiagnostics diag;
+      ASSERT_TRUE(evaluator.Compute(d_hybrid->qpos, d_hybrid->qvel, d_hybrid->ctrl,
+                                    d_hybrid->plugin_state, std::stod(scale), expected, &diag));
+      // the plugin adds its residual to the analytic passive force (the joint dampers)
+      for (int i = 0; i < 2; ++i) {
+        EXPECT_EQ(d_hybrid->qfrc_passive[i], d_sim->qfrc_passive[i] + expected[i]) << i;
+      }
+      EXPECT_NE(expected[0], 0);
+      EXPECT_GT(diag.spread, 0);  // three members with different weights disagree
+      // and the residual reached the accelerations
+      EXPECT_NE(d_hybrid->qacc[0], d_sim->qacc[0]);
+      // the diagnostics are state, so only a step records them: those of the evaluation at
+      // the state the step started from (Euler evaluates once)
+      const double saturated_before = d_hybrid->plugin_state[layout.saturated_total()];
+      mj_step(hybrid.get(), d_hybrid.get());
+      EXPECT_EQ(d_hybrid->plugin_state[layout.saturated_last()], diag.saturated);
+      EXPECT_FLOAT_EQ(d_hybrid->plugin_state[layout.spread()], diag.spread);
+      EXPECT_EQ(d_hybrid->plugin_state[layout.saturated_total()], saturated_before + diag.saturated);
+    }
+  }
+}
+
+TEST_F(AugmentTest, ResidualIsBounded) {
+  UniqueModel hybrid = Hybrid(ConfigKey("scale", "1.5"));
+  ASSERT_NE(hybrid, nullptr);
+  UniqueData d = MakeData(hybrid.get());
+  const std::vector<double> controls = RandomControls(hybrid.get(), 300, 5);
+  for (int k = 0; k < 300; ++k) {
+    std::copy(controls.begin() + 2 * k, controls.begin() + 2 * k + 2, d->ctrl);
+    mj_step(hybrid.get(), d.get());
+    mj_forward(hybrid.get(), d.get());
+    for (int i = 0; i < 2; ++i) {
+      ASSERT_LE(std::abs(d->qfrc_passive[i]), 1.5 * model_.output_bound[i]) << "step " << k;
+    }
+  }
+}
+
+TEST_F(AugmentTest, ForwardIsIdempotent) {
+  UniqueModel hybrid = Hybrid();
+  ASSERT_NE(hybrid, nullptr);
+  UniqueData d = MakeData(hybrid.get());
+  Rollout(hybrid.get(), d.get(), RandomControls(hybrid.get(), 25, 6), 0, 25);
+  mj_forward(hybrid.get(), d.get());
+  const int nv = hybrid->nv, ns = hybrid->npluginstate;
+  std::vector<double> passive(d->qfrc_passive, d->qfrc_passive + nv);
+  std::vector<double> qacc(d->qacc, d->qacc + nv);
+  std::vector<double> state(d->plugin_state, d->plugin_state + ns);
+  for (int repeat = 0; repeat < 3; ++repeat) {
+    mj_forward(hybrid.get(), d.get());
+    EXPECT_TRUE(BitIdentical(passive, {d->qfrc_passive, d->qfrc_passive + nv}));
+    EXPECT_TRUE(BitIdentical(qacc, {d->qacc, d->qacc + nv}));
+    EXPECT_TRUE(BitIdentical(state, {d->plugin_state, d->plugin_state + ns}));
+  }
+}
+
+TEST_F(AugmentTest, HistoryHoldsTheLastControlsNewestFirst) {
+  // RK4 evaluates the residual four times per step; the history must still move once
+  for (const char* integrator : {"Euler", "RK4", "implicitfast"}) {
+    SCOPED_TRACE(integrator);
+    UniqueModel hybrid =
+        LoadXml(HybridXml(WithOption(sim_xml_, "integrator", integrator), model_path_, "augment"));
+    ASSERT_NE(hybrid, nullptr);
+    UniqueData d = MakeData(hybrid.get());
+    // a fresh mjData starts with an empty history
+    for (int i = 0; i < hybrid->npluginstate; ++i) EXPECT_EQ(d->plugin_state[i], 0) << i;
+    const std::vector<double> controls = RandomControls(hybrid.get(), 7, 10);
+    Rollout(hybrid.get(), d.get(), controls, 0, 7);
+    // u[6], u[5], u[4], u[3]
+    for (int tap = 0; tap < kHistory; ++tap) {
+      for (int i = 0; i < 2; ++i) {
+        EXPECT_EQ(d->plugin_state[2 * tap + i], controls[2 * (6 - tap) + i])
+            << "tap " << tap << " actuator " << i;
+      }
+    }
+    // mj_resetData clears the history and the counters
+    mj_resetData(hybrid.get(), d.get());
+    for (int i = 0; i < hybrid->npluginstate; ++i) EXPECT_EQ(d->plugin_state[i], 0) << i;
+  }
+}
+
+TEST_F(AugmentTest, SaturationCounterSumsEveryStep) {
+  // a training range that only covers small controls: the controls of most steps saturate
+  ResidualModel narrow = model_;
+  const int nin = static_cast<int>(narrow.input_min.size());
+  for (int i = nin - 2 * (1 + kHistory); i < nin; ++i) {
+    narrow.input_min[i] = -0.5f;
+    narrow.input_max[i] = 0.5f;
+  }
+  const std::string path = SaveResidual(narrow, "narrow.safetensors");
+  UniqueModel hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"));
+  ASSERT_NE(hybrid, nullptr);
+  UniqueData d = MakeData(hybrid.get());
+  const PluginStateLayout layout{2, kHistory};
+  const std::vector<double> controls = RandomControls(hybrid.get(), 50, 11);
+  double sum = 0;
+  for (int k = 0; k < 50; ++k) {
+    std::copy(controls.begin() + 2 * k, controls.begin() + 2 * k + 2, d->ctrl);
+    mj_step(hybrid.get(), d.get());
+    // Euler evaluates the residual once per step, so the total is the sum of the lasts
+    sum += d->plugin_state[layout.saturated_last()];
+    ASSERT_EQ(d->plugin_state[layout.saturated_total()], sum) << "step " << k;
+  }
+  EXPECT_GT(sum, 50);
+}
+
+}  // namespace
+}  // namespace mjhybrid
