@@ -154,6 +154,11 @@ TrainResult TrainResidual(const TrainingSet& set, const StateLayout& layout, con
       torch::NoGradGuard no_grad;
       train_mse = torch::mse_loss(net->forward(x_train), y_train).item<double>();
     }
+    if (epoch < opt.epochs) {
+      std::fprintf(stderr, "[train] warning: time budget of %.0f s reached at epoch %d/%d; "
+                   "the result depends on machine load (raise --time-budget)\n",
+                   opt.time_budget_s, epoch, opt.epochs);
+    }
     member_reports.push_back({{"epochs", epoch}, {"best_epoch", best_epoch},
                               {"val_mse", best}, {"train_mse", train_mse}});
     members.push_back(ExportLayers(net));

@@ -26,7 +26,7 @@ struct TrainOptions {
   double time_budget_s = 100;         // whole training, all members
   double bound_factor = 1.5;          // residual bound = factor * largest target seen
   uint64_t seed = 0;
-  int threads = 2;
+  int threads = 1;  // tiny networks: OpenMP sync costs more than it saves, and collapses under load
 };
 
 struct TrainResult {
