@@ -21,18 +21,22 @@ The contract the plugin checks when it loads a *.pt (any module, not only MLPs):
     network = {"backend": "torchscript", ...}.
 
 To bring an arbitrary PyTorch module (an actuator net, a recurrent cell unrolled over the
-control history, ...), build the metadata the same way (or take it from a model trained by
-`mjhybrid train` and replace the network part), then script and save it:
+control history, ...), reuse the metadata of a model trained for the same scene (signature,
+features and normalizers must describe what the module expects), then script and save it:
 
-    import json, torch
-    from export_torchscript import save_torchscript
-    meta = json.loads(open("meta.json").read())   # signature, features, input, output, ...
+    import json, sys
+    sys.path.insert(0, "scripts")
+    from export_torchscript import read_safetensors, save_torchscript
+    _, file_metadata = read_safetensors(Path("models/arm2/residual.safetensors"))
+    meta = json.loads(file_metadata["mjhybrid"])   # edit input/output statistics if needed
     module = MyNet().eval()                        # [B, in] -> [B, nv] or [E, B, nv]
     save_torchscript(module, meta, "my_model.pt", source="my_net.py")
 
 save_torchscript() scripts the module (torch.jit.script; torch.jit.trace on an example input
-when the module cannot be scripted), checks the output shape against the metadata and writes
-the archive. The plugin uses the model as any other: <config key="model" value="my_model.pt"/>.
+when the module cannot be scripted), checks its output for batches of 1 and 3 against the
+metadata, sets network.backend and writes the archive. Without this file, the equivalent is
+`torch.jit.script(module).save(path, _extra_files={"mjhybrid.json": json.dumps(meta)})`.
+A scene then uses the model as any other: <config key="model" value="my_model.pt"/>.
 """
 
 from __future__ import annotations
@@ -153,8 +157,9 @@ def load_mlp(path: Path) -> tuple[list[list[tuple[np.ndarray, np.ndarray]]], dic
     members: list[list[tuple[np.ndarray, np.ndarray]]] = []
     for e in range(n_members):
         layers: list[tuple[np.ndarray, np.ndarray]] = []
-        for l in range(n_layers):
-            w_name, b_name = f"member{e}.layer{l}.weight", f"member{e}.layer{l}.bias"
+        for index in range(n_layers):
+            w_name = f"member{e}.layer{index}.weight"
+            b_name = f"member{e}.layer{index}.bias"
             if w_name not in tensors or b_name not in tensors:
                 missing = w_name if w_name not in tensors else b_name
                 raise ExportError(f"{path}: missing tensor {missing}")
@@ -199,9 +204,9 @@ def reference_forward(members: list[list[tuple[np.ndarray, np.ndarray]]],
     outputs = []
     for layers in members:
         h = x.astype(np.float64)
-        for l, (w, b) in enumerate(layers):
+        for index, (w, b) in enumerate(layers):
             h = h @ w.astype(np.float64).T + b
-            if l + 1 < len(layers):
+            if index + 1 < len(layers):
                 h = np.tanh(h)
         outputs.append(h)
     return np.stack(outputs)
@@ -257,6 +262,14 @@ def save_torchscript(module: torch.nn.Module, metadata: dict[str, Any], out: str
         raise ExportError(f"module maps [1, {n_in}] to {shape}, expected float32 [1, {n_out}] "
                           f"or [E, 1, {n_out}]")
     members = 1 if y.dim() == 2 else int(y.shape[0])
+    # a batch, too: a trace can bake the example's batch size into the graph
+    with torch.no_grad():
+        y3 = scripted(torch.zeros(3, n_in, dtype=torch.float32))
+    expected = (3, n_out) if members == 1 else (members, 3, n_out)
+    if not isinstance(y3, torch.Tensor) or tuple(y3.shape) != expected:
+        shape = list(y3.shape) if isinstance(y3, torch.Tensor) else type(y3).__name__
+        raise ExportError(f"module maps [3, {n_in}] to {shape}, expected {list(expected)}: "
+                          "it must accept any batch size")
 
     meta = dict(metadata)
     network = {"backend": "torchscript", "source": source, "members": members}

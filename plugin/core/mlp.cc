@@ -12,6 +12,30 @@ struct MlpWorkspace : NetworkWorkspace {
   Eigen::MatrixXf outputs;  // output_size x members, for a two-pass mean and spread
 };
 
+// forward through one member, alternating between two scratch vectors; returns the output
+Eigen::Map<const Eigen::VectorXf> Forward(const std::vector<PackedLayer>& member, const float* x,
+                                          float* a, float* b) {
+  const float* src = x;
+  float* dst = a;
+  for (size_t l = 0; l < member.size(); ++l) {
+    const PackedLayer& layer = member[l];
+    Eigen::Map<Eigen::VectorXf> out(dst, layer.bias.size());
+    out = layer.bias;
+    if (layer.narrow) {
+      out.noalias() += layer.rows * Eigen::Map<const Eigen::VectorXf>(src, layer.rows.cols());
+    } else {
+      out.noalias() += layer.columns * Eigen::Map<const Eigen::VectorXf>(src, layer.columns.cols());
+    }
+    if (l + 1 < member.size()) out = out.array().tanh();
+    src = dst;
+    dst = (dst == a) ? b : a;
+  }
+  return Eigen::Map<const Eigen::VectorXf>(src, member.back().bias.size());
+}
+
+// below this many outputs a layer runs as dot products over rows
+constexpr int kNarrowLayer = 8;
+
 std::string TensorName(int member, int layer, const char* what) {
   return "member" + std::to_string(member) + ".layer" + std::to_string(layer) + "." + what;
 }
@@ -23,9 +47,20 @@ MlpEnsemble::MlpEnsemble(std::vector<std::vector<DenseLayer>> members)
   input_size_ = static_cast<int>(members_[0].front().weight.cols());
   output_size_ = static_cast<int>(members_[0].back().weight.rows());
   for (const auto& member : members_) {
+    std::vector<PackedLayer> packed;
     for (const DenseLayer& layer : member) {
       max_width_ = std::max<int>(max_width_, std::max(layer.weight.rows(), layer.weight.cols()));
+      PackedLayer p;
+      p.narrow = layer.weight.rows() < kNarrowLayer;
+      if (p.narrow) {
+        p.rows = layer.weight;
+      } else {
+        p.columns = layer.weight;
+      }
+      p.bias = layer.bias;
+      packed.push_back(std::move(p));
     }
+    packed_.push_back(std::move(packed));
   }
 }
 
@@ -75,7 +110,7 @@ std::unique_ptr<MlpEnsemble> MlpEnsemble::FromTensors(const SafetensorsFile& fil
         return nullptr;
       }
       layer.weight = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic,
-                                                    Eigen::RowMajor>>(w->second.data.data(), rows, cols);
+                                                    Eigen::RowMajor>>(w->second.data.data(), rows, cols);  // transposes into column-major
       layer.bias = Eigen::Map<const Eigen::VectorXf>(b->second.data.data(), rows);
       all[e].push_back(std::move(layer));
     }
@@ -93,9 +128,10 @@ void MlpEnsemble::ToTensors(SafetensorsFile* file) const {
     for (int l = 0; l < layers(); ++l) {
       const DenseLayer& layer = members_[e][l];
       FloatTensor w, b;
-      w.shape = {layer.weight.rows(), layer.weight.cols()};
-      w.data.assign(layer.weight.data(), layer.weight.data() + layer.weight.size());
-      b.shape = {layer.bias.size()};
+      w.shape = std::vector<int64_t>{layer.weight.rows(), layer.weight.cols()};
+      Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> row_major = layer.weight;
+      w.data.assign(row_major.data(), row_major.data() + row_major.size());
+      b.shape = std::vector<int64_t>{layer.bias.size()};
       b.data.assign(layer.bias.data(), layer.bias.data() + layer.bias.size());
       file->tensors[TensorName(e, l, "weight")] = std::move(w);
       file->tensors[TensorName(e, l, "bias")] = std::move(b);
@@ -122,27 +158,14 @@ std::unique_ptr<NetworkWorkspace> MlpEnsemble::MakeWorkspace() const {
 void MlpEnsemble::Evaluate(const float* x, float* mean, float* spread,
                            NetworkWorkspace* workspace) const {
   auto* ws = static_cast<MlpWorkspace*>(workspace);
+  if (members_.size() == 1) {
+    // the common case: no ensemble statistics to gather
+    Eigen::Map<Eigen::VectorXf>(mean, output_size_) = Forward(packed_[0], x, ws->a.data(), ws->b.data());
+    if (spread) *spread = 0;
+    return;
+  }
   for (size_t e = 0; e < members_.size(); ++e) {
-    const auto& member = members_[e];
-    // forward through one member, alternating between the two scratch vectors
-    Eigen::Map<const Eigen::VectorXf> in(x, input_size_);
-    float* src = nullptr;
-    float* dst = ws->a.data();
-    for (size_t l = 0; l < member.size(); ++l) {
-      const DenseLayer& layer = member[l];
-      const int rows = static_cast<int>(layer.weight.rows());
-      Eigen::Map<Eigen::VectorXf> out(dst, rows);
-      if (l == 0) {
-        out.noalias() = layer.weight * in;
-      } else {
-        out.noalias() = layer.weight * Eigen::Map<const Eigen::VectorXf>(src, layer.weight.cols());
-      }
-      out += layer.bias;
-      if (l + 1 < member.size()) out = out.array().tanh();
-      src = dst;
-      dst = (dst == ws->a.data()) ? ws->b.data() : ws->a.data();
-    }
-    ws->outputs.col(e) = Eigen::Map<const Eigen::VectorXf>(src, output_size_);
+    ws->outputs.col(e) = Forward(packed_[e], x, ws->a.data(), ws->b.data());
   }
   // two passes (mean, then deviations): E[y^2] - E[y]^2 cancels catastrophically in float
   // when outputs are large, which is exactly when the disagreement matters

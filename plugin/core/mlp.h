@@ -18,9 +18,20 @@
 
 namespace mjhybrid {
 
+// weight is [out, in] as in torch.nn.Linear, stored column-major in memory: W * x is then a
+// sum of scaled columns, which vectorizes without a horizontal reduction per row
 struct DenseLayer {
-  Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> weight;  // [out, in]
-  Eigen::VectorXf bias;                                                           // [out]
+  Eigen::MatrixXf weight;  // [out, in]
+  Eigen::VectorXf bias;    // [out]
+};
+
+// a layer as Evaluate() runs it: wide layers as column-major W (a sum of scaled columns),
+// narrow ones (a few outputs, e.g. the last) as row-major W (one dot product per output)
+struct PackedLayer {
+  bool narrow = false;
+  Eigen::MatrixXf columns;
+  Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rows;
+  Eigen::VectorXf bias;
 };
 
 class MlpEnsemble : public ResidualNetwork {
@@ -47,6 +58,7 @@ class MlpEnsemble : public ResidualNetwork {
 
  private:
   std::vector<std::vector<DenseLayer>> members_;
+  std::vector<std::vector<PackedLayer>> packed_;
   int input_size_ = 0;
   int output_size_ = 0;
   int max_width_ = 0;

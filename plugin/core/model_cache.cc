@@ -11,8 +11,10 @@ namespace mjhybrid {
 
 namespace {
 
+// models are a few kilobytes: the cache keeps them, so that making an mjData (rollout
+// workers make many) never reads the file again
 struct CacheEntry {
-  std::weak_ptr<const ResidualModel> model;
+  std::shared_ptr<const ResidualModel> model;
   long long mtime_ns = 0;
   long long size = 0;
 };
@@ -32,9 +34,7 @@ std::shared_ptr<const ResidualModel> SharedResidualModel(const std::string& path
   }
   std::lock_guard<std::mutex> lock(mutex);
   CacheEntry& entry = cache[path];
-  if (auto model = entry.model.lock()) {
-    if (entry.mtime_ns == mtime_ns && entry.size == size) return model;
-  }
+  if (entry.model && entry.mtime_ns == mtime_ns && entry.size == size) return entry.model;
   auto model = LoadResidualModel(path, error);
   if (model) {
     entry.model = model;

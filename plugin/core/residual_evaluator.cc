@@ -5,9 +5,21 @@
 
 namespace mjhybrid {
 
+namespace {
+
+Eigen::VectorXf ToVector(const std::vector<float>& v) {
+  return Eigen::Map<const Eigen::VectorXf>(v.data(), v.size());
+}
+
+}  // namespace
+
 ResidualEvaluator::ResidualEvaluator(std::shared_ptr<const ResidualModel> model)
     : model_(std::move(model)),
       workspace_(model_->network->MakeWorkspace()),
+      input_min_(ToVector(model_->input_min)),
+      input_max_(ToVector(model_->input_max)),
+      input_mean_(ToVector(model_->input_mean)),
+      input_inv_std_(ToVector(model_->input_std).cwiseInverse()),
       features_(model_->input_mean.size()),
       input_(model_->input_mean.size()),
       output_(model_->signature.nv) {}
@@ -20,17 +32,26 @@ bool ResidualEvaluator::Compute(const double* qpos, const double* qvel, const do
   ComputeFeatures(m.features, m.signature, qpos, qvel, ctrl, history, features_.data());
 
   // normalize; outside the training range the network is extrapolating, so hold the input at
-  // the edge of what it has seen and count it
+  // the edge of what it has seen and count it. Written as separate simple passes over floats so
+  // that the compiler vectorizes each one: this runs inside every mj_step.
+  const int n = static_cast<int>(features_.size());
+  float* x = input_.data();
+  const float* lo = input_min_.data();
+  const float* hi = input_max_.data();
+  const float* mean = input_mean_.data();
+  const float* inv_std = input_inv_std_.data();
+  for (int i = 0; i < n; ++i) x[i] = static_cast<float>(features_[i]);
+  float poison = 0;  // stays 0 unless some x is NaN or infinite (inf * 0 is NaN)
+  for (int i = 0; i < n; ++i) poison += x[i] * 0.0f;
+  if (poison != 0.0f || poison != poison) {
+    std::fill(qfrc, qfrc + nv, 0.0);
+    return false;
+  }
   int saturated = 0;
-  for (size_t i = 0; i < features_.size(); ++i) {
-    double f = features_[i];
-    if (!std::isfinite(f)) {
-      std::fill(qfrc, qfrc + nv, 0.0);
-      return false;
-    }
-    double clamped = std::clamp<double>(f, m.input_min[i], m.input_max[i]);
-    saturated += clamped != f;
-    input_[i] = static_cast<float>((clamped - m.input_mean[i]) / m.input_std[i]);
+  for (int i = 0; i < n; ++i) saturated += (x[i] < lo[i]) | (x[i] > hi[i]);
+  for (int i = 0; i < n; ++i) {
+    const float clamped = x[i] < lo[i] ? lo[i] : (x[i] > hi[i] ? hi[i] : x[i]);
+    x[i] = (clamped - mean[i]) * inv_std[i];
   }
 
   float spread = 0;

@@ -6,6 +6,7 @@
 #ifndef MJHYBRID_PLUGIN_CORE_RESIDUAL_EVALUATOR_H_
 #define MJHYBRID_PLUGIN_CORE_RESIDUAL_EVALUATOR_H_
 
+#include <Eigen/Core>
 #include <memory>
 #include <vector>
 
@@ -32,9 +33,11 @@ class ResidualEvaluator {
  private:
   std::shared_ptr<const ResidualModel> model_;
   std::unique_ptr<NetworkWorkspace> workspace_;
-  std::vector<double> features_;
-  std::vector<float> input_;
-  std::vector<float> output_;
+  // the normalizer as vectors, so a step normalizes all features in a few SIMD operations
+  Eigen::VectorXf input_min_, input_max_, input_mean_, input_inv_std_;
+  Eigen::VectorXd features_;
+  Eigen::VectorXf input_;
+  Eigen::VectorXf output_;
 };
 
 }  // namespace mjhybrid

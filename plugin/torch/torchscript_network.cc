@@ -25,9 +25,24 @@ torch::Tensor ForwardMembers(torch::jit::Module& module, const torch::Tensor& x)
 std::unique_ptr<TorchScriptNetwork> TorchScriptNetwork::Load(const std::string& path,
                                                              int input_size, int output_size,
                                                              std::string* error) {
+  torch::jit::Module module;
+  try {
+    module = torch::jit::load(path, torch::kCPU);
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    *error = "not a loadable TorchScript archive: " + what.substr(0, what.find('\n'));
+    return nullptr;
+  }
+  return FromModule(std::move(module), input_size, output_size, error);
+}
+
+std::unique_ptr<TorchScriptNetwork> TorchScriptNetwork::FromModule(torch::jit::Module module,
+                                                                   int input_size,
+                                                                   int output_size,
+                                                                   std::string* error) {
   auto net = std::unique_ptr<TorchScriptNetwork>(new TorchScriptNetwork());
   try {
-    net->module_ = torch::jit::load(path, torch::kCPU);
+    net->module_ = std::move(module);
     net->module_.eval();
     // probe once: checks the shapes and learns the ensemble size; the error shows the shape
     // the module itself returned, not the [E, B, out] view of it
@@ -62,12 +77,26 @@ void TorchScriptNetwork::Evaluate(const float* x, float* mean, float* spread,
                                   NetworkWorkspace* workspace) const {
   c10::InferenceMode guard;
   torch::Tensor in = torch::from_blob(const_cast<float*>(x), {1, input_size_}, torch::kFloat32);
-  torch::Tensor y = ForwardMembers(module_, in).select(1, 0).contiguous();  // [E, out]
-  torch::Tensor m = y.mean(0);
-  std::memcpy(mean, m.data_ptr<float>(), sizeof(float) * output_size_);
-  if (spread) {
-    *spread = members_ > 1 ? y.std(0, /*unbiased=*/false).mean().item<float>() : 0.0f;
+  // [1, out] or [E, 1, out]: either way E rows of out values once contiguous
+  torch::Tensor y = module_.forward({in}).toTensor().contiguous();
+  const float* p = y.data_ptr<float>();
+
+  // the moments over members on the host: a few floats, where each extra tensor op would cost
+  // a dispatch of several microseconds (same formula as MlpEnsemble)
+  float total = 0;
+  for (int i = 0; i < output_size_; ++i) {
+    double sum = 0;
+    for (int e = 0; e < members_; ++e) sum += p[e * output_size_ + i];
+    const double m = sum / members_;
+    double var = 0;
+    for (int e = 0; e < members_; ++e) {
+      const double d = p[e * output_size_ + i] - m;
+      var += d * d;
+    }
+    mean[i] = static_cast<float>(m);
+    total += static_cast<float>(std::sqrt(var / members_));
   }
+  if (spread) *spread = members_ > 1 ? total / output_size_ : 0.0f;
 }
 
 torch::Tensor TorchScriptNetwork::EvaluateBatch(const torch::Tensor& x) const {
@@ -79,10 +108,12 @@ namespace {
 
 bool LoadTorchScript(const std::string& path, nlohmann::json* metadata,
                      std::shared_ptr<const ResidualNetwork>* network, std::string* error) {
-  // the metadata first: it says how many features and outputs the module must have
+  // one read gives the module and the metadata, which says how many features and outputs
+  // the module must have
   std::unordered_map<std::string, std::string> extra{{kMetadataFile, ""}};
+  torch::jit::Module module;
   try {
-    torch::jit::load(path, torch::kCPU, extra);
+    module = torch::jit::load(path, torch::kCPU, extra);
   } catch (const std::exception& e) {
     std::string what = e.what();
     *error = "not a loadable TorchScript archive: " + what.substr(0, what.find('\n'));
@@ -99,8 +130,9 @@ bool LoadTorchScript(const std::string& path, nlohmann::json* metadata,
     if (metadata->is_discarded()) *error = "mjhybrid.json is not valid JSON";
     return false;
   }
-  auto net = TorchScriptNetwork::Load(path, static_cast<int>(shape.input_mean.size()),
-                                      shape.signature.nv, error);
+  auto net = TorchScriptNetwork::FromModule(std::move(module),
+                                            static_cast<int>(shape.input_mean.size()),
+                                            shape.signature.nv, error);
   if (!net) return false;
   *network = std::move(net);
   return true;

@@ -22,9 +22,13 @@ namespace mjhybrid {
 
 class TorchScriptNetwork : public ResidualNetwork {
  public:
-  // loads the module and its metadata; null and *error on failure
+  // loads the module (not its metadata); null and *error on failure
   static std::unique_ptr<TorchScriptNetwork> Load(const std::string& path, int input_size,
                                                   int output_size, std::string* error);
+
+  // wraps a loaded module after one probe call that checks the contract above
+  static std::unique_ptr<TorchScriptNetwork> FromModule(torch::jit::Module module, int input_size,
+                                                        int output_size, std::string* error);
 
   int input_size() const override { return input_size_; }
   int output_size() const override { return output_size_; }

@@ -1,0 +1,120 @@
+// Cost of the residual inside mj_step on arm2, the smallest bundled scene: one iteration is one
+// mj_step, with the same random controls (held 0.1 s) on the analytic and the hybrid model so
+// that both do the same work, and a reset every kEpisodeSteps. DESIGN.md's overhead is
+// hybrid / analytic wall time per step; main() prints it for every hybrid benchmark, and
+// BM_StepOverhead measures it interleaved (both models in alternating blocks, so that a
+// change in machine load hits both alike).
+
+#include <benchmark/benchmark.h>
+#include <mujoco/mujoco.h>
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+#include <vector>
+
+#include "tests/bench/bench_models.h"
+
+namespace mjhybrid::bench {
+
+namespace {
+
+void StepLoop(benchmark::State& state, const mjModel* m) {
+  mjData* d = mj_makeData(m);
+  const std::vector<double> ctrl = ControlSequence(m);
+  int t = 0;
+  for (auto _ : state) {
+    mju_copy(d->ctrl, ctrl.data() + t * m->nu, m->nu);
+    mj_step(m, d);
+    if (++t == kEpisodeSteps) {
+      mj_resetData(m, d);
+      t = 0;
+    }
+  }
+  benchmark::DoNotOptimize(d->qpos[0]);
+  mj_deleteData(d);
+}
+
+void BM_StepAnalytic(benchmark::State& state) {
+  std::string error;
+  const mjModel* m = SimModel(&error);
+  if (!m) return state.SkipWithError(error.c_str());
+  StepLoop(state, m);
+}
+
+void BM_StepHybrid(benchmark::State& state) {
+  std::string error;
+  const mjModel* m = HybridModel(static_cast<int>(state.range(0)), &error);
+  if (!m) return state.SkipWithError(error.c_str());
+  StepLoop(state, m);
+}
+
+void BM_StepHybridTrained(benchmark::State& state) {
+  std::string error;
+  const mjModel* m = HybridModel(kTrained, &error);
+  if (!m) return state.SkipWithError(error.c_str());
+  StepLoop(state, m);
+}
+
+// one iteration = kBlock analytic steps then kBlock hybrid steps, each block timed. Besides
+// the means, the counters give the ratio of the block medians and of the block minima: on a
+// shared machine other processes stretch some blocks, and the fastest block of each kind is
+// the best estimate of the undisturbed cost
+void BM_StepOverhead(benchmark::State& state) {
+  constexpr int kBlock = 100;
+  std::string error;
+  const mjModel* sim = SimModel(&error);
+  const mjModel* hybrid = sim ? HybridModel(static_cast<int>(state.range(0)), &error) : nullptr;
+  if (!hybrid) return state.SkipWithError(error.c_str());
+  const mjModel* models[2] = {sim, hybrid};
+  mjData* data[2] = {mj_makeData(sim), mj_makeData(hybrid)};
+  const std::vector<double> ctrl = ControlSequence(sim);
+  std::vector<double> blocks[2];
+  int t = 0;
+  for (auto _ : state) {
+    for (int k = 0; k < 2; ++k) {
+      const mjModel* m = models[k];
+      mjData* d = data[k];
+      auto start = std::chrono::steady_clock::now();
+      for (int s = 0; s < kBlock; ++s) {
+        mju_copy(d->ctrl, ctrl.data() + (t + s) * m->nu, m->nu);
+        mj_step(m, d);
+      }
+      auto stop = std::chrono::steady_clock::now();
+      blocks[k].push_back(1e9 * std::chrono::duration<double>(stop - start).count() / kBlock);
+    }
+    t += kBlock;
+    if (t == kEpisodeSteps) {
+      for (int k = 0; k < 2; ++k) mj_resetData(models[k], data[k]);
+      t = 0;
+    }
+  }
+  double mean[2], median[2], min[2];
+  for (int k = 0; k < 2; ++k) {
+    std::vector<double>& b = blocks[k];
+    mean[k] = std::accumulate(b.begin(), b.end(), 0.0) / b.size();
+    std::nth_element(b.begin(), b.begin() + b.size() / 2, b.end());
+    median[k] = b[b.size() / 2];
+    min[k] = *std::min_element(b.begin(), b.end());
+  }
+  state.counters["analytic_ns"] = mean[0];
+  state.counters["hybrid_ns"] = mean[1];
+  state.counters["ratio"] = mean[1] / mean[0];
+  state.counters["ratio_median"] = median[1] / median[0];
+  state.counters["analytic_min_ns"] = min[0];
+  state.counters["hybrid_min_ns"] = min[1];
+  state.counters["ratio_min"] = min[1] / min[0];
+  for (mjData* d : data) mj_deleteData(d);
+}
+
+static_assert(kEpisodeSteps % 100 == 0, "BM_StepOverhead's blocks must tile an episode");
+
+}  // namespace
+
+BENCHMARK(BM_StepAnalytic);
+BENCHMARK(BM_StepHybrid)->ArgName("hidden")->Arg(32)->Arg(64)->Arg(128);
+BENCHMARK(BM_StepHybridTrained);
+// hidden 0 = the shipped models/arm2/residual.safetensors
+BENCHMARK(BM_StepOverhead)->ArgName("hidden")->Arg(kTrained)->Arg(32)->Arg(64)->Arg(128);
+
+}  // namespace mjhybrid::bench
