@@ -158,7 +158,9 @@ void RunEval(const EvalCommand& c) {
     }
   }
   std::printf("(RMSE averaged over DOFs: qpos in rad or m, qvel in rad/s or m/s; "
-              "closed = 1 - hybrid/analytic)\n\n");
+              "closed = 1 - hybrid/analytic)\n");
+  std::printf("hybrid inputs outside the training range: %.3f features per step at h=%d\n\n",
+              learned.back().saturated_per_step, learned.back().horizon);
 
   if (!c.json.empty()) {
     json report = {{"horizons", c.options.horizons}, {"methods", methods}, {"gap_closed", gaps},

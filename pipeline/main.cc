@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   t->add_option("--out", train.out, "output residual model (.safetensors)")->required();
   t->add_option("--seed", train.options.seed, "random seed")->capture_default_str();
   t->add_option("--history", train.ctrl_history, "previous controls fed to the network")->capture_default_str();
-  t->add_option("--hidden", train.options.hidden, "hidden layer widths, e.g. 32,32")->delimiter(',')->capture_default_str();
+  t->add_option("--hidden", train.options.hidden, "hidden layer widths, e.g. 64 or 32,32")->delimiter(',')->capture_default_str();
   t->add_option("--members", train.options.members, "ensemble size")->check(CLI::Range(1, 16))->capture_default_str();
   t->add_option("--epochs", train.options.epochs, "training epochs")->check(CLI::PositiveNumber)->capture_default_str();
   t->add_option("--time-budget", train.options.time_budget_s, "stop training after this many seconds")->capture_default_str();
