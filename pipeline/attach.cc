@@ -70,10 +70,40 @@ std::string HybridMjcf(const AttachOptions& options, const std::string& out_dir)
   return xml.str();
 }
 
+ModelPtr CompileHybrid(const AttachOptions& options) {
+  LoadModel(options.sim_path);  // the analytic scene's own errors first, with its name
+  // the hybrid MJCF lives only in memory, under a name in sim.xml's folder, so that the include
+  // and sim.xml's relative asset paths resolve exactly as for a hybrid.xml written beside it
+  const fs::path dir = fs::path(AbsolutePath(options.sim_path)).parent_path();
+  const std::string name = (dir / ".mjhybrid-hybrid-in-memory.xml").string();
+  const std::string text = HybridMjcf(options, dir.string());
+  mjVFS vfs;
+  mj_defaultVFS(&vfs);
+  mj_addBufferVFS(&vfs, name.c_str(), text.data(), static_cast<int>(text.size()));
+  char error[1024] = "";
+  mjModel* m = mj_loadXML(name.c_str(), &vfs, error, sizeof(error));
+  mj_deleteVFS(&vfs);
+  if (!m) {
+    std::string why = error;
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    for (char& c : why) if (c == '\n') c = ' ';
+    throw std::runtime_error("cannot attach '" + options.residual_path + "' to '" +
+                             options.sim_path + "': " + why);
+  }
+  return ModelPtr(m);
+}
+
 void Attach(const AttachOptions& options, const std::string& out_path, bool force) {
   CheckOutputPath(out_path, force);
-  LoadModel(options.sim_path);  // a clear error if the analytic scene itself is broken
+  ModelPtr sim = LoadModel(options.sim_path);  // a clear error if the analytic scene is broken
   fs::path out = fs::absolute(out_path);
+  // MuJoCo resolves the asset files of an included model from the including file's folder
+  if (sim->nmesh + sim->ntex + sim->nhfield + sim->nskin > 0 &&
+      fs::weakly_canonical(out.parent_path()) != fs::path(AbsolutePath(options.sim_path)).parent_path()) {
+    std::fprintf(stderr, "[attach] note: %s loads asset files; their relative paths resolve from "
+                 "%s, so keep the hybrid scene beside it\n", options.sim_path.c_str(),
+                 out.parent_path().c_str());
+  }
   std::string text = HybridMjcf(options, out.parent_path().string());
   // write beside the target (the include is relative to it), compile, then move into place
   fs::path tmp = out;

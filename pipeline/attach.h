@@ -8,6 +8,8 @@
 
 #include <string>
 
+#include "pipeline/mujoco_util.h"
+
 namespace mjhybrid {
 
 struct AttachOptions {
@@ -22,6 +24,11 @@ std::string HybridMjcf(const AttachOptions& options, const std::string& out_dir)
 
 // writes the hybrid scene to out_path after checking that MuJoCo compiles it
 void Attach(const AttachOptions& options, const std::string& out_path, bool force);
+
+// the same hybrid model, compiled in memory: sim.xml parsed into an mjSpec plus the plugin
+// instance, so that sim.xml's relative asset paths resolve from its own folder wherever the
+// caller runs (what `eval` uses)
+ModelPtr CompileHybrid(const AttachOptions& options);
 
 std::string AbsolutePath(const std::string& path);
 

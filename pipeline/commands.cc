@@ -1,7 +1,6 @@
 #include "pipeline/commands.h"
 
 #include <torch/version.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -92,21 +91,11 @@ void RunEval(const EvalCommand& c) {
   TrajectoryDataset data = LoadDataset(c.data);
   CheckDatasetFits(sim.get(), c.sim, data, c.data);
 
-  // the hybrid scene, exactly as `attach` writes it, in a scratch folder
-  fs::path scratch = fs::temp_directory_path() / ("mjhybrid-eval-" + std::to_string(getpid()));
-  fs::create_directories(scratch);
+  // the hybrid scene: sim.xml plus the plugin, compiled in memory
   AttachOptions attach;
   attach.sim_path = c.sim;
   attach.residual_path = c.residual;
-  WriteText((scratch / "hybrid.xml").string(), HybridMjcf(attach, scratch.string()));
-  ModelPtr hybrid;
-  try {
-    hybrid = LoadModel((scratch / "hybrid.xml").string());
-  } catch (...) {
-    fs::remove_all(scratch);
-    throw;
-  }
-  fs::remove_all(scratch);
+  ModelPtr hybrid = CompileHybrid(attach);
 
   std::fprintf(stderr, "[eval] analytic: %zu held-out episodes, horizons", data.episodes.size());
   for (int h : c.options.horizons) std::fprintf(stderr, " %d", h);

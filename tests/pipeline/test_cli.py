@@ -154,3 +154,28 @@ def test_bad_arguments_exit_nonzero() -> None:
     assert run("frobnicate", ok=False).returncode != 0
     proc = run("attach", "--model", SIM, "--residual", "x", "--out", "y", "--mode", "fast", ok=False)
     assert proc.returncode != 0 and "fast" in proc.stderr
+
+
+def test_eval_resolves_assets_relative_to_sim(workdir: Path, tmp_path: Path) -> None:
+    """A scene whose sim.xml loads a mesh from a relative folder evaluates from anywhere."""
+    scene = tmp_path / "scene"
+    (scene / "assets").mkdir(parents=True)
+    (scene / "assets" / "tetra.obj").write_text(
+        "v 0 0 0\nv 0.05 0 0\nv 0 0.05 0\nv 0 0 0.05\nf 1 3 2\nf 1 2 4\nf 1 4 3\nf 2 3 4\n")
+    text = Path(SIM).read_text()
+    text = text.replace('<compiler angle="radian"/>',
+                        '<compiler angle="radian" meshdir="assets"/>\n'
+                        '  <asset><mesh name="tetra" file="tetra.obj"/></asset>')
+    text = text.replace('<site name="tip" pos="0.25 0 0"/>',
+                        '<site name="tip" pos="0.25 0 0"/>\n'
+                        '        <geom type="mesh" mesh="tetra" pos="0.25 0 0" mass="0" '
+                        'contype="0" conaffinity="0"/>')
+    (scene / "sim.xml").write_text(text)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    proc = subprocess.run([BIN, "eval", "--model", str(scene / "sim.xml"), "--residual",
+                           str(workdir / "residual.safetensors"), "--data",
+                           str(workdir / "test.h5"), "--horizons", "10"],
+                          capture_output=True, text=True, cwd=elsewhere, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in scene.iterdir()) == ["assets", "sim.xml"]  # nothing written
