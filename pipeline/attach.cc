@@ -84,11 +84,8 @@ ModelPtr CompileHybrid(const AttachOptions& options) {
   mjModel* m = mj_loadXML(name.c_str(), &vfs, error, sizeof(error));
   mj_deleteVFS(&vfs);
   if (!m) {
-    std::string why = error;
-    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-    for (char& c : why) if (c == '\n') c = ' ';
     throw std::runtime_error("cannot attach '" + options.residual_path + "' to '" +
-                             options.sim_path + "': " + why);
+                             options.sim_path + "': " + OneLine(error));
   }
   return ModelPtr(m);
 }

@@ -9,17 +9,18 @@
 
 namespace mjhybrid {
 
+std::string OneLine(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  for (char& c : text) if (c == '\n') c = ' ';
+  return text;
+}
+
 ModelPtr LoadModel(const std::string& path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) throw std::runtime_error("model file '" + path + "' not found");
   char error[1024] = "";
   mjModel* m = mj_loadXML(path.c_str(), nullptr, error, sizeof(error));
-  if (!m) {
-    std::string why = error;
-    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-    for (char& c : why) if (c == '\n') c = ' ';
-    throw std::runtime_error("cannot load '" + path + "': " + why);
-  }
+  if (!m) throw std::runtime_error("cannot load '" + path + "': " + OneLine(error));
   return ModelPtr(m);
 }
 

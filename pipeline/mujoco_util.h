@@ -21,6 +21,9 @@ struct DataDeleter {
 using ModelPtr = std::unique_ptr<mjModel, ModelDeleter>;
 using DataPtr = std::unique_ptr<mjData, DataDeleter>;
 
+// MuJoCo's multi-line error text as one line
+std::string OneLine(std::string text);
+
 // loads an MJCF file; throws with MuJoCo's message (e.g. a plugin config error)
 ModelPtr LoadModel(const std::string& path);
 DataPtr MakeData(const mjModel* m);
