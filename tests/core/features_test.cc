@@ -10,22 +10,19 @@
 #include <string>
 #include <vector>
 
+#include "tests/common/random_network.h"
+
 namespace mjhybrid {
 namespace {
 
 // hinge, slide, ball and free joints; nq = 1+1+4+7 = 13, nv = 1+1+3+6 = 11, two actuators
 StateLayout MixedLayout() {
-  StateLayout layout;
-  layout.nq = 13;
-  layout.nv = 11;
-  layout.nu = 2;
-  layout.timestep = 0.002;
-  layout.joints = {{"hinge", JointKind::kHinge, 0, 0},
-                   {"slide", JointKind::kSlide, 1, 1},
-                   {"ball", JointKind::kBall, 2, 2},
-                   {"free", JointKind::kFree, 6, 5}};
-  layout.actuators = {"motor_a", "motor_b"};
-  return layout;
+  return testutil::MakeLayout(13, 11, 0.002,
+                              {{"hinge", JointKind::kHinge, 0, 0},
+                               {"slide", JointKind::kSlide, 1, 1},
+                               {"ball", JointKind::kBall, 2, 2},
+                               {"free", JointKind::kFree, 6, 5}},
+                              {"motor_a", "motor_b"});
 }
 
 // positions of the blocks in the feature vector of MixedLayout with ctrl_history = 2

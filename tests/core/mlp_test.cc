@@ -11,26 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/common/random_network.h"
+
 namespace mjhybrid {
 namespace {
 
 using ::testing::HasSubstr;
-
-// one member with the given layer widths, weights uniform in [-scale, scale]
-std::vector<DenseLayer> RandomMember(const std::vector<int>& widths, std::mt19937* rng,
-                                     float scale = 1) {
-  std::uniform_real_distribution<float> u(-scale, scale);
-  std::vector<DenseLayer> layers;
-  for (size_t l = 0; l + 1 < widths.size(); ++l) {
-    DenseLayer layer;
-    layer.weight.resize(widths[l + 1], widths[l]);
-    layer.bias.resize(widths[l + 1]);
-    for (int i = 0; i < layer.weight.size(); ++i) layer.weight.data()[i] = u(*rng);
-    for (int i = 0; i < layer.bias.size(); ++i) layer.bias[i] = u(*rng);
-    layers.push_back(std::move(layer));
-  }
-  return layers;
-}
+using testutil::RandomMember;
 
 // the reference: plain loops in double, tanh after every layer but the last
 std::vector<double> ReferenceForward(const std::vector<DenseLayer>& member,

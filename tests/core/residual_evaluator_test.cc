@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "plugin/core/mlp.h"
+#include "tests/common/random_network.h"
 
 namespace mjhybrid {
 namespace {
@@ -18,30 +19,16 @@ namespace {
 // two slide joints (features are the positions themselves) and one motor:
 // features = q0, q1, v0, v1, u  (+ u(t-1) with ctrl_history 1)
 StateLayout TwoSlides() {
-  StateLayout layout;
-  layout.nq = 2;
-  layout.nv = 2;
-  layout.nu = 1;
-  layout.timestep = 0.01;
-  layout.joints = {{"x", JointKind::kSlide, 0, 0}, {"y", JointKind::kSlide, 1, 1}};
-  layout.actuators = {"motor"};
-  return layout;
+  return testutil::MakeLayout(2, 2, 0.01,
+                              {{"x", JointKind::kSlide, 0, 0}, {"y", JointKind::kSlide, 1, 1}},
+                              {"motor"});
 }
 
 // y = W * normalized(features) + b, identity normalizer, wide ranges, unit outputs
 ResidualModel LinearModel(const std::vector<std::vector<float>>& w, std::vector<float> b,
                           int ctrl_history = 0) {
-  ResidualModel model;
-  model.signature = TwoSlides();
-  model.features.ctrl_history = ctrl_history;
-  const int nin = FeatureCount(model.features, model.signature);
-  model.input_mean.assign(nin, 0);
-  model.input_std.assign(nin, 1);
-  model.input_min.assign(nin, -100);
-  model.input_max.assign(nin, 100);
-  model.output_mean.assign(2, 0);
-  model.output_std.assign(2, 1);
-  model.output_bound.assign(2, 1000);
+  ResidualModel model = testutil::ConstantNormalizerModel(TwoSlides(), ctrl_history, 100, 1, 1000);
+  const int nin = static_cast<int>(model.input_mean.size());
   DenseLayer layer;
   layer.weight.resize(2, nin);
   for (int r = 0; r < 2; ++r) {

@@ -18,6 +18,7 @@
 #include "plugin/core/mlp.h"
 #include "plugin/core/residual_evaluator.h"
 #include "plugin/core/safetensors.h"
+#include "tests/common/random_network.h"
 
 namespace mjhybrid {
 namespace {
@@ -26,32 +27,7 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using nlohmann::json;
-
-// the arm2 scene: two hinges, two motors
-StateLayout Arm2Layout() {
-  StateLayout layout;
-  layout.nq = 2;
-  layout.nv = 2;
-  layout.nu = 2;
-  layout.timestep = 0.005;
-  layout.joints = {{"shoulder", JointKind::kHinge, 0, 0}, {"elbow", JointKind::kHinge, 1, 1}};
-  layout.actuators = {"shoulder", "elbow"};
-  return layout;
-}
-
-std::vector<DenseLayer> RandomMember(const std::vector<int>& widths, std::mt19937* rng) {
-  std::uniform_real_distribution<float> u(-1, 1);
-  std::vector<DenseLayer> layers;
-  for (size_t l = 0; l + 1 < widths.size(); ++l) {
-    DenseLayer layer;
-    layer.weight.resize(widths[l + 1], widths[l]);
-    layer.bias.resize(widths[l + 1]);
-    for (int i = 0; i < layer.weight.size(); ++i) layer.weight.data()[i] = u(*rng);
-    for (int i = 0; i < layer.bias.size(); ++i) layer.bias[i] = u(*rng);
-    layers.push_back(std::move(layer));
-  }
-  return layers;
-}
+using testutil::Arm2Layout;
 
 // a complete model with a random normalizer and a random MLP ensemble
 ResidualModel RandomModel(const StateLayout& layout, int ctrl_history, int members,
@@ -73,9 +49,7 @@ ResidualModel RandomModel(const StateLayout& layout, int ctrl_history, int membe
     model.output_std.push_back(u(rng));
     model.output_bound.push_back(10 * u(rng));
   }
-  std::vector<std::vector<DenseLayer>> all;
-  for (int e = 0; e < members; ++e) all.push_back(RandomMember({nin, 16, 16, nout}, &rng));
-  model.network = std::make_shared<MlpEnsemble>(std::move(all));
+  model.network = testutil::RandomEnsemble({nin, 16, 16, nout}, members, &rng);
   model.provenance = {{"seed", seed}, {"data", "unit test"}};
   return model;
 }

@@ -18,13 +18,11 @@ namespace {
 
 constexpr int kHistory = 4;
 
-class AugmentTest : public MujocoTest {
+class AugmentTest : public SimSceneTest {
  protected:
   void SetUp() override {
-    MujocoTest::SetUp();
-    sim_xml_ = SimXml();
-    sim_ = LoadXml(sim_xml_);
-    ASSERT_NE(sim_, nullptr);
+    SimSceneTest::SetUp();
+    if (HasFatalFailure()) return;  // no scene to make a model for
     model_ = RandomResidual(sim_.get(), kHistory, 3, 21);
     model_path_ = SaveResidual(model_, "augment.safetensors");
   }
@@ -45,8 +43,6 @@ class AugmentTest : public MujocoTest {
     for (int i = 0; i < hybrid->nu * kHistory; ++i) d_hybrid->plugin_state[i] = u(rng);
   }
 
-  std::string sim_xml_;
-  UniqueModel sim_;
   ResidualModel model_;
   std::string model_path_;
 };
@@ -63,10 +59,7 @@ TEST_F(AugmentTest, DeclaresHistoryAndDiagnosticsAsPluginState) {
 TEST_F(AugmentTest, TrajectoryDiffersFromSimAndStaysFinite) {
   UniqueModel hybrid = Hybrid();
   ASSERT_NE(hybrid, nullptr);
-  UniqueData d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid.get());
-  const std::vector<double> controls = RandomControls(sim_.get(), 1000, 3);
-  Trajectory a = Rollout(sim_.get(), d_sim.get(), controls, 0, 1000);
-  Trajectory b = Rollout(hybrid.get(), d_hybrid.get(), controls, 0, 1000);
+  auto [a, b] = RolloutTwins(sim_.get(), hybrid.get(), 1000, 3);
   EXPECT_TRUE(AllFinite(b.qpos));
   EXPECT_TRUE(AllFinite(b.qvel));
   EXPECT_TRUE(AllFinite(b.plugin_state));
@@ -82,10 +75,7 @@ TEST_F(AugmentTest, StaysFiniteUnderEveryIntegrator) {
     UniqueModel hybrid = LoadXml(HybridXml(xml, model_path_, "augment"));
     ASSERT_NE(hybrid, nullptr);
     UniqueModel sim = LoadXml(xml);
-    UniqueData d_sim = MakeData(sim.get()), d_hybrid = MakeData(hybrid.get());
-    const std::vector<double> controls = RandomControls(hybrid.get(), 1000, 4);
-    Trajectory a = Rollout(sim.get(), d_sim.get(), controls, 0, 1000);
-    Trajectory b = Rollout(hybrid.get(), d_hybrid.get(), controls, 0, 1000);
+    auto [a, b] = RolloutTwins(sim.get(), hybrid.get(), 1000, 4);
     EXPECT_TRUE(AllFinite(b.qpos));
     EXPECT_TRUE(AllFinite(b.qvel));
     EXPECT_GT(MaxAbsDifference(a.qpos, b.qpos), 1e-3);
@@ -192,11 +182,7 @@ TEST_F(AugmentTest, HistoryHoldsTheLastControlsNewestFirst) {
 TEST_F(AugmentTest, SaturationCounterSumsEveryStep) {
   // a training range that only covers small controls: the controls of most steps saturate
   ResidualModel narrow = model_;
-  const int nin = static_cast<int>(narrow.input_min.size());
-  for (int i = nin - 2 * (1 + kHistory); i < nin; ++i) {
-    narrow.input_min[i] = -0.5f;
-    narrow.input_max[i] = 0.5f;
-  }
+  NarrowControlRange(&narrow, 0.5f);
   const std::string path = SaveResidual(narrow, "narrow.safetensors");
   UniqueModel hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"));
   ASSERT_NE(hybrid, nullptr);

@@ -23,15 +23,8 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class BadInputTest : public MujocoTest {
+class BadInputTest : public SimSceneTest {
  protected:
-  void SetUp() override {
-    MujocoTest::SetUp();
-    sim_xml_ = SimXml();
-    sim_ = LoadXml(sim_xml_);
-    ASSERT_NE(sim_, nullptr);
-  }
-
   // compiling must fail; returns the error text after checking it is one line (MuJoCo's own
   // parser errors add a second line with the element, which our errors do not need)
   std::string ExpectCompileError(const std::string& xml, bool one_line = true) {
@@ -51,9 +44,6 @@ class BadInputTest : public MujocoTest {
     for (const std::string& w : warnings) n += w.find(text) != std::string::npos;
     return n;
   }
-
-  std::string sim_xml_;
-  UniqueModel sim_;
 };
 
 TEST_F(BadInputTest, MissingModelFile) {
@@ -146,8 +136,7 @@ TEST_F(BadInputTest, ModelForAnotherScene) {
   }
   for (auto* v : {&model.output_mean, &model.output_std, &model.output_bound}) v->resize(3, 1);
   std::mt19937 rng(4);
-  model.network = std::make_shared<MlpEnsemble>(
-      std::vector<std::vector<DenseLayer>>{RandomMember({nin, 8, 3}, &rng)});
+  model.network = testutil::RandomEnsemble({nin, 8, 3}, 1, &rng);
   const std::string path = SaveResidual(model, "arm3.safetensors");
   EXPECT_THAT(ExpectCompileError(HybridXml(sim_xml_, path, "augment")),
               AllOf(HasSubstr("nq=3"), HasSubstr("nq=2")));
@@ -220,11 +209,7 @@ TEST_F(BadInputTest, FailedEvaluationsAddNothingToTheSaturationCounter) {
   AllowWarnings();
   // controls beyond +-0.1 saturate, so every good step counts at least one feature
   ResidualModel model = RandomResidual(sim_.get(), 1, 1, 18);
-  const int nin = static_cast<int>(model.input_min.size());
-  for (int i = nin - 2 * 2; i < nin; ++i) {
-    model.input_min[i] = -0.1f;
-    model.input_max[i] = 0.1f;
-  }
+  NarrowControlRange(&model, 0.1f);
   const std::string path = SaveResidual(model, "counter.safetensors");
   UniqueModel hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"));
   ASSERT_NE(hybrid, nullptr);
@@ -307,10 +292,7 @@ TEST_F(BadInputTest, OverflowingOutputZeroesTheResidualWithOneWarningPerData) {
   ASSERT_NE(hybrid, nullptr);
 
   // every evaluation fails, so the hybrid runs exactly like sim
-  UniqueData d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid.get());
-  const std::vector<double> controls = RandomControls(sim_.get(), 200, 13);
-  Trajectory a = Rollout(sim_.get(), d_sim.get(), controls, 0, 200);
-  Trajectory b = Rollout(hybrid.get(), d_hybrid.get(), controls, 0, 200);
+  auto [a, b] = RolloutTwins(sim_.get(), hybrid.get(), 200, 13);
   EXPECT_TRUE(BitIdentical(a.qpos, b.qpos));
   EXPECT_TRUE(BitIdentical(a.qvel, b.qvel));
   std::vector<std::string> warnings = TakeWarnings();
@@ -320,7 +302,7 @@ TEST_F(BadInputTest, OverflowingOutputZeroesTheResidualWithOneWarningPerData) {
 
   // a second mjData warns again, once
   UniqueData other = MakeData(hybrid.get());
-  Rollout(hybrid.get(), other.get(), controls, 0, 20);
+  Rollout(hybrid.get(), other.get(), RandomControls(hybrid.get(), 20, 13), 0, 20);
   EXPECT_EQ(CountWarnings(TakeWarnings(), "non-finite"), 1);
 }
 

@@ -25,12 +25,14 @@
 #include <regex>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "plugin/core/mlp.h"
 #include "plugin/core/residual_model.h"
 #include "plugin/mujoco/residual_plugin.h"
 #include "plugin/mujoco/state_layout_from_model.h"
+#include "tests/common/random_network.h"
 
 namespace mjhybrid {
 
@@ -128,43 +130,28 @@ inline std::string HybridXml(const std::string& xml, const std::string& model_pa
   return WithResidualPlugin(xml, config + extra_config);
 }
 
-// a random MLP ensemble, widths[0] inputs, weights uniform in [-scale, scale]
-inline std::vector<DenseLayer> RandomMember(const std::vector<int>& widths, std::mt19937* rng,
-                                            float scale = 1) {
-  std::uniform_real_distribution<float> u(-scale, scale);
-  std::vector<DenseLayer> layers;
-  for (size_t l = 0; l + 1 < widths.size(); ++l) {
-    DenseLayer layer;
-    layer.weight.resize(widths[l + 1], widths[l]);
-    layer.bias.resize(widths[l + 1]);
-    for (int i = 0; i < layer.weight.size(); ++i) layer.weight.data()[i] = u(*rng);
-    for (int i = 0; i < layer.bias.size(); ++i) layer.bias[i] = u(*rng);
-    layers.push_back(std::move(layer));
-  }
-  return layers;
-}
-
 // a residual model for the compiled scene `m`: unit normalizer over a wide range, outputs
 // of about +-0.5 N*m bounded at 2 N*m (comparable to the arm's motors, so trajectories move)
 inline ResidualModel RandomResidual(const mjModel* m, int ctrl_history, int members,
                                     unsigned seed) {
   std::mt19937 rng(seed);
-  ResidualModel model;
-  model.signature = StateLayoutFromModel(m);
-  model.features.ctrl_history = ctrl_history;
-  const int nin = FeatureCount(model.features, model.signature), nv = model.signature.nv;
-  model.input_mean.assign(nin, 0);
-  model.input_std.assign(nin, 1);
-  model.input_min.assign(nin, -20);
-  model.input_max.assign(nin, 20);
-  model.output_mean.assign(nv, 0);
-  model.output_std.assign(nv, 0.5f);
-  model.output_bound.assign(nv, 2);
-  std::vector<std::vector<DenseLayer>> all;
-  for (int e = 0; e < members; ++e) all.push_back(RandomMember({nin, 16, 16, nv}, &rng));
-  model.network = std::make_shared<MlpEnsemble>(std::move(all));
+  ResidualModel model =
+      testutil::ConstantNormalizerModel(StateLayoutFromModel(m), ctrl_history, 20, 0.5f, 2);
+  const int nin = static_cast<int>(model.input_mean.size()), nv = model.signature.nv;
+  model.network = testutil::RandomEnsemble({nin, 16, 16, nv}, members, &rng);
   model.provenance = {{"data", "random weights for a test"}, {"seed", seed}};
   return model;
+}
+
+// a training range of [-limit, limit] for the control features (the current controls and
+// their history, last in the feature vector), so that larger controls saturate
+inline void NarrowControlRange(ResidualModel* model, float limit) {
+  const int nin = static_cast<int>(model->input_min.size());
+  const int controls = model->signature.nu * (1 + model->features.ctrl_history);
+  for (int i = nin - controls; i < nin; ++i) {
+    model->input_min[i] = -limit;
+    model->input_max[i] = limit;
+  }
 }
 
 // controls for `steps` steps, uniform in each actuator's ctrlrange, the same for the same seed
@@ -184,6 +171,7 @@ inline std::vector<double> RandomControls(const mjModel* m, int steps, unsigned 
 // qpos, qvel and plugin_state after each step, for bit-for-bit comparisons
 struct Trajectory {
   std::vector<double> qpos, qvel, plugin_state;
+  double time = 0;  // after the last step
 };
 
 // steps d with controls[first..first+count), recording the state after each step
@@ -198,6 +186,7 @@ inline Trajectory Rollout(const mjModel* m, mjData* d, const std::vector<double>
     t.plugin_state.insert(t.plugin_state.end(), d->plugin_state,
                           d->plugin_state + m->npluginstate);
   }
+  t.time = d->time;
   return t;
 }
 
@@ -281,12 +270,36 @@ class MujocoTest : public ::testing::Test {
     return path;
   }
 
+  // the plugin-free scene and the hybrid one, each stepped from a fresh mjData under the same
+  // random controls; {sim, hybrid} trajectories
+  std::pair<Trajectory, Trajectory> RolloutTwins(const mjModel* sim, const mjModel* hybrid,
+                                                 int steps, unsigned seed) {
+    UniqueData d_sim = MakeData(sim), d_hybrid = MakeData(hybrid);
+    const std::vector<double> controls = RandomControls(sim, steps, seed);
+    return {Rollout(sim, d_sim.get(), controls, 0, steps),
+            Rollout(hybrid, d_hybrid.get(), controls, 0, steps)};
+  }
+
   std::string dir_;
 
  private:
   mjfLogHandler previous_handler_ = nullptr;
   bool allow_warnings_ = false;
   int scene_count_ = 0;
+};
+
+// MujocoTest with the nominal arm2 scene compiled before each test
+class SimSceneTest : public MujocoTest {
+ protected:
+  void SetUp() override {
+    MujocoTest::SetUp();
+    sim_xml_ = SimXml();
+    sim_ = LoadXml(sim_xml_);
+    ASSERT_NE(sim_, nullptr);
+  }
+
+  std::string sim_xml_;
+  UniqueModel sim_;
 };
 
 }  // namespace mjhybrid

@@ -32,13 +32,10 @@ TEST_P(OffModeTest, OffIsBitIdenticalToSim) {
   ASSERT_EQ(hybrid->nplugin, 1);
   EXPECT_EQ(hybrid->opt.integrator, sim->opt.integrator);
 
-  UniqueData d_sim = MakeData(sim.get()), d_hybrid = MakeData(hybrid.get());
-  const std::vector<double> controls = RandomControls(sim.get(), kSteps, 7);
-  Trajectory a = Rollout(sim.get(), d_sim.get(), controls, 0, kSteps);
-  Trajectory b = Rollout(hybrid.get(), d_hybrid.get(), controls, 0, kSteps);
+  auto [a, b] = RolloutTwins(sim.get(), hybrid.get(), kSteps, 7);
   EXPECT_TRUE(BitIdentical(a.qpos, b.qpos)) << "max |dq| " << MaxAbsDifference(a.qpos, b.qpos);
   EXPECT_TRUE(BitIdentical(a.qvel, b.qvel)) << "max |dv| " << MaxAbsDifference(a.qvel, b.qvel);
-  EXPECT_EQ(d_sim->time, d_hybrid->time);
+  EXPECT_EQ(a.time, b.time);
   // the arm moved: a trivial rollout would make the comparison meaningless
   EXPECT_GT(MaxAbsDifference(a.qpos, std::vector<double>(a.qpos.size(), 0)), 0.1);
 }
@@ -51,10 +48,7 @@ TEST_P(OffModeTest, OffWithoutAModelIsBitIdenticalToSim) {
   ASSERT_NE(hybrid, nullptr);
   // nothing evolves without a model, so no state is declared
   EXPECT_EQ(hybrid->npluginstate, 0);
-  UniqueData d_sim = MakeData(sim.get()), d_hybrid = MakeData(hybrid.get());
-  const std::vector<double> controls = RandomControls(sim.get(), kSteps, 8);
-  Trajectory a = Rollout(sim.get(), d_sim.get(), controls, 0, kSteps);
-  Trajectory b = Rollout(hybrid.get(), d_hybrid.get(), controls, 0, kSteps);
+  auto [a, b] = RolloutTwins(sim.get(), hybrid.get(), kSteps, 8);
   EXPECT_TRUE(BitIdentical(a.qpos, b.qpos));
   EXPECT_TRUE(BitIdentical(a.qvel, b.qvel));
 }
@@ -68,10 +62,7 @@ TEST_P(OffModeTest, AugmentWithScaleZeroMatchesSim) {
       SaveResidual(RandomResidual(sim.get(), 2, 1, 2), "zero.safetensors");
   UniqueModel hybrid = LoadXml(HybridXml(sim_xml, model_path, "augment", ConfigKey("scale", "0")));
   ASSERT_NE(hybrid, nullptr);
-  UniqueData d_sim = MakeData(sim.get()), d_hybrid = MakeData(hybrid.get());
-  const std::vector<double> controls = RandomControls(sim.get(), kSteps, 9);
-  Trajectory a = Rollout(sim.get(), d_sim.get(), controls, 0, kSteps);
-  Trajectory b = Rollout(hybrid.get(), d_hybrid.get(), controls, 0, kSteps);
+  auto [a, b] = RolloutTwins(sim.get(), hybrid.get(), kSteps, 9);
   ASSERT_EQ(a.qpos.size(), b.qpos.size());
   for (size_t i = 0; i < a.qpos.size(); ++i) ASSERT_EQ(a.qpos[i], b.qpos[i]) << i;
   for (size_t i = 0; i < a.qvel.size(); ++i) ASSERT_EQ(a.qvel[i], b.qvel[i]) << i;

@@ -7,6 +7,7 @@
 
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "tests/plugin/fixture.h"
@@ -14,18 +15,30 @@
 namespace mjhybrid {
 namespace {
 
-class StateTest : public MujocoTest {
+class StateTest : public SimSceneTest {
  protected:
   void SetUp() override {
-    MujocoTest::SetUp();
-    std::string sim_xml = SimXml();
-    UniqueModel sim = LoadXml(sim_xml);
-    ASSERT_NE(sim, nullptr);
+    SimSceneTest::SetUp();
+    if (HasFatalFailure()) return;  // no scene to make a model for
     // a long history, so a continuation without it would visibly diverge
-    model_path_ = SaveResidual(RandomResidual(sim.get(), 4, 2, 31), "state.safetensors");
-    hybrid_ = LoadXml(HybridXml(sim_xml, model_path_, "augment"));
+    model_path_ = SaveResidual(RandomResidual(sim_.get(), 4, 2, 31), "state.safetensors");
+    hybrid_ = LoadXml(HybridXml(sim_xml_, model_path_, "augment"));
     ASSERT_NE(hybrid_, nullptr);
     controls_ = RandomControls(hybrid_.get(), 100, 12);
+  }
+
+  // steps 50, saves the parts of the state in `sig` and steps 50 more; then sets the saved
+  // state on a fresh mjData and steps the same 50. {continued, restored}: the last 50 of each
+  std::pair<Trajectory, Trajectory> ContinueAndRestore(int sig) {
+    const mjModel* m = hybrid_.get();
+    UniqueData a = MakeData(m);
+    Rollout(m, a.get(), controls_, 0, 50);
+    std::vector<double> saved(mj_stateSize(m, sig));
+    mj_getState(m, a.get(), saved.data(), sig);
+    Trajectory continued = Rollout(m, a.get(), controls_, 50, 50);
+    UniqueData b = MakeData(m);
+    mj_setState(m, b.get(), saved.data(), sig);
+    return {continued, Rollout(m, b.get(), controls_, 50, 50)};
   }
 
   std::string model_path_;
@@ -34,38 +47,20 @@ class StateTest : public MujocoTest {
 };
 
 TEST_F(StateTest, FullPhysicsStateRoundTripContinuesBitForBit) {
-  const mjModel* m = hybrid_.get();
   const int sig = mjSTATE_FULLPHYSICS;
   ASSERT_TRUE(sig & mjSTATE_PLUGIN);
-  ASSERT_GT(m->npluginstate, 0);
-  UniqueData a = MakeData(m);
-  Rollout(m, a.get(), controls_, 0, 50);
-  std::vector<double> saved(mj_stateSize(m, sig));
-  mj_getState(m, a.get(), saved.data(), sig);
-  Trajectory continued = Rollout(m, a.get(), controls_, 50, 50);
-
-  UniqueData b = MakeData(m);
-  mj_setState(m, b.get(), saved.data(), sig);
-  Trajectory restored = Rollout(m, b.get(), controls_, 50, 50);
+  ASSERT_GT(hybrid_->npluginstate, 0);
+  auto [continued, restored] = ContinueAndRestore(sig);
   EXPECT_TRUE(BitIdentical(continued.qpos, restored.qpos))
       << "max |dq| " << MaxAbsDifference(continued.qpos, restored.qpos);
   EXPECT_TRUE(BitIdentical(continued.qvel, restored.qvel));
   EXPECT_TRUE(BitIdentical(continued.plugin_state, restored.plugin_state));
-  EXPECT_EQ(a->time, b->time);
+  EXPECT_EQ(continued.time, restored.time);
 }
 
 TEST_F(StateTest, RestoringWithoutPluginStateDiverges) {
   // the control check: the history matters, so the round trip above tests something
-  const mjModel* m = hybrid_.get();
-  const int sig = mjSTATE_FULLPHYSICS & ~mjSTATE_PLUGIN;
-  UniqueData a = MakeData(m);
-  Rollout(m, a.get(), controls_, 0, 50);
-  std::vector<double> saved(mj_stateSize(m, sig));
-  mj_getState(m, a.get(), saved.data(), sig);
-  Trajectory continued = Rollout(m, a.get(), controls_, 50, 50);
-  UniqueData b = MakeData(m);
-  mj_setState(m, b.get(), saved.data(), sig);
-  Trajectory restored = Rollout(m, b.get(), controls_, 50, 50);
+  auto [continued, restored] = ContinueAndRestore(mjSTATE_FULLPHYSICS & ~mjSTATE_PLUGIN);
   EXPECT_FALSE(BitIdentical(continued.qvel, restored.qvel));
 }
 

@@ -8,7 +8,6 @@
 #include <torch/script.h>
 
 #include <cmath>
-#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -16,6 +15,7 @@
 #include "plugin/core/residual_evaluator.h"
 #include "plugin/core/residual_model.h"
 #include "plugin/torch/torchscript_network.h"
+#include "tests/torch/export_fixture.h"
 #include "tests/torch/test_models.h"
 
 namespace mjhybrid {
@@ -29,42 +29,9 @@ using ::testing::HasSubstr;
 constexpr float kNormalizedTolerance = 1e-5f;
 constexpr int kSamples = 1000;
 
-class TorchScriptExportTest : public ::testing::Test {
+class TorchScriptExportTest : public ExportedModelsTest {
  protected:
-  // one export per suite: starting Python and torch takes seconds
-  static void SetUpTestSuite() {
-    dir_ = new std::string(testutil::MakeScratchDir("mjhybrid-torch-test"));
-    error_ = new std::string;
-    if (dir_->empty()) {
-      *error_ = "cannot create a scratch folder";
-      return;
-    }
-    StateLayout layout = testutil::LayoutFromScene(testutil::Arm2SimPath(), error_);
-    if (!error_->empty()) return;
-    for (int members : {1, 3}) {
-      testutil::RandomModelSpec spec;
-      spec.members = members;
-      spec.seed = 10 + members;
-      const std::string base = *dir_ + "/arm2_x" + std::to_string(members);
-      if (!SaveResidualModel(base + ".safetensors", *testutil::RandomMlpModel(layout, spec),
-                             error_) ||
-          !testutil::ExportTorchScript(base + ".safetensors", base + ".pt", error_)) {
-        return;
-      }
-    }
-  }
-
-  static void TearDownTestSuite() {
-    testutil::RemoveScratchDir(*dir_);
-    delete dir_;
-    delete error_;
-  }
-
-  void SetUp() override { ASSERT_TRUE(error_->empty()) << *error_; }
-
-  static std::string Path(int members, const char* ext) {
-    return *dir_ + "/arm2_x" + std::to_string(members) + ext;
-  }
+  static void SetUpTestSuite() { MakeModels("mjhybrid-torch-test", 10); }
 
   static std::shared_ptr<const ResidualModel> Load(const std::string& path) {
     std::string error;
@@ -87,19 +54,7 @@ class TorchScriptExportTest : public ::testing::Test {
     auto model = LoadResidualModel(path, &error);
     return model ? "" : error;
   }
-
-  static std::string* dir_;
-  static std::string* error_;
 };
-
-std::string* TorchScriptExportTest::dir_ = nullptr;
-std::string* TorchScriptExportTest::error_ = nullptr;
-
-std::string Format(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.3g", v);
-  return buf;
-}
 
 // random normalized inputs, wide enough that some units saturate their tanh
 std::vector<float> RandomInputs(int n, int size, uint32_t seed) {

@@ -8,13 +8,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "plugin/core/residual_model.h"
+#include "tests/torch/export_fixture.h"
 #include "tests/torch/test_models.h"
 
 namespace mjhybrid {
@@ -43,44 +43,24 @@ struct DataDeleter {
 using ModelPtr = std::unique_ptr<mjModel, ModelDeleter>;
 using DataPtr = std::unique_ptr<mjData, DataDeleter>;
 
-class TorchScriptPluginTest : public ::testing::Test {
+class TorchScriptPluginTest : public ExportedModelsTest {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new std::string(testutil::MakeScratchDir("mjhybrid-torch-plugin-test"));
-    error_ = new std::string;
-    if (dir_->empty()) {
-      *error_ = "cannot create a scratch folder";
-      return;
-    }
-    StateLayout layout = testutil::LayoutFromScene(testutil::Arm2SimPath(), error_);
+    MakeModels("mjhybrid-torch-plugin-test", 20);
     if (!error_->empty()) return;
+    // arm2 with the plugin loading each file
     for (int members : {1, 3}) {
-      testutil::RandomModelSpec spec;
-      spec.members = members;
-      spec.seed = 20 + members;
-      auto model = testutil::RandomMlpModel(layout, spec);
-      const std::string base = *dir_ + "/arm2_x" + std::to_string(members);
-      if (!SaveResidualModel(base + ".safetensors", *model, error_) ||
-          !testutil::ExportTorchScript(base + ".safetensors", base + ".pt", error_)) {
-        return;
-      }
       for (const char* ext : {".safetensors", ".pt"}) {
-        testutil::WriteTextFile(base + ext + ".xml",
+        testutil::WriteTextFile(HybridPath(members, ext),
                                 testutil::HybridXml(testutil::Arm2SimPath(),
-                                                    testutil::ModelConfig(base + ext)));
+                                                    testutil::ModelConfig(Path(members, ext))));
       }
     }
-  }
-
-  static void TearDownTestSuite() {
-    testutil::RemoveScratchDir(*dir_);
-    delete dir_;
-    delete error_;
   }
 
   // any MuJoCo warning fails the test: a silent fallback would hide a broken backend
   void SetUp() override {
-    ASSERT_TRUE(error_->empty()) << *error_;
+    ExportedModelsTest::SetUp();
     Warnings().clear();
     mju_user_warning = [](const char* msg) { Warnings().push_back(msg); };
   }
@@ -97,15 +77,9 @@ class TorchScriptPluginTest : public ::testing::Test {
   }
 
   static std::string HybridPath(int members, const char* ext) {
-    return *dir_ + "/arm2_x" + std::to_string(members) + ext + ".xml";
+    return Path(members, std::string(ext) + ".xml");
   }
-
-  static std::string* dir_;
-  static std::string* error_;
 };
-
-std::string* TorchScriptPluginTest::dir_ = nullptr;
-std::string* TorchScriptPluginTest::error_ = nullptr;
 
 // Joint-space PD tracking of random targets that change every 0.25 s: the arm sweeps its
 // whole range, and the closed loop damps perturbations instead of amplifying them (the
@@ -133,12 +107,6 @@ class TargetTracker {
   double target_[2] = {0, 0};
   int step_ = 0;
 };
-
-std::string Format(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.3g", v);
-  return buf;
-}
 
 // ||M^-1||_inf at the configuration of the last step (qM and its factor are still in d)
 double InverseMassNorm(const mjModel* m, mjData* d) {
