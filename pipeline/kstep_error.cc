@@ -66,10 +66,9 @@ void RunEpisodes(const mjModel* m, const TrajectoryDataset& data, int horizon, i
   const int npos = PositionDofs(m);
   std::vector<double> err(npos);
   const int instance = ResidualInstance(m);
-  PluginStateLayout state;
-  if (instance >= 0 && m->plugin_statenum[instance] > 0 && m->nu > 0) {
-    state = {static_cast<int>(m->nu), static_cast<int>((m->plugin_statenum[instance] - 3) / m->nu)};
-  }
+  const bool stateful = instance >= 0 && m->plugin_statenum[instance] > 0;
+  const PluginStateLayout state =
+      stateful ? PluginStateLayout::FromSize(m->nu, m->plugin_statenum[instance]) : PluginStateLayout{};
   for (size_t e = first; e < data.episodes.size(); e += step) {
     const Episode& ep = data.episodes[e];
     for (int s = 0; s + horizon <= ep.steps(); s += stride) {
@@ -77,8 +76,8 @@ void RunEpisodes(const mjModel* m, const TrajectoryDataset& data, int horizon, i
       mju_copy(d->qpos, ep.qpos.data() + s * m->nq, m->nq);
       mju_copy(d->qvel, ep.qvel.data() + s * m->nv, m->nv);
       d->time = ep.time[s];
-      mjtNum* plugin_state = instance >= 0 ? d->plugin_state + m->plugin_stateadr[instance] : nullptr;
-      if (plugin_state && m->plugin_statenum[instance] > 0) {
+      mjtNum* plugin_state = stateful ? d->plugin_state + m->plugin_stateadr[instance] : nullptr;
+      if (plugin_state) {
         ep.ControlHistory(s, state.ctrl_history, m->nu, plugin_state);
       }
       bool healthy = true;
@@ -96,7 +95,7 @@ void RunEpisodes(const mjModel* m, const TrajectoryDataset& data, int horizon, i
       for (int i = 0; i < npos; ++i) acc->sq_pos[i] += err[i] * err[i];
       const double* v = ep.qvel.data() + (s + horizon) * m->nv;
       for (int i = 0; i < m->nv; ++i) acc->sq_vel[i] += (d->qvel[i] - v[i]) * (d->qvel[i] - v[i]);
-      if (plugin_state && m->plugin_statenum[instance] > 0) {
+      if (plugin_state) {
         acc->saturated += plugin_state[state.saturated_total()];
       }
     }

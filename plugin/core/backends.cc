@@ -46,18 +46,14 @@ NetworkLoader FindNetworkLoader(const std::string& backend, std::string* error) 
     return {};
   }
   // the library registers itself from a static initializer while dlopen runs
-  std::string dir = OwnDirectory();
-  std::string candidates[] = {dir + "/libmjhybrid_torch.so", dir + "/../lib/libmjhybrid_torch.so"};
-  std::string why;
-  for (const std::string& lib : candidates) {
-    if (dlopen(lib.c_str(), RTLD_NOW | RTLD_GLOBAL)) {
-      std::lock_guard<std::mutex> lock(LoaderMutex());
-      auto it = Loaders().find(backend);
-      if (it != Loaders().end()) return it->second;
-    } else if (why.empty()) {
-      const char* e = dlerror();
-      why = e ? e : "";
-    }
+  const std::string lib = OwnDirectory() + "/libmjhybrid_torch.so";
+  std::string why = "it registered no loader";
+  if (dlopen(lib.c_str(), RTLD_NOW | RTLD_GLOBAL)) {
+    std::lock_guard<std::mutex> lock(LoaderMutex());
+    auto it = Loaders().find(backend);
+    if (it != Loaders().end()) return it->second;
+  } else if (const char* e = dlerror()) {
+    why = e;
   }
   *error = "TorchScript models need the LibTorch backend, which could not be loaded (" + why +
            "); build with -DMJHYBRID_TORCH=ON or export the model as an MLP safetensors file";

@@ -15,14 +15,21 @@
 namespace mjhybrid {
 
 struct PluginStateLayout {
+  static constexpr int kDiagnostics = 3;
+
   int nu = 0;
   int ctrl_history = 0;
+
+  // the layout of a slice of `size` values, for readers that see only the compiled model
+  static PluginStateLayout FromSize(int nu, int size) {
+    return {nu, nu > 0 && size > kDiagnostics ? (size - kDiagnostics) / nu : 0};
+  }
 
   int history_size() const { return nu * ctrl_history; }
   int saturated_last() const { return history_size(); }
   int saturated_total() const { return history_size() + 1; }
   int spread() const { return history_size() + 2; }
-  int size() const { return history_size() + 3; }
+  int size() const { return history_size() + kDiagnostics; }
 
   // after a step that applied ctrl: shift the history by one control and put ctrl in front
   void PushControl(double* state, const double* ctrl) const {

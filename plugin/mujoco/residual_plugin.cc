@@ -59,8 +59,7 @@ int ResidualPlugin::StateSize(const mjModel* m, int instance) {
     mju_error("%s", loaded.error.c_str());
     return 0;
   }
-  if (!loaded.model) return 0;
-  return PluginStateLayout{static_cast<int>(m->nu), loaded.model->features.ctrl_history}.size();
+  return loaded.StateSize(static_cast<int>(m->nu));
 }
 
 std::unique_ptr<ResidualPlugin> ResidualPlugin::Create(const mjModel* m, mjData* d, int instance) {
@@ -70,18 +69,15 @@ std::unique_ptr<ResidualPlugin> ResidualPlugin::Create(const mjModel* m, mjData*
     return nullptr;
   }
   // the file may have changed since compilation; the state slice was sized for the old one
-  int expected = loaded.model ? PluginStateLayout{static_cast<int>(m->nu),
-                                                  loaded.model->features.ctrl_history}.size()
-                              : 0;
-  if (expected != m->plugin_statenum[instance]) {
+  const int nu = static_cast<int>(m->nu);
+  if (loaded.StateSize(nu) != m->plugin_statenum[instance]) {
     mju_warning("%s: model file changed since the scene was compiled; reload the scene",
                 InstanceName(m, instance).c_str());
     return nullptr;
   }
   std::unique_ptr<ResidualPlugin> plugin(new ResidualPlugin(loaded.config, loaded.model));
-  plugin->state_layout_ = {static_cast<int>(m->nu), loaded.model ? loaded.model->features.ctrl_history : 0};
-  plugin->residual_storage_.reset(new mjtNum[std::max<mjtSize>(1, m->nv)]);
-  plugin->residual_ = plugin->residual_storage_.get();
+  plugin->state_layout_ = loaded.StateLayout(nu);
+  plugin->residual_.resize(m->nv);
   return plugin;
 }
 
@@ -100,7 +96,7 @@ void ResidualPlugin::Compute(const mjModel* m, mjData* d, int instance) {
   last_ = ResidualDiagnostics();
   bool ok = false;
   try {
-    ok = evaluator_->Compute(d->qpos, d->qvel, d->ctrl, history, config_.scale, residual_, &last_);
+    ok = evaluator_->Compute(d->qpos, d->qvel, d->ctrl, history, config_.scale, residual_.data(), &last_);
   } catch (const std::exception&) {
     ok = false;  // e.g. a TorchScript module throwing; treated like a non-finite output
   }
@@ -113,7 +109,7 @@ void ResidualPlugin::Compute(const mjModel* m, mjData* d, int instance) {
     }
     return;
   }
-  mju_addTo(d->qfrc_passive, residual_, m->nv);
+  mju_addTo(d->qfrc_passive, residual_.data(), m->nv);
 }
 
 void ResidualPlugin::Advance(const mjModel* m, mjData* d, int instance) {

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "plugin/core/plugin_config.h"
 #include "plugin/core/plugin_state.h"
@@ -47,8 +48,7 @@ class ResidualPlugin {
   PluginConfig config_;
   PluginStateLayout state_layout_;
   std::optional<ResidualEvaluator> evaluator_;  // empty in mode off without a model
-  mjtNum* residual_ = nullptr;                  // nv scratch, owned by residual_storage_
-  std::unique_ptr<mjtNum[]> residual_storage_;
+  std::vector<mjtNum> residual_;                // nv scratch, sized once in Create
   ResidualDiagnostics last_;  // of the last evaluation; written to plugin_state in Advance
   bool warned_non_finite_ = false;
 };
@@ -58,6 +58,12 @@ struct LoadedInstance {
   PluginConfig config;
   std::shared_ptr<const ResidualModel> model;  // null in mode off without a model
   std::string error;
+
+  PluginStateLayout StateLayout(int nu) const {
+    return {nu, model ? model->features.ctrl_history : 0};
+  }
+  // the plugin_state slice this instance needs: none without a model
+  int StateSize(int nu) const { return model ? StateLayout(nu).size() : 0; }
 };
 LoadedInstance LoadInstance(const mjModel* m, int instance);
 
