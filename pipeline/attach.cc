@@ -4,10 +4,12 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <set>
 #include <stdexcept>
 
 #include "pipeline/mujoco_util.h"
 #include "plugin/core/plugin_config.h"
+#include "plugin/mujoco/contact_pairs.h"
 #include "plugin/mujoco/residual_plugin.h"
 
 namespace mjhybrid {
@@ -43,6 +45,29 @@ std::string XmlEscape(const std::string& s) {
 
 }  // namespace
 
+std::string ExclusionMjcf(const mjModel* sim, const std::vector<ContactPair>& pairs) {
+  std::vector<ResolvedPair> resolved;
+  std::string why = ResolveContactPairs(sim, pairs, &resolved);
+  if (!why.empty()) throw std::runtime_error(why);
+  std::set<std::pair<int, int>> bodies;
+  for (const ResolvedPair& p : resolved) bodies.insert({std::min(p.body1, p.body2), std::max(p.body1, p.body2)});
+  std::ostringstream xml;
+  xml << "  <!-- mode replace: the learned model supplies these bodies' contact -->\n"
+      << "  <contact>\n";
+  for (const auto& [a, b] : bodies) {
+    const char* names[2] = {mj_id2name(sim, mjOBJ_BODY, a), mj_id2name(sim, mjOBJ_BODY, b)};
+    for (int i = 0; i < 2; ++i) {
+      if (!names[i]) {
+        throw std::runtime_error("body #" + std::to_string(i ? b : a) + " holds a replaced contact "
+                                 "geom but has no name; name it so its contact can be excluded");
+      }
+    }
+    xml << "    <exclude body1=\"" << XmlEscape(names[0]) << "\" body2=\"" << XmlEscape(names[1]) << "\"/>\n";
+  }
+  xml << "  </contact>\n";
+  return xml.str();
+}
+
 std::string HybridMjcf(const AttachOptions& options, const std::string& out_dir) {
   const std::string sim = AbsolutePath(options.sim_path);
   const std::string residual = AbsolutePath(options.residual_path);
@@ -52,16 +77,27 @@ std::string HybridMjcf(const AttachOptions& options, const std::string& out_dir)
   if (model.empty()) model = residual;
   std::string name = fs::path(sim).parent_path().filename().string();
 
+  // the model file decides what the scene needs: a contact model replaces native contact
+  std::string error;
+  auto loaded = LoadResidualModel(options.residual_path, &error);
+  if (!loaded) throw std::runtime_error(error);
+  const bool contact = loaded->features.kind == ResidualKind::kContact;
+  std::string mode = options.mode == "auto" ? (contact ? "replace" : "augment") : options.mode;
+
   std::ostringstream xml;
   xml << "<!-- " << XmlEscape(name) << ", hybrid: the analytic model plus the learned residual.\n"
       << "     Written by `mjhybrid attach`; the model path is relative to the mjhybrid root. -->\n"
       << "<mujoco model=\"" << XmlEscape(name) << " hybrid\">\n"
-      << "  <include file=\"" << XmlEscape(include) << "\"/>\n\n"
-      << "  <extension>\n"
+      << "  <include file=\"" << XmlEscape(include) << "\"/>\n\n";
+  if (contact) {
+    ModelPtr analytic = LoadModel(options.sim_path);
+    xml << ExclusionMjcf(analytic.get(), loaded->features.contact_pairs) << "\n";
+  }
+  xml << "  <extension>\n"
       << "    <plugin plugin=\"" << kPluginName << "\">\n"
       << "      <instance name=\"residual\">\n"
       << "        <config key=\"model\" value=\"" << XmlEscape(model) << "\"/>\n"
-      << "        <config key=\"mode\" value=\"" << XmlEscape(options.mode) << "\"/>\n"
+      << "        <config key=\"mode\" value=\"" << XmlEscape(mode) << "\"/>\n"
       << "        <config key=\"scale\" value=\"" << options.scale << "\"/>\n"
       << "      </instance>\n"
       << "    </plugin>\n"
@@ -70,24 +106,38 @@ std::string HybridMjcf(const AttachOptions& options, const std::string& out_dir)
   return xml.str();
 }
 
-ModelPtr CompileHybrid(const AttachOptions& options) {
-  LoadModel(options.sim_path);  // the analytic scene's own errors first, with its name
-  // the hybrid MJCF lives only in memory, under a name in sim.xml's folder, so that the include
-  // and sim.xml's relative asset paths resolve exactly as for a hybrid.xml written beside it
-  const fs::path dir = fs::path(AbsolutePath(options.sim_path)).parent_path();
-  const std::string name = (dir / ".mjhybrid-hybrid-in-memory.xml").string();
-  const std::string text = HybridMjcf(options, dir.string());
+namespace {
+
+// compiles MJCF `text` as if it were a file in sim.xml's folder, so that its include of sim.xml
+// and sim.xml's relative asset paths resolve exactly as for a file written there
+ModelPtr CompileBesideSim(const std::string& sim_path, const std::string& text, const std::string& what) {
+  const fs::path dir = fs::path(AbsolutePath(sim_path)).parent_path();
+  const std::string name = (dir / ".mjhybrid-in-memory.xml").string();
   mjVFS vfs;
   mj_defaultVFS(&vfs);
   mj_addBufferVFS(&vfs, name.c_str(), text.data(), static_cast<int>(text.size()));
   char error[1024] = "";
   mjModel* m = mj_loadXML(name.c_str(), &vfs, error, sizeof(error));
   mj_deleteVFS(&vfs);
-  if (!m) {
-    throw std::runtime_error("cannot attach '" + options.residual_path + "' to '" +
-                             options.sim_path + "': " + OneLine(error));
-  }
+  if (!m) throw std::runtime_error(what + ": " + OneLine(error));
   return ModelPtr(m);
+}
+
+}  // namespace
+
+ModelPtr CompileHybrid(const AttachOptions& options) {
+  LoadModel(options.sim_path);  // the analytic scene's own errors first, with its name
+  const fs::path dir = fs::path(AbsolutePath(options.sim_path)).parent_path();
+  return CompileBesideSim(options.sim_path, HybridMjcf(options, dir.string()),
+                          "cannot attach '" + options.residual_path + "' to '" + options.sim_path + "'");
+}
+
+ModelPtr CompileWithoutContact(const std::string& sim_path, const std::vector<ContactPair>& pairs) {
+  ModelPtr sim = LoadModel(sim_path);
+  const std::string include = fs::path(AbsolutePath(sim_path)).filename().string();
+  const std::string text = "<mujoco>\n  <include file=\"" + XmlEscape(include) + "\"/>\n" +
+                           ExclusionMjcf(sim.get(), pairs) + "</mujoco>\n";
+  return CompileBesideSim(sim_path, text, "cannot switch off contact in '" + sim_path + "'");
 }
 
 void Attach(const AttachOptions& options, const std::string& out_path, bool force) {

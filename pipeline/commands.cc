@@ -6,8 +6,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
+#include "pipeline/calibrate.h"
 #include "pipeline/mujoco_util.h"
+#include "pipeline/scene_config.h"
 #include "pipeline/targets.h"
 #include "plugin/core/mlp.h"
 #include "plugin/mujoco/state_layout_from_model.h"
@@ -28,11 +31,35 @@ std::string Versions() {
   return std::string("mujoco ") + mj_versionString() + ", libtorch " + TORCH_VERSION;
 }
 
+// the output scale `train` chose on validation rollouts, null when it was not calibrated
+json CalibratedScale(const std::string& residual) {
+  std::string error;
+  auto model = LoadResidualModel(residual, &error);
+  if (!model) return nullptr;
+  const json calibration = model->provenance.value("calibration", json());
+  return calibration.is_object() && calibration.contains("scale") ? calibration["scale"] : json();
+}
+
 }  // namespace
 
 void RunCollect(const CollectCommand& c) {
   CheckOutputPath(c.out, c.force);
-  TrajectoryDataset data = Collect(c.options, /*progress=*/true);
+  CollectOptions options = c.options;
+  if (!c.protocol.empty()) {
+    SceneConfig scene = LoadSceneConfig(c.protocol);
+    options = scene.collect;
+    options.model_path = c.options.model_path;
+    options.seed = c.options.seed;
+    if (c.held_out) options.episodes = scene.eval_episodes;
+    if (c.given.count("episodes")) options.episodes = c.options.episodes;
+    if (c.given.count("steps")) options.steps = c.options.steps;
+    if (c.given.count("dt")) options.dt = c.options.dt;
+    std::fprintf(stderr, "[collect] protocol %s: %d episodes x %d steps\n", c.protocol.c_str(),
+                 options.episodes, options.steps);
+  } else if (c.held_out) {
+    throw std::runtime_error("--held-out needs --protocol (it collects the protocol's eval_episodes)");
+  }
+  TrajectoryDataset data = Collect(options, /*progress=*/true);
   SaveDataset(c.out, data);
   std::fprintf(stderr, "[collect] wrote %s: %zu episodes, %lld transitions, %.1f s of real time\n",
                c.out.c_str(), data.episodes.size(), data.transitions(),
@@ -46,13 +73,47 @@ void RunTrain(const TrainCommand& c) {
   TrajectoryDataset data = LoadDataset(c.data);
   CheckDatasetFits(sim.get(), c.sim, data, c.data);
 
+  if (c.contact_range < 0) throw std::runtime_error("--contact-range must be > 0");
   FeatureSpec spec;
   spec.ctrl_history = c.ctrl_history;
+  const mjModel* analytic = sim.get();
+  ModelPtr without_contact;
+  if (!c.replace.empty()) {
+    // a contact model learns each pair's whole wrench, against sim.xml without their contact
+    spec.kind = ResidualKind::kContact;
+    spec.ctrl_history = 0;
+    spec.contact_range = c.contact_range > 0 ? c.contact_range : 0.01;
+    for (const std::string& p : c.replace) spec.contact_pairs.push_back(NamedContactPair(sim.get(), p));
+    without_contact = CompileWithoutContact(c.sim, spec.contact_pairs);
+    analytic = without_contact.get();
+  } else {
+    spec.contact_range = c.contact_range > 0 ? c.contact_range : 0.05;
+    if (c.contacts == "auto") {
+      spec.contact_pairs = FrequentContactPairs(sim.get(), data, /*max_pairs=*/8, /*min_share=*/0.01);
+    } else if (c.contacts != "none") {
+      std::stringstream list(c.contacts);
+      for (std::string p; std::getline(list, p, ',');) spec.contact_pairs.push_back(NamedContactPair(sim.get(), p));
+    }
+  }
+  std::string pair_list;
+  for (const ContactPair& p : spec.contact_pairs) pair_list += " " + p.geom1.name + ":" + p.geom2.name;
+  std::fprintf(stderr, "[train] %s residual; contact pairs:%s\n",
+               spec.kind == ResidualKind::kContact ? "contact (replace)" : "whole-state (augment)",
+               pair_list.empty() ? " none" : pair_list.c_str());
   const auto start = std::chrono::steady_clock::now();
-  TrainingSet set = BuildTrainingSet(sim.get(), data, spec, /*progress=*/true);
+  TrainingSet set = BuildTrainingSet(analytic, data, spec, /*progress=*/true);
+  if (set.rows() == 0) throw std::runtime_error("no training rows");
   const double target_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   TrainResult result = TrainResidual(set, StateLayoutFromModel(sim.get()), spec, c.options, true);
+
+  json calibration = "off";
+  if (c.calibrate) {
+    TrajectoryDataset validation = data;
+    const int held = ValidationEpisodeCount(static_cast<int>(data.episodes.size()), c.options.validation_fraction);
+    validation.episodes.erase(validation.episodes.begin(), validation.episodes.end() - held);
+    calibration = CalibrateScale(c.sim, validation, c.out + ".calibrating", result.model.get());
+  }
 
   result.model->provenance = {
       {"data", {{"file", fs::path(c.data).filename().string()}, {"source", data.source},
@@ -63,6 +124,7 @@ void RunTrain(const TrainCommand& c) {
       {"targets", "finite differences through mj_step of the analytic model"},
       {"targets_seconds", target_seconds},
       {"training", result.report},
+      {"calibration", calibration},
       {"versions", Versions()},
       {"git", GitHash()}};
   std::string error;
@@ -120,7 +182,10 @@ void RunEval(const EvalCommand& c) {
       m["diverged"].push_back(r.diverged);
     }
     if (std::string(name) == "hybrid") {
-      for (const HorizonError& r : rows) m["saturated_per_step"].push_back(r.saturated_per_step);
+      for (const HorizonError& r : rows) {
+        m["saturated_per_step"].push_back(r.saturated_per_step);
+        m["disagreement_per_step"].push_back(r.spread_per_step);
+      }
     }
     methods[name] = m;
   };
@@ -148,11 +213,13 @@ void RunEval(const EvalCommand& c) {
   }
   std::printf("(RMSE averaged over DOFs: qpos in rad or m, qvel in rad/s or m/s; "
               "closed = 1 - hybrid/analytic)\n");
-  std::printf("hybrid inputs outside the training range: %.3f features per step at h=%d\n\n",
-              learned.back().saturated_per_step, learned.back().horizon);
+  std::printf("hybrid inputs outside the training range: %.3f features per step at h=%d; "
+              "ensemble disagreement %.3g per step (0 for a single network)\n\n",
+              learned.back().saturated_per_step, learned.back().horizon, learned.back().spread_per_step);
 
   if (!c.json.empty()) {
     json report = {{"horizons", c.options.horizons}, {"methods", methods}, {"gap_closed", gaps},
+                   {"calibrated_scale", CalibratedScale(c.residual)},
                    {"config", {{"sim", c.sim}, {"residual", c.residual}, {"data", c.data},
                                {"stride", c.options.stride}, {"episodes", data.episodes.size()}}},
                    {"versions", Versions()}, {"git", GitHash()}};

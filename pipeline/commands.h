@@ -4,6 +4,7 @@
 #ifndef MJHYBRID_PIPELINE_COMMANDS_H_
 #define MJHYBRID_PIPELINE_COMMANDS_H_
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,9 @@ namespace mjhybrid {
 
 struct CollectCommand {
   CollectOptions options;
+  std::string protocol;         // a scene.json; the options given on the command line win
+  std::set<std::string> given;  // which options were given on the command line
+  bool held_out = false;        // collect the protocol's eval_episodes
   std::string out;
   bool force = false;
 };
@@ -25,6 +29,10 @@ struct TrainCommand {
   std::string data;
   std::string out;
   int ctrl_history = 8;
+  std::string contacts = "auto";  // whole-state contact features: auto | none | a:b,c:d
+  std::vector<std::string> replace;  // geom pairs a:b for a contact model (mode replace)
+  double contact_range = 0;          // 0: 0.05 m for features, 0.01 m for replace
+  bool calibrate = true;             // choose the output scale on validation rollouts
   TrainOptions options;
   bool force = false;
 };

@@ -56,7 +56,7 @@ int ResidualInstance(const mjModel* m) {
 struct Accumulator {
   std::vector<double> sq_pos, sq_vel;  // per DOF, summed over rollouts
   long long rollouts = 0, diverged = 0;
-  double saturated = 0;
+  double saturated = 0, spread = 0;
 };
 
 void RunEpisodes(const mjModel* m, const TrajectoryDataset& data, int horizon, int stride,
@@ -97,6 +97,7 @@ void RunEpisodes(const mjModel* m, const TrajectoryDataset& data, int horizon, i
       for (int i = 0; i < m->nv; ++i) acc->sq_vel[i] += (d->qvel[i] - v[i]) * (d->qvel[i] - v[i]);
       if (plugin_state) {
         acc->saturated += plugin_state[state.saturated_total()];
+        acc->spread += plugin_state[state.spread_total()];
       }
     }
   }
@@ -154,6 +155,7 @@ std::vector<HorizonError> KStepError(const mjModel* m, const TrajectoryDataset& 
       acc[0].rollouts += acc[t].rollouts;
       acc[0].diverged += acc[t].diverged;
       acc[0].saturated += acc[t].saturated;
+      acc[0].spread += acc[t].spread;
     }
     HorizonError r;
     r.horizon = h;
@@ -172,6 +174,7 @@ std::vector<HorizonError> KStepError(const mjModel* m, const TrajectoryDataset& 
         r.qvel_nrmse += rmse / vel_scale[i] / m->nv;
       }
       r.saturated_per_step = acc[0].saturated / (static_cast<double>(ok) * h);
+      r.spread_per_step = acc[0].spread / (static_cast<double>(ok) * h);
     } else {
       r.qpos_rmse = r.qvel_rmse = r.qpos_nrmse = r.qvel_nrmse = NAN;
     }

@@ -32,6 +32,7 @@ struct HorizonError {
   double qpos_rmse = 0, qvel_rmse = 0;
   double qpos_nrmse = 0, qvel_nrmse = 0;
   double saturated_per_step = 0;  // hybrid only: residual inputs clamped, per step
+  double spread_per_step = 0;     // hybrid only: ensemble disagreement (normalized), per step
 };
 
 std::vector<HorizonError> KStepError(const mjModel* m, const TrajectoryDataset& data,

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   c->add_option("--steps", collect.options.steps, "control steps per episode")->capture_default_str();
   c->add_option("--dt", collect.options.dt, "control period in s (default: the model's timestep)");
   c->add_option("--seed", collect.options.seed, "random seed")->capture_default_str();
+  c->add_option("--protocol", collect.protocol, "scene.json: placement, episode length and count (options given here win)");
+  c->add_flag("--held-out", collect.held_out, "collect the protocol's held-out episode count (eval_episodes)");
   c->add_flag("--force", collect.force, "overwrite an existing output");
 
   TrainCommand train;
@@ -30,6 +32,10 @@ int main(int argc, char** argv) {
   t->add_option("--out", train.out, "output residual model (.safetensors)")->required();
   t->add_option("--seed", train.options.seed, "random seed")->capture_default_str();
   t->add_option("--history", train.ctrl_history, "previous controls fed to the network")->capture_default_str();
+  t->add_option("--contacts", train.contacts, "contact pairs the residual sees: auto (the most frequent in the data), none, or GEOM1:GEOM2,...")->capture_default_str();
+  t->add_option("--replace", train.replace, "train a contact model for these pairs GEOM1:GEOM2,... (mode replace)")->delimiter(',');
+  t->add_option("--contact-range", train.contact_range, "distance in m below which a pair counts as near (default 0.05, replace 0.01)");
+  t->add_flag("!--no-calibrate", train.calibrate, "skip the do-no-harm output-scale calibration on validation rollouts");
   t->add_option("--hidden", train.options.hidden, "hidden layer widths, e.g. 64 or 32,32")->delimiter(',')->capture_default_str();
   t->add_option("--members", train.options.members, "ensemble size")->check(CLI::Range(1, 16))->capture_default_str();
   t->add_option("--epochs", train.options.epochs, "training epochs")->check(CLI::PositiveNumber)->capture_default_str();
@@ -42,7 +48,7 @@ int main(int argc, char** argv) {
   a->add_option("--model", attach.options.sim_path, "MJCF of the analytic model (sim.xml)")->required();
   a->add_option("--residual", attach.options.residual_path, "residual model file")->required();
   a->add_option("--out", attach.out, "output hybrid MJCF")->required();
-  a->add_option("--mode", attach.options.mode, "off | augment")->check(CLI::IsMember({"off", "augment"}))->capture_default_str();
+  a->add_option("--mode", attach.options.mode, "auto | off | augment | replace (auto: from the model kind)")->check(CLI::IsMember({"auto", "off", "augment", "replace"}))->capture_default_str();
   a->add_option("--scale", attach.options.scale, "residual scale")->check(CLI::NonNegativeNumber)->capture_default_str();
   a->add_flag("--force", attach.force, "overwrite an existing output");
 
@@ -58,6 +64,9 @@ int main(int argc, char** argv) {
   e->add_flag("--force", eval.force, "overwrite existing outputs");
 
   CLI11_PARSE(app, argc, argv);
+  for (const char* name : {"episodes", "steps", "dt"}) {
+    if (c->count(std::string("--") + name)) collect.given.insert(name);
+  }
   InstallMujocoLogHandler();
   try {
     if (c->parsed()) RunCollect(collect);

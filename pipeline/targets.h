@@ -1,12 +1,25 @@
-// Training targets: for each recorded real transition (s_t, u_t, s_t+1), the generalized
-// force that, added to the analytic model's passive forces at s_t, makes its step land on the
-// recorded velocity v_t+1.
+// Training targets: for each recorded real transition (s_t, u_t, s_t+1), the correction that,
+// applied to the analytic model at s_t, makes its step land on the recorded velocity v_t+1.
 //
-// Without contact that force is M * (v_real - v_sim) / h. In general the step is not linear
-// in the force (the constraint solver reacts to it, implicit integrators damp it), so we
+// Without contact a generalized force does that exactly: M * (v_real - v_sim) / h. Under
+// contact the solver reacts to whatever we add (a push into the floor is cancelled), so we
 // linearize the analytic step itself: B = d v_t+1 / d qfrc by finite differences through
-// mj_step (nv extra steps per transition), then solve B * tau = v_real - v_sim. This uses
-// only the analytic model and the recorded data (black-box rule).
+// mj_step (nv extra steps per transition). The unknowns enter through a jacobian J: J = I for
+// a whole-state residual (augment), the stacked pair jacobians for the wrenches of the contact
+// pairs within range (replace; the model then has their native contact switched off).
+//
+// The solve is done in "free effect" coordinates: y = W h M^-1 J' w, the inertia-weighted
+// velocity change (W = diag(sqrt(dof_M0))) the unknowns would cause if nothing resisted them.
+// In y the analytic step's response R = W B J' (W h M^-1 J')^+ has singular values ~1 where
+// motion is free and ~0 where the constraints block it. We solve R y = W dv, dv = v_real -
+// v_sim, through R's SVD with each direction's singular value s filtered by s^4 / (s^4 +
+// alpha^4), alpha = 0.3: free directions are solved almost exactly (1 % shrink), a direction
+// the solver cancels gets no huge force that only happens to be cancelled (and that the next,
+// slightly different contact state would not cancel). This uses only the analytic model and
+// the recorded data (black-box rule).
+//
+// What it cannot do: a force added before the solver cannot make a contact softer or bouncier
+// than the analytic one (the solver cancels it). Such gaps are what mode replace is for.
 
 #ifndef MJHYBRID_PIPELINE_TARGETS_H_
 #define MJHYBRID_PIPELINE_TARGETS_H_
@@ -26,15 +39,28 @@ struct TrainingSet {
   int feature_count = 0;
   int output_count = 0;
   std::vector<double> features;  // rows x feature_count
-  std::vector<double> targets;   // rows x output_count (generalized force)
+  std::vector<double> targets;   // rows x output_count (generalized force or pair wrench)
   std::vector<int> episode;      // episode of each row
+  int episodes = 0;              // in the dataset (rows may skip some)
   int rows() const { return static_cast<int>(episode.size()); }
+  std::vector<long long> pair_rows;  // contact models: rows per pair
 };
 
 // throws a one-line error when the data was not recorded from a system like `sim`
 void CheckDatasetFits(const mjModel* sim, const std::string& sim_path, const TrajectoryDataset& data,
                       const std::string& data_path);
 
+// The contact pairs seen most in the data, for whole-state features: geom pairs in contact in
+// at least `min_share` of the recorded states of the analytic model, most frequent first, at
+// most `max_pairs`. Unnamed geoms are skipped (a model refers to geoms by name).
+std::vector<ContactPair> FrequentContactPairs(const mjModel* sim, const TrajectoryDataset& data,
+                                              int max_pairs, double min_share);
+
+// "a:b" -> the pair of geoms named a and b in `m`, with their shapes; throws on unknown names
+ContactPair NamedContactPair(const mjModel* m, const std::string& text);
+
+// `sim` for a whole-state spec; for a contact spec, the analytic model with the pairs' native
+// contact switched off
 TrainingSet BuildTrainingSet(const mjModel* sim, const TrajectoryDataset& data,
                              const FeatureSpec& spec, bool progress);
 

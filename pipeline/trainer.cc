@@ -86,6 +86,10 @@ std::vector<DenseLayer> ExportLayers(torch::nn::Sequential& net) {
 
 }  // namespace
 
+int ValidationEpisodeCount(int episodes, double fraction) {
+  return std::clamp(static_cast<int>(std::lround(episodes * fraction)), 1, std::max(1, episodes - 1));
+}
+
 TrainResult TrainResidual(const TrainingSet& set, const StateLayout& layout, const FeatureSpec& spec,
                           const TrainOptions& opt, bool progress) {
   const auto start = Clock::now();
@@ -93,8 +97,8 @@ TrainResult TrainResidual(const TrainingSet& set, const StateLayout& layout, con
   const int nf = set.feature_count, no = set.output_count;
 
   // hold out whole episodes (neighbouring steps of one episode are nearly the same sample)
-  int episodes = set.episode.empty() ? 0 : set.episode.back() + 1;
-  int held = std::clamp(static_cast<int>(std::lround(episodes * opt.validation_fraction)), 1, std::max(1, episodes - 1));
+  const int episodes = set.episodes;
+  const int held = ValidationEpisodeCount(episodes, opt.validation_fraction);
   std::vector<int> train_rows, val_rows;
   for (int r = 0; r < set.rows(); ++r) (set.episode[r] >= episodes - held ? val_rows : train_rows).push_back(r);
   if (train_rows.empty() || val_rows.empty()) throw std::runtime_error("need at least 2 episodes to train and validate");

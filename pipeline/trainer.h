@@ -34,6 +34,9 @@ struct TrainResult {
   nlohmann::json report;  // losses, epochs, seconds
 };
 
+// how many of `episodes` (the last ones) are held out for model selection
+int ValidationEpisodeCount(int episodes, double fraction);
+
 TrainResult TrainResidual(const TrainingSet& set, const StateLayout& layout, const FeatureSpec& spec,
                           const TrainOptions& options, bool progress);
 

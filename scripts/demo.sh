@@ -1,38 +1,56 @@
 #!/usr/bin/env bash
 # The main job: on the default scene (arm2), collect real trajectories, train the residual,
 # attach it to the analytic model and print the sim-to-real gap table. Everything from scratch,
-# into runs/<scene>/ (the shipped scene and model are not touched).
+# into runs/<scene>/ (the shipped scene and model are not touched). The scene's scene.json
+# says how data is collected (episode count and length, placement). Where it names contact
+# pairs to replace, a contact model (mode replace) is trained and evaluated as well.
 #
-#   scripts/demo.sh [SCENE]      SCENE defaults to arm2
+#   scripts/demo.sh [SCENE]      SCENE: a folder under scenes/ (default arm2) or a path
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scene="${1:-arm2}"
-[ -d "scenes/$scene" ] || { echo "demo: no scene 'scenes/$scene'" >&2; exit 2; }
+dir="$scene"
+[ -d "$dir" ] || dir="scenes/$scene"
+[ -f "$dir/real.xml" ] && [ -f "$dir/sim.xml" ] || { echo "demo: '$dir' has no real.xml and sim.xml" >&2; exit 2; }
+name="$(basename "$dir")"
 
 "$root/scripts/build.sh" >/dev/null
 bin="$root/build/bin/mjhybrid"
-out="runs/$scene"
+out="runs/$name"
 mkdir -p "$out"
 start=$(date +%s)
+protocol=()
+[ -f "$dir/scene.json" ] && protocol=(--protocol "$dir/scene.json")
 
-# 32 training + 8 held-out episodes of 6 s at 200 Hz: 240 s of real time in all
-echo "== collect: 32 training + 8 held-out episodes from scenes/$scene/real.xml"
-"$bin" collect --model "scenes/$scene/real.xml" --out "$out/train.h5" --episodes 32 \
-  --steps 1200 --dt 0.005 --seed 1 --force
-"$bin" collect --model "scenes/$scene/real.xml" --out "$out/test.h5" --episodes 8 \
-  --steps 1200 --dt 0.005 --seed 2 --force
+echo "== collect: training and held-out episodes from $dir/real.xml"
+"$bin" collect --model "$dir/real.xml" "${protocol[@]}" --out "$out/train.h5" --seed 1 --force
+"$bin" collect --model "$dir/real.xml" "${protocol[@]}" --held-out --out "$out/test.h5" --seed 2 --force
 
-echo "== train: residual on scenes/$scene/sim.xml"
-"$bin" train --model "scenes/$scene/sim.xml" --data "$out/train.h5" \
-  --out "$out/residual.safetensors" --seed 1 --force
+echo "== train: residual on $dir/sim.xml"
+"$bin" train --model "$dir/sim.xml" --data "$out/train.h5" --out "$out/residual.safetensors" \
+  --seed 1 --force
 
 echo "== attach: $out/hybrid.xml"
-"$bin" attach --model "scenes/$scene/sim.xml" --residual "$out/residual.safetensors" \
+"$bin" attach --model "$dir/sim.xml" --residual "$out/residual.safetensors" \
   --out "$out/hybrid.xml" --force
 
 echo "== eval: k-step open-loop error on the held-out episodes"
-"$bin" eval --model "scenes/$scene/sim.xml" --residual "$out/residual.safetensors" \
+"$bin" eval --model "$dir/sim.xml" --residual "$out/residual.safetensors" \
   --data "$out/test.h5" --horizons 1,10,100,1000 --json "$out/eval.json" --force
 
-echo "demo finished in $(( $(date +%s) - start )) s; results in $out/ (eval.json, eval.csv)"
+# contact pairs the scene offers for mode replace, as GEOM1:GEOM2,...
+pairs=""
+if [ -f "$dir/scene.json" ]; then
+  pairs="$("$root/.venv/bin/python" -c 'import json,sys; print(",".join(a+":"+b for a,b in json.load(open(sys.argv[1])).get("replace",[])))' "$dir/scene.json")"
+fi
+if [ -n "$pairs" ]; then
+  echo "== train: contact model for $pairs (mode replace)"
+  "$bin" train --model "$dir/sim.xml" --data "$out/train.h5" --replace "$pairs" \
+    --out "$out/contact.safetensors" --seed 1 --force
+  echo "== eval: mode replace"
+  "$bin" eval --model "$dir/sim.xml" --residual "$out/contact.safetensors" \
+    --data "$out/test.h5" --horizons 1,10,100,1000 --json "$out/eval-replace.json" --force
+fi
+
+echo "demo finished in $(( $(date +%s) - start )) s; results in $out/"

@@ -40,13 +40,26 @@ void GravityInFrame(const double q[4], double out[3]) {
 }  // namespace
 
 int FeatureCount(const FeatureSpec& spec, const StateLayout& layout) {
+  const int pairs = static_cast<int>(spec.contact_pairs.size());
+  if (spec.kind == ResidualKind::kContact) return kPairFeatureCount + (pairs > 1 ? pairs : 0);
   int n = 0;
   for (const JointInfo& j : layout.joints) n += PositionFeatureCount(j.kind);
-  return n + layout.nv + layout.nu * (1 + spec.ctrl_history);
+  return n + layout.nv + layout.nu * (1 + spec.ctrl_history) + kPairFeatureCount * pairs;
+}
+
+int OutputCount(const FeatureSpec& spec, const StateLayout& layout) {
+  return spec.kind == ResidualKind::kContact ? kWrenchSize : layout.nv;
 }
 
 std::vector<std::string> FeatureNames(const FeatureSpec& spec, const StateLayout& layout) {
   std::vector<std::string> names;
+  if (spec.kind == ResidualKind::kContact) {
+    names = PairFeatureNames({{"geom1"}, {"geom2"}});
+    if (spec.contact_pairs.size() > 1) {
+      for (const ContactPair& p : spec.contact_pairs) names.push_back("is(" + p.geom1.name + "|" + p.geom2.name + ")");
+    }
+    return names;
+  }
   for (const JointInfo& j : layout.joints) {
     switch (j.kind) {
       case JointKind::kHinge:
@@ -71,12 +84,15 @@ std::vector<std::string> FeatureNames(const FeatureSpec& spec, const StateLayout
       names.push_back(t == 0 ? base : base + "(t-" + std::to_string(t) + ")");
     }
   }
+  for (const ContactPair& p : spec.contact_pairs) {
+    for (std::string& n : PairFeatureNames(p)) names.push_back(std::move(n));
+  }
   return names;
 }
 
 void ComputeFeatures(const FeatureSpec& spec, const StateLayout& layout, const double* qpos,
                      const double* qvel, const double* ctrl, const double* history,
-                     double* out) {
+                     const PairState* pairs, double* out) {
   int k = 0;
   for (const JointInfo& j : layout.joints) {
     const double* q = qpos + j.qposadr;
@@ -110,6 +126,18 @@ void ComputeFeatures(const FeatureSpec& spec, const StateLayout& layout, const d
   for (int i = 0; i < layout.nv; ++i) out[k++] = qvel[i];
   for (int i = 0; i < layout.nu; ++i) out[k++] = ctrl[i];
   for (int i = 0; i < spec.ctrl_history * layout.nu; ++i) out[k++] = history[i];
+  for (size_t p = 0; p < spec.contact_pairs.size(); ++p) {
+    PairFeatures(pairs[p], spec.contact_range, out + k);
+    k += kPairFeatureCount;
+  }
+}
+
+void ComputePairInput(const FeatureSpec& spec, int index, const PairState& pair, double* out) {
+  PairFeatures(pair, spec.contact_range, out);
+  const int pairs = static_cast<int>(spec.contact_pairs.size());
+  if (pairs > 1) {
+    for (int p = 0; p < pairs; ++p) out[kPairFeatureCount + p] = p == index ? 1.0 : 0.0;
+  }
 }
 
 }  // namespace mjhybrid

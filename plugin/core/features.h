@@ -9,7 +9,10 @@
 //          the physics of a free body does not depend on where it is
 // then qvel (nv), ctrl (nu), and the `ctrl_history` previous controls, most recent first
 // (nu each): u[t-1], u[t-2], ... They let the network infer hidden actuator state such as a
-// first-order motor lag.
+// first-order motor lag. Then kPairFeatureCount features per contact pair (contact.h).
+//
+// A contact residual (kind kContact) sees one pair at a time instead: that pair's features,
+// then, when there are several pairs, a one-hot code of which pair it is.
 
 #ifndef MJHYBRID_PLUGIN_CORE_FEATURES_H_
 #define MJHYBRID_PLUGIN_CORE_FEATURES_H_
@@ -17,24 +20,39 @@
 #include <string>
 #include <vector>
 
+#include "plugin/core/contact.h"
 #include "plugin/core/state_layout.h"
 
 namespace mjhybrid {
 
+// what the network predicts: a generalized force for the whole system (mode augment), or the
+// wrench of each contact pair (mode replace)
+enum class ResidualKind { kWholeState, kContact };
+
 struct FeatureSpec {
+  ResidualKind kind = ResidualKind::kWholeState;
   int ctrl_history = 0;  // number of previous control vectors fed to the network
+  std::vector<ContactPair> contact_pairs;
+  double contact_range = 0.05;  // m; pairs farther apart read as "nothing near"
 };
 
-// number of features for a system
+// number of network inputs for a system (per pair for kContact)
 int FeatureCount(const FeatureSpec& spec, const StateLayout& layout);
+
+// number of network outputs: nv, or kWrenchSize for kContact
+int OutputCount(const FeatureSpec& spec, const StateLayout& layout);
 
 // human-readable names, e.g. "sin(shoulder)", "qvel[1]", "ctrl[elbow](t-2)"
 std::vector<std::string> FeatureNames(const FeatureSpec& spec, const StateLayout& layout);
 
-// fills out[FeatureCount]; history holds ctrl_history*nu values, most recent first
+// whole-state features: fills out[FeatureCount]; history holds ctrl_history*nu values, most
+// recent first; pairs holds one PairState per spec.contact_pairs (may be null without pairs)
 void ComputeFeatures(const FeatureSpec& spec, const StateLayout& layout, const double* qpos,
                      const double* qvel, const double* ctrl, const double* history,
-                     double* out);
+                     const PairState* pairs, double* out);
+
+// contact-residual input for pair `index`: fills out[FeatureCount]
+void ComputePairInput(const FeatureSpec& spec, int index, const PairState& pair, double* out);
 
 }  // namespace mjhybrid
 

@@ -47,8 +47,10 @@ bool ParsePluginConfig(const std::function<std::string(const char*)>& get, const
     config->mode = ResidualMode::kAugment;
   } else if (mode == "off") {
     config->mode = ResidualMode::kOff;
+  } else if (mode == "replace") {
+    config->mode = ResidualMode::kReplace;
   } else {
-    *error = "config 'mode' is '" + mode + "'; valid values: off, augment";
+    *error = "config 'mode' is '" + mode + "'; valid values: off, augment, replace";
     return false;
   }
 

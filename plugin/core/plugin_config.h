@@ -2,7 +2,11 @@
 //
 //   key    values                       default   meaning
 //   model  path to a residual file      (none)    absolute, or relative to the mjhybrid root
-//   mode   off | augment                augment   off: present, no effect (bit-identical to sim)
+//   mode   off | augment | replace      augment   off: present, no effect (bit-identical to sim)
+//                                                 augment: add a whole-state residual force
+//                                                 replace: apply a contact model's learned wrench
+//                                                 between geom pairs whose native contact the
+//                                                 scene switches off (<contact><exclude>)
 //   scale  number >= 0                  1         multiplies the residual force
 //
 // Relative model paths resolve against the mjhybrid root, never the working directory, so a
@@ -17,7 +21,7 @@
 
 namespace mjhybrid {
 
-enum class ResidualMode { kOff, kAugment };
+enum class ResidualMode { kOff, kAugment, kReplace };
 
 inline constexpr const char* kConfigKeys[] = {"model", "mode", "scale"};
 inline constexpr int kConfigKeyCount = 3;

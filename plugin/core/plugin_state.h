@@ -6,6 +6,7 @@
 //   history + 0         features saturated in the last residual evaluation
 //   history + 1         features saturated, summed over all completed steps
 //   history + 2         ensemble disagreement in the last evaluation (normalized units)
+//   history + 3         ensemble disagreement, summed over all completed steps
 
 #ifndef MJHYBRID_PLUGIN_CORE_PLUGIN_STATE_H_
 #define MJHYBRID_PLUGIN_CORE_PLUGIN_STATE_H_
@@ -15,7 +16,7 @@
 namespace mjhybrid {
 
 struct PluginStateLayout {
-  static constexpr int kDiagnostics = 3;
+  static constexpr int kDiagnostics = 4;
 
   int nu = 0;
   int ctrl_history = 0;
@@ -29,6 +30,7 @@ struct PluginStateLayout {
   int saturated_last() const { return history_size(); }
   int saturated_total() const { return history_size() + 1; }
   int spread() const { return history_size() + 2; }
+  int spread_total() const { return history_size() + 3; }
   int size() const { return history_size() + kDiagnostics; }
 
   // after a step that applied ctrl: shift the history by one control and put ctrl in front

@@ -22,15 +22,24 @@ ResidualEvaluator::ResidualEvaluator(std::shared_ptr<const ResidualModel> model)
       input_inv_std_(ToVector(model_->input_std).cwiseInverse()),
       features_(model_->input_mean.size()),
       input_(model_->input_mean.size()),
-      output_(model_->signature.nv) {}
+      output_(OutputCount(model_->features, model_->signature)) {}
 
 bool ResidualEvaluator::Compute(const double* qpos, const double* qvel, const double* ctrl,
-                                const double* history, double scale, double* qfrc,
-                                ResidualDiagnostics* diagnostics) {
+                                const double* history, const PairState* pairs, double scale,
+                                double* qfrc, ResidualDiagnostics* diagnostics) {
   const ResidualModel& m = *model_;
-  const int nv = m.signature.nv;
-  ComputeFeatures(m.features, m.signature, qpos, qvel, ctrl, history, features_.data());
+  ComputeFeatures(m.features, m.signature, qpos, qvel, ctrl, history, pairs, features_.data());
+  return Run(scale, m.signature.nv, qfrc, diagnostics);
+}
 
+bool ResidualEvaluator::ComputePairWrench(int index, const PairState& pair, double scale,
+                                          double* wrench, ResidualDiagnostics* diagnostics) {
+  ComputePairInput(model_->features, index, pair, features_.data());
+  return Run(scale, kWrenchSize, wrench, diagnostics);
+}
+
+bool ResidualEvaluator::Run(double scale, int nout, double* out, ResidualDiagnostics* diagnostics) {
+  const ResidualModel& m = *model_;
   // normalize; outside the training range the network is extrapolating, so hold the input at
   // the edge of what it has seen and count it. Written as separate simple passes over floats so
   // that the compiler vectorizes each one: this runs inside every mj_step.
@@ -44,7 +53,7 @@ bool ResidualEvaluator::Compute(const double* qpos, const double* qvel, const do
   float poison = 0;  // stays 0 unless some x is NaN or infinite (inf * 0 is NaN)
   for (int i = 0; i < n; ++i) poison += x[i] * 0.0f;
   if (poison != 0.0f || poison != poison) {
-    std::fill(qfrc, qfrc + nv, 0.0);
+    std::fill(out, out + nout, 0.0);
     return false;
   }
   int saturated = 0;
@@ -57,13 +66,13 @@ bool ResidualEvaluator::Compute(const double* qpos, const double* qvel, const do
   float spread = 0;
   m.network->Evaluate(input_.data(), output_.data(), &spread, workspace_.get());
 
-  for (int i = 0; i < nv; ++i) {
+  for (int i = 0; i < nout; ++i) {
     double y = static_cast<double>(output_[i]) * m.output_std[i] + m.output_mean[i];
     if (!std::isfinite(y)) {
-      std::fill(qfrc, qfrc + nv, 0.0);
+      std::fill(out, out + nout, 0.0);
       return false;
     }
-    qfrc[i] = scale * std::clamp<double>(y, -m.output_bound[i], m.output_bound[i]);
+    out[i] = scale * std::clamp<double>(y, -m.output_bound[i], m.output_bound[i]);
   }
   if (diagnostics) {
     diagnostics->saturated = saturated;

@@ -1,7 +1,8 @@
 // The residual's one code path: state -> features -> normalize (saturating at the training
-// range) -> network -> de-normalize -> bound -> generalized force. The plugin calls it inside
-// mj_passive; nothing else computes hybrid dynamics. One evaluator per mjData: it owns the
-// scratch vectors, so Compute() never allocates.
+// range) -> network -> de-normalize -> bound -> generalized force (whole-state models) or a
+// contact pair's wrench (contact models). The plugin calls it inside mj_passive; nothing else
+// computes hybrid dynamics. One evaluator per mjData: it owns the scratch vectors, so no call
+// allocates.
 
 #ifndef MJHYBRID_PLUGIN_CORE_RESIDUAL_EVALUATOR_H_
 #define MJHYBRID_PLUGIN_CORE_RESIDUAL_EVALUATOR_H_
@@ -10,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "plugin/core/contact.h"
 #include "plugin/core/residual_model.h"
 
 namespace mjhybrid {
@@ -23,14 +25,23 @@ class ResidualEvaluator {
  public:
   explicit ResidualEvaluator(std::shared_ptr<const ResidualModel> model);
 
-  // qfrc[nv] = scale * residual. Returns false, with qfrc zeroed, when the state or the
-  // network output is not finite. history: ctrl_history*nu previous controls, newest first.
+  // Whole-state model: qfrc[nv] = scale * residual. Returns false, with qfrc zeroed, when the
+  // state or the network output is not finite. history: ctrl_history*nu previous controls,
+  // newest first; pairs: one measured PairState per contact pair of the model.
   bool Compute(const double* qpos, const double* qvel, const double* ctrl, const double* history,
-               double scale, double* qfrc, ResidualDiagnostics* diagnostics);
+               const PairState* pairs, double scale, double* qfrc, ResidualDiagnostics* diagnostics);
+
+  // Contact model: wrench[6] = scale * the wrench pair `index` exchanges (force and torque on
+  // geom2's body at pair.point, world frame; geom1's body gets the opposite). Same failure rule.
+  bool ComputePairWrench(int index, const PairState& pair, double scale, double* wrench,
+                         ResidualDiagnostics* diagnostics);
 
   const ResidualModel& model() const { return *model_; }
 
  private:
+  // features_ -> out[n] (bounded, scaled); false when anything is not finite
+  bool Run(double scale, int n, double* out, ResidualDiagnostics* diagnostics);
+
   std::shared_ptr<const ResidualModel> model_;
   std::unique_ptr<NetworkWorkspace> workspace_;
   // the normalizer as vectors, so a step normalizes all features in a few SIMD operations

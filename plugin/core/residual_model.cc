@@ -70,10 +70,21 @@ json ResidualModel::Metadata() const {
   meta["signature"] = {{"nq", signature.nq}, {"nv", signature.nv}, {"nu", signature.nu},
                        {"timestep", signature.timestep}, {"joints", joints},
                        {"actuators", signature.actuators}};
+  json pairs = json::array();
+  for (const ContactPair& p : features.contact_pairs) {
+    json pair = json::array();
+    for (const GeomShape* g : {&p.geom1, &p.geom2}) {
+      pair.push_back({{"name", g->name}, {"type", g->type}, {"size", g->size}});
+    }
+    pairs.push_back(pair);
+  }
   meta["features"] = {{"ctrl_history", features.ctrl_history},
+                      {"contact_pairs", pairs},
+                      {"contact_range", features.contact_range},
                       {"names", FeatureNames(features, signature)}};
   meta["input"] = {{"mean", input_mean}, {"std", input_std}, {"min", input_min}, {"max", input_max}};
-  meta["output"] = {{"kind", "qfrc"}, {"mean", output_mean}, {"std", output_std},
+  meta["output"] = {{"kind", features.kind == ResidualKind::kContact ? "pair_wrench" : "qfrc"},
+                    {"mean", output_mean}, {"std", output_std},
                     {"bound", output_bound}};
   meta["provenance"] = provenance;
   return meta;
@@ -109,13 +120,48 @@ bool ParseModelMetadata(const json& meta, ResidualModel* model, std::string* err
       *error = "inconsistent signature (nu vs actuator names, or timestep <= 0)";
       return false;
     }
-    model->features.ctrl_history = meta.at("features").at("ctrl_history");
+    const json& features = meta.at("features");
+    model->features.ctrl_history = features.at("ctrl_history");
     if (model->features.ctrl_history < 0 || model->features.ctrl_history > 1000) {
       *error = "features.ctrl_history out of range [0, 1000]";
       return false;
     }
+    // models written before contact pairs existed have neither key: no pairs
+    model->features.contact_pairs.clear();
+    for (const json& pair : features.value("contact_pairs", json::array())) {
+      ContactPair p;
+      GeomShape* g[2] = {&p.geom1, &p.geom2};
+      if (!pair.is_array() || pair.size() != 2) {
+        *error = "features.contact_pairs must hold [geom1, geom2] pairs";
+        return false;
+      }
+      for (int i = 0; i < 2; ++i) {
+        g[i]->name = pair[i].at("name");
+        g[i]->type = pair[i].at("type");
+        g[i]->size = pair[i].at("size");
+      }
+      model->features.contact_pairs.push_back(p);
+    }
+    model->features.contact_range = features.value("contact_range", 0.05);
+    if (!(model->features.contact_range > 0 && model->features.contact_range < 10)) {
+      *error = "features.contact_range must be in (0, 10) m";
+      return false;
+    }
+    const std::string kind = meta.at("output").value("kind", "");
+    if (kind == "qfrc") {
+      model->features.kind = ResidualKind::kWholeState;
+    } else if (kind == "pair_wrench") {
+      model->features.kind = ResidualKind::kContact;
+      if (model->features.contact_pairs.empty()) {
+        *error = "output.kind 'pair_wrench' needs features.contact_pairs";
+        return false;
+      }
+    } else {
+      *error = "output.kind must be 'qfrc' or 'pair_wrench'";
+      return false;
+    }
     const size_t nin = FeatureCount(model->features, s);
-    const size_t nout = s.nv;
+    const size_t nout = OutputCount(model->features, s);
     if (!ReadFloats(meta, "input", "mean", nin, &model->input_mean, error) ||
         !ReadFloats(meta, "input", "std", nin, &model->input_std, error) ||
         !ReadFloats(meta, "input", "min", nin, &model->input_min, error) ||
@@ -140,10 +186,6 @@ bool ParseModelMetadata(const json& meta, ResidualModel* model, std::string* err
         *error = "output.std must be > 0 and output.bound >= 0 (dof " + std::to_string(i) + ")";
         return false;
       }
-    }
-    if (meta.at("output").value("kind", "") != "qfrc") {
-      *error = "output.kind must be 'qfrc'";
-      return false;
     }
     model->provenance = meta.value("provenance", json::object());
   } catch (const json::exception& e) {
@@ -195,11 +237,11 @@ std::shared_ptr<const ResidualModel> LoadResidualModel(const std::string& path,
 
   // the network must fit the features and outputs the metadata declares
   const int nin = FeatureCount(model->features, model->signature);
-  if (model->network->input_size() != nin || model->network->output_size() != model->signature.nv) {
+  const int nout = OutputCount(model->features, model->signature);
+  if (model->network->input_size() != nin || model->network->output_size() != nout) {
     return fail("network is " + std::to_string(model->network->input_size()) + " -> " +
                 std::to_string(model->network->output_size()) + " but metadata declares " +
-                std::to_string(nin) + " features -> " + std::to_string(model->signature.nv) +
-                " outputs");
+                std::to_string(nin) + " features -> " + std::to_string(nout) + " outputs");
   }
   return model;
 }

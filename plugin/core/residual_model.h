@@ -6,13 +6,16 @@
 //
 // Metadata schema (format "mjhybrid.residual/1"):
 //   signature  nq, nv, nu, timestep, joints [{name, type, qposadr, dofadr}], actuators [names]
-//   features   ctrl_history, names (see features.h)
+//   features   ctrl_history, contact_pairs [[{name, type, size}, {...}]], contact_range (m),
+//              names (see features.h and contact.h)
 //   input      mean, std, min, max per feature (the normalizer; min/max = training range)
-//   output     kind "qfrc" (generalized force, N or N*m per dof), mean, std, bound per dof
+//   output     kind "qfrc" (generalized force, N or N*m per dof; mode augment) or
+//              "pair_wrench" (force and torque per contact pair, world frame; mode replace),
+//              mean, std, bound per output
 //   network    backend "mlp" (members, layers, activation "tanh") or "torchscript"
 //   provenance free-form: data, seed, training time, metrics
 //
-// The network maps normalized features to normalized outputs: qfrc = y * std + mean, then
+// The network maps normalized features to normalized outputs: out = y * std + mean, then
 // clamped to +-bound.
 
 #ifndef MJHYBRID_PLUGIN_CORE_RESIDUAL_MODEL_H_

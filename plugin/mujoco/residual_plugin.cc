@@ -13,6 +13,11 @@ std::string InstanceName(const mjModel* m, int instance) {
   return std::string(kPluginName) + (name ? " instance '" + std::string(name) + "'" : "");
 }
 
+std::string BodyName(const mjModel* m, int body) {
+  const char* name = mj_id2name(m, mjOBJ_BODY, body);
+  return name ? name : "#" + std::to_string(body);
+}
+
 LoadedInstance LoadInstanceOrThrow(const mjModel* m, int instance) {
   LoadedInstance out;
   auto get = [&](const char* key) {
@@ -30,12 +35,41 @@ LoadedInstance LoadInstanceOrThrow(const mjModel* m, int instance) {
     out.error = InstanceName(m, instance) + ": " + why;
     return out;
   }
-  std::string mismatch = CheckSignature(*out.model, StateLayoutFromModel(m));
-  if (!mismatch.empty()) {
-    out.error = InstanceName(m, instance) + ": " + out.config.model + ": " + mismatch;
+  auto fail = [&](const std::string& why) {
+    out.error = InstanceName(m, instance) + ": " + out.config.model + ": " + why;
     out.model.reset();
+    return out;
+  };
+  std::string mismatch = CheckSignature(*out.model, StateLayoutFromModel(m));
+  if (!mismatch.empty()) return fail(mismatch);
+  const FeatureSpec& spec = out.model->features;
+  mismatch = ResolveContactPairs(m, spec.contact_pairs, &out.pairs);
+  if (!mismatch.empty()) return fail(mismatch);
+  const bool contact_model = spec.kind == ResidualKind::kContact;
+  if (out.config.mode == ResidualMode::kReplace && !contact_model) {
+    return fail("mode 'replace' needs a contact model (trained with `mjhybrid train --replace`), "
+                "this one is a whole-state residual; use mode 'augment'");
+  }
+  if (out.config.mode == ResidualMode::kAugment && contact_model) {
+    return fail("this is a contact model (pair wrenches); use mode 'replace'");
   }
   return out;
+}
+
+// mode replace: the scene must switch the pairs' native contact off. Checked when mjData is
+// made, not in nstate: MuJoCo fills the exclude table after it has asked for the state size.
+std::string ReplacedContactStillNative(const mjModel* m, int instance, const LoadedInstance& loaded) {
+  if (loaded.config.mode != ResidualMode::kReplace || !loaded.model) return "";
+  for (size_t i = 0; i < loaded.pairs.size(); ++i) {
+    std::string native = NativeContact(m, loaded.pairs[i]);
+    if (native.empty()) continue;
+    const ContactPair& p = loaded.model->features.contact_pairs[i];
+    return InstanceName(m, instance) + ": mode 'replace': geoms '" + p.geom1.name + "' and '" +
+           p.geom2.name + "' still collide natively (" + native + "); add <contact><exclude body1=\"" +
+           BodyName(m, loaded.pairs[i].body1) + "\" body2=\"" + BodyName(m, loaded.pairs[i].body2) +
+           "\"/> (mjhybrid attach writes it)";
+  }
+  return "";
 }
 
 }  // namespace
@@ -68,6 +102,13 @@ std::unique_ptr<ResidualPlugin> ResidualPlugin::Create(const mjModel* m, mjData*
     mju_warning("%s", loaded.error.c_str());
     return nullptr;
   }
+  std::string native = ReplacedContactStillNative(m, instance, loaded);
+  if (!native.empty()) {
+    // a scene error, not a transient one: MuJoCo makes an mjData while compiling, so this
+    // surfaces as the compile error
+    mju_error("%s", native.c_str());
+    return nullptr;
+  }
   // the file may have changed since compilation; the state slice was sized for the old one
   const int nu = static_cast<int>(m->nu);
   if (loaded.StateSize(nu) != m->plugin_statenum[instance]) {
@@ -78,6 +119,9 @@ std::unique_ptr<ResidualPlugin> ResidualPlugin::Create(const mjModel* m, mjData*
   std::unique_ptr<ResidualPlugin> plugin(new ResidualPlugin(loaded.config, loaded.model));
   plugin->state_layout_ = loaded.StateLayout(nu);
   plugin->residual_.resize(m->nv);
+  plugin->pairs_ = loaded.pairs;
+  plugin->pair_states_.resize(loaded.pairs.size());
+  plugin->wrenches_.resize(kWrenchSize * loaded.pairs.size());
   return plugin;
 }
 
@@ -92,11 +136,10 @@ void ResidualPlugin::Reset(mjtNum* plugin_state) {
 
 void ResidualPlugin::Compute(const mjModel* m, mjData* d, int instance) {
   if (config_.mode == ResidualMode::kOff || !evaluator_) return;
-  const mjtNum* history = d->plugin_state + m->plugin_stateadr[instance];
   last_ = ResidualDiagnostics();
   bool ok = false;
   try {
-    ok = evaluator_->Compute(d->qpos, d->qvel, d->ctrl, history, config_.scale, residual_.data(), &last_);
+    ok = config_.mode == ResidualMode::kReplace ? ComputeContact(m, d) : ComputeWholeState(m, d, instance);
   } catch (const std::exception&) {
     ok = false;  // e.g. a TorchScript module throwing; treated like a non-finite output
   }
@@ -107,9 +150,41 @@ void ResidualPlugin::Compute(const mjModel* m, mjData* d, int instance) {
                   "(warned once per mjData)", InstanceName(m, instance).c_str(), d->time);
       warned_non_finite_ = true;
     }
-    return;
+  }
+}
+
+bool ResidualPlugin::ComputeWholeState(const mjModel* m, mjData* d, int instance) {
+  const double range = evaluator_->model().features.contact_range;
+  for (size_t i = 0; i < pairs_.size(); ++i) MeasurePair(m, d, pairs_[i], range, &pair_states_[i]);
+  const mjtNum* history = d->plugin_state + m->plugin_stateadr[instance];
+  if (!evaluator_->Compute(d->qpos, d->qvel, d->ctrl, history, pair_states_.data(), config_.scale,
+                           residual_.data(), &last_)) {
+    return false;
   }
   mju_addTo(d->qfrc_passive, residual_.data(), m->nv);
+  return true;
+}
+
+bool ResidualPlugin::ComputeContact(const mjModel* m, mjData* d) {
+  // the network runs only for pairs that are close: far apart, they exchange nothing. Every
+  // wrench is computed before any is applied, so a failing pair leaves no partial residual.
+  const double range = evaluator_->model().features.contact_range;
+  for (size_t i = 0; i < pairs_.size(); ++i) {
+    PairState& s = pair_states_[i];
+    MeasurePair(m, d, pairs_[i], range, &s);
+    if (!s.near) continue;
+    ResidualDiagnostics pair;
+    if (!evaluator_->ComputePairWrench(static_cast<int>(i), s, config_.scale,
+                                       wrenches_.data() + kWrenchSize * i, &pair)) {
+      return false;
+    }
+    last_.saturated += pair.saturated;
+    last_.spread = std::max(last_.spread, pair.spread);
+  }
+  for (size_t i = 0; i < pairs_.size(); ++i) {
+    if (pair_states_[i].near) ApplyPairWrench(m, d, pairs_[i], pair_states_[i], wrenches_.data() + kWrenchSize * i, d->qfrc_passive);
+  }
+  return true;
 }
 
 void ResidualPlugin::Advance(const mjModel* m, mjData* d, int instance) {
@@ -121,6 +196,7 @@ void ResidualPlugin::Advance(const mjModel* m, mjData* d, int instance) {
   state[state_layout_.saturated_last()] = last_.saturated;
   state[state_layout_.spread()] = last_.spread;
   state[state_layout_.saturated_total()] += last_.saturated;
+  state[state_layout_.spread_total()] += last_.spread;
 }
 
 void ResidualPlugin::RegisterPlugin() {

@@ -1,9 +1,11 @@
-// mjhybrid.residual: a PASSIVE engine plugin that adds a learned generalized-force residual to
-// the analytic dynamics. Thin glue: it reads the config, loads the shared model, and forwards
-// each engine callback to the MuJoCo-free core (ResidualEvaluator).
+// mjhybrid.residual: a PASSIVE engine plugin that adds a learned residual to the analytic
+// dynamics. Thin glue: it reads the config, loads the shared model, measures the model's
+// contact pairs, and forwards each engine callback to the MuJoCo-free core (ResidualEvaluator).
 //
-//   compute  (inside mj_passive, possibly 4x per step under RK4): idempotent; adds the residual
-//            to qfrc_passive; changes no state
+//   compute  (inside mj_passive, possibly 4x per step under RK4): idempotent; changes no state.
+//            augment: adds the whole-state residual force to qfrc_passive.
+//            replace: for each contact pair within range, applies the learned wrench with
+//            mj_applyFT (the scene has switched the pair's native contact off).
 //   advance  (once per step, after integration): pushes the applied ctrl into the history and
 //            records the step's diagnostics (saturation, ensemble spread) in plugin_state
 //   reset    zeroes the history and the counters
@@ -24,6 +26,7 @@
 #include "plugin/core/plugin_config.h"
 #include "plugin/core/plugin_state.h"
 #include "plugin/core/residual_evaluator.h"
+#include "plugin/mujoco/contact_pairs.h"
 
 namespace mjhybrid {
 
@@ -43,12 +46,19 @@ class ResidualPlugin {
   void Reset(mjtNum* plugin_state);
 
  private:
+  // false when the state or the network output is not finite
+  bool ComputeWholeState(const mjModel* m, mjData* d, int instance);
+  bool ComputeContact(const mjModel* m, mjData* d);
+
   ResidualPlugin(PluginConfig config, std::shared_ptr<const ResidualModel> model);
 
   PluginConfig config_;
   PluginStateLayout state_layout_;
   std::optional<ResidualEvaluator> evaluator_;  // empty in mode off without a model
   std::vector<mjtNum> residual_;                // nv scratch, sized once in Create
+  std::vector<ResolvedPair> pairs_;             // the model's contact pairs in this scene
+  std::vector<PairState> pair_states_;          // their measurement, scratch
+  std::vector<double> wrenches_;                // kWrenchSize per pair, scratch
   ResidualDiagnostics last_;  // of the last evaluation; written to plugin_state in Advance
   bool warned_non_finite_ = false;
 };
@@ -57,6 +67,7 @@ class ResidualPlugin {
 struct LoadedInstance {
   PluginConfig config;
   std::shared_ptr<const ResidualModel> model;  // null in mode off without a model
+  std::vector<ResolvedPair> pairs;             // the model's contact pairs in this scene
   std::string error;
 
   PluginStateLayout StateLayout(int nu) const {

@@ -68,7 +68,7 @@ void BM_ResidualCompute(benchmark::State& state) {
   for (auto _ : state) {
     // qpos 2, qvel 2, ctrl 2, history 8
     const double* s = states.data() + i * 16;
-    evaluator.Compute(s, s + 2, s + 4, s + 6, 1.0, qfrc, &diagnostics);
+    evaluator.Compute(s, s + 2, s + 4, s + 6, nullptr, 1.0, qfrc, &diagnostics);
     benchmark::DoNotOptimize(qfrc);
     i = (i + 1) % kInputPool;
   }
@@ -81,7 +81,7 @@ void BM_Features(benchmark::State& state) {
   std::vector<double> s(16, 0.3), out(model->input_mean.size());
   for (auto _ : state) {
     ComputeFeatures(model->features, model->signature, s.data(), s.data() + 2, s.data() + 4,
-                    s.data() + 6, out.data());
+                    s.data() + 6, nullptr, out.data());
     benchmark::DoNotOptimize(out.data());
     s[0] += 1e-3;
   }

@@ -36,12 +36,18 @@ struct State {
   std::vector<double> history = {0, 0, 0, 0};
 };
 
+FeatureSpec History(int ctrl_history) {
+  FeatureSpec spec;
+  spec.ctrl_history = ctrl_history;
+  return spec;
+}
+
 std::vector<double> Features(const State& s, int ctrl_history = 2) {
-  FeatureSpec spec{ctrl_history};
+  FeatureSpec spec = History(ctrl_history);
   StateLayout layout = MixedLayout();
   std::vector<double> out(FeatureCount(spec, layout), std::nan(""));
   ComputeFeatures(spec, layout, s.qpos.data(), s.qvel.data(), s.ctrl.data(),
-                  ctrl_history ? s.history.data() : nullptr, out.data());
+                  ctrl_history ? s.history.data() : nullptr, nullptr, out.data());
   return out;
 }
 
@@ -63,13 +69,13 @@ std::vector<double> GravityInBody(double w, double x, double y, double z) {
 TEST(FeaturesTest, CountCoversEveryBlock) {
   StateLayout layout = MixedLayout();
   // 2 (sin, cos) + 1 + 4 + 3 position features, 11 velocities, 2 controls now + 2 * 2 history
-  EXPECT_EQ(FeatureCount({2}, layout), kCount);
-  EXPECT_EQ(FeatureCount({0}, layout), kCount - 4);
-  EXPECT_EQ(FeatureCount({5}, layout), kCount + 6);
+  EXPECT_EQ(FeatureCount(History(2), layout), kCount);
+  EXPECT_EQ(FeatureCount(History(0), layout), kCount - 4);
+  EXPECT_EQ(FeatureCount(History(5), layout), kCount + 6);
 }
 
 TEST(FeaturesTest, NamesFollowTheDocumentedOrder) {
-  std::vector<std::string> names = FeatureNames({2}, MixedLayout());
+  std::vector<std::string> names = FeatureNames(History(2), MixedLayout());
   ASSERT_EQ(names.size(), static_cast<size_t>(kCount));
   EXPECT_EQ(names[kHinge], "sin(hinge)");
   EXPECT_EQ(names[kHinge + 1], "cos(hinge)");
@@ -87,7 +93,7 @@ TEST(FeaturesTest, NamesFollowTheDocumentedOrder) {
   EXPECT_EQ(names[kHistory + 1], "ctrl[motor_b](t-1)");
   EXPECT_EQ(names[kHistory + 2], "ctrl[motor_a](t-2)");
   EXPECT_EQ(names[kHistory + 3], "ctrl[motor_b](t-2)");
-  EXPECT_EQ(FeatureNames({0}, MixedLayout()).size(), static_cast<size_t>(kCount - 4));
+  EXPECT_EQ(FeatureNames(History(0), MixedLayout()).size(), static_cast<size_t>(kCount - 4));
 }
 
 TEST(FeaturesTest, ComputesEveryFeature) {

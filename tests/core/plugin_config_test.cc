@@ -75,11 +75,11 @@ TEST(PluginConfigTest, SurroundingWhitespaceIsIgnored) {
 }
 
 TEST(PluginConfigTest, RejectsUnknownMode) {
-  for (const char* mode : {"fast", "Augment", "replace", "on"}) {
+  for (const char* mode : {"fast", "Augment", "Replace", "on"}) {
     Parsed p = Parse({{"model", "/m"}, {"mode", mode}});
     EXPECT_FALSE(p.ok) << mode;
     EXPECT_THAT(p.error, AllOf(HasSubstr("'mode'"), HasSubstr(std::string("'") + mode + "'"),
-                               HasSubstr("off"), HasSubstr("augment")));
+                               HasSubstr("off"), HasSubstr("augment"), HasSubstr("replace")));
   }
 }
 
@@ -141,9 +141,10 @@ TEST(PluginStateLayoutTest, SlotsFollowTheHistory) {
   EXPECT_EQ(layout.saturated_last(), 12);
   EXPECT_EQ(layout.saturated_total(), 13);
   EXPECT_EQ(layout.spread(), 14);
-  EXPECT_EQ(layout.size(), 15);
+  EXPECT_EQ(layout.spread_total(), 15);
+  EXPECT_EQ(layout.size(), 16);
   PluginStateLayout none{3, 0};
-  EXPECT_EQ(none.size(), 3);
+  EXPECT_EQ(none.size(), 4);
 }
 
 TEST(PluginStateLayoutTest, PushControlKeepsNewestFirst) {
@@ -152,12 +153,13 @@ TEST(PluginStateLayoutTest, PushControlKeepsNewestFirst) {
   state[layout.saturated_last()] = 7;
   state[layout.saturated_total()] = 8;
   state[layout.spread()] = 9;
+  state[layout.spread_total()] = 10;
   for (int t = 1; t <= 4; ++t) {
     double u[2] = {10.0 * t, 10.0 * t + 1};
     layout.PushControl(state.data(), u);
   }
   // u4, u3, u2; u1 has dropped off; the counters are untouched
-  EXPECT_EQ(state, (std::vector<double>{40, 41, 30, 31, 20, 21, 7, 8, 9}));
+  EXPECT_EQ(state, (std::vector<double>{40, 41, 30, 31, 20, 21, 7, 8, 9, 10}));
 }
 
 TEST(PluginStateLayoutTest, PushControlWithoutHistoryWritesNothing) {

@@ -54,7 +54,7 @@ Result Evaluate(const ResidualModel& model, std::vector<double> qpos, std::vecto
   Result r;
   r.qfrc[0] = r.qfrc[1] = 123;  // garbage the evaluator must overwrite
   r.diag.saturated = -1;
-  r.ok = evaluator.Compute(qpos.data(), qvel.data(), &ctrl, history, scale, r.qfrc, &r.diag);
+  r.ok = evaluator.Compute(qpos.data(), qvel.data(), &ctrl, history, nullptr, scale, r.qfrc, &r.diag);
   return r;
 }
 
@@ -184,8 +184,8 @@ TEST(ResidualEvaluatorTest, RepeatedCallsAreIdentical) {
   ResidualEvaluator evaluator(std::make_shared<const ResidualModel>(model));
   double qpos[2] = {0.1, -0.2}, qvel[2] = {1, 2}, ctrl = 0.7;
   double a[2], b[2];
-  ASSERT_TRUE(evaluator.Compute(qpos, qvel, &ctrl, nullptr, 1, a, nullptr));
-  ASSERT_TRUE(evaluator.Compute(qpos, qvel, &ctrl, nullptr, 1, b, nullptr));
+  ASSERT_TRUE(evaluator.Compute(qpos, qvel, &ctrl, nullptr, nullptr, 1, a, nullptr));
+  ASSERT_TRUE(evaluator.Compute(qpos, qvel, &ctrl, nullptr, nullptr, 1, b, nullptr));
   EXPECT_EQ(a[0], b[0]);
   EXPECT_EQ(a[1], b[1]);
   EXPECT_EQ(evaluator.model().signature.nv, 2);

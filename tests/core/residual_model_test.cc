@@ -146,8 +146,8 @@ TEST_F(ResidualModelTest, LoadedModelEvaluatesIdentically) {
     double history[4] = {g(rng), g(rng), g(rng), g(rng)};
     double a[2], b[2];
     ResidualDiagnostics da, db;
-    ASSERT_TRUE(original.Compute(qpos, qvel, ctrl, history, 1.0, a, &da));
-    ASSERT_TRUE(reloaded.Compute(qpos, qvel, ctrl, history, 1.0, b, &db));
+    ASSERT_TRUE(original.Compute(qpos, qvel, ctrl, history, nullptr, 1.0, a, &da));
+    ASSERT_TRUE(reloaded.Compute(qpos, qvel, ctrl, history, nullptr, 1.0, b, &db));
     EXPECT_EQ(a[0], b[0]);
     EXPECT_EQ(a[1], b[1]);
     EXPECT_EQ(da.saturated, db.saturated);

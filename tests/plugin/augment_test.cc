@@ -101,7 +101,7 @@ TEST_F(AugmentTest, ResidualEqualsTheEvaluatorOnTheSameState) {
       double expected[2];
       ResidualDiagnostics diag;
       ASSERT_TRUE(evaluator.Compute(d_hybrid->qpos, d_hybrid->qvel, d_hybrid->ctrl,
-                                    d_hybrid->plugin_state, std::stod(scale), expected, &diag));
+                                    d_hybrid->plugin_state, nullptr, std::stod(scale), expected, &diag));
       // the plugin adds its residual to the analytic passive force (the joint dampers)
       for (int i = 0; i < 2; ++i) {
         EXPECT_EQ(d_hybrid->qfrc_passive[i], d_sim->qfrc_passive[i] + expected[i]) << i;

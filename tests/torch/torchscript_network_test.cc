@@ -176,8 +176,8 @@ TEST_F(TorchScriptExportTest, EvaluatorMatchesEigenOnRandomStates) {
       for (double& v : ctrl) v = torque(rng);
       for (double& v : history) v = torque(rng);
       ResidualDiagnostics da, db;
-      ASSERT_TRUE(a.Compute(qpos, qvel, ctrl, history, 1.0, qa, &da));
-      ASSERT_TRUE(b.Compute(qpos, qvel, ctrl, history, 1.0, qb, &db));
+      ASSERT_TRUE(a.Compute(qpos, qvel, ctrl, history, nullptr, 1.0, qa, &da));
+      ASSERT_TRUE(b.Compute(qpos, qvel, ctrl, history, nullptr, 1.0, qb, &db));
       for (int i = 0; i < 2; ++i) max_error = std::max(max_error, std::abs(qa[i] - qb[i]));
       EXPECT_EQ(da.saturated, db.saturated);
       EXPECT_NEAR(da.spread, db.spread, kNormalizedTolerance);
