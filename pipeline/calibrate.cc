@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
+#include <vector>
 
 #include "pipeline/attach.h"
 #include "pipeline/kstep_error.h"
@@ -41,9 +42,13 @@ nlohmann::json CalibrateScale(const std::string& sim_path, const TrajectoryDatas
   if (!SaveResidualModel(scratch, *model, &error)) throw std::runtime_error("cannot write '" + scratch + "': " + error);
   const std::vector<HorizonError> analytic = KStepError(sim.get(), validation, options);
 
-  const double candidates[] = {1.0, 0.7, 0.5, 0.3, 0.0};
+  // a contact model replaces native contact: scaling it down does not lead back to the
+  // analytic model (at 0 the pair would pass through itself), so it is only scored
+  const bool contact = model->features.kind == ResidualKind::kContact;
+  const std::vector<double> candidates = contact ? std::vector<double>{1.0}
+                                                 : std::vector<double>{1.0, 0.7, 0.5, 0.3, 0.0};
   nlohmann::json tried = nlohmann::json::array();
-  double best_scale = 0, best_score = 1;  // the analytic model scores 1 by definition
+  double best_scale = contact ? 1 : 0, best_score = contact ? INFINITY : 1;  // analytic: 1
   for (double scale : candidates) {
     double score = 1;
     if (scale > 0) {
@@ -56,7 +61,7 @@ nlohmann::json CalibrateScale(const std::string& sim_path, const TrajectoryDatas
     }
     tried.push_back({{"scale", scale}, {"relative_error", std::isfinite(score) ? nlohmann::json(score) : nlohmann::json("diverged")}});
     std::fprintf(stderr, "[train] calibration: scale %.1f -> validation error %.3f of analytic\n", scale, score);
-    if (score < best_score) {
+    if (score < best_score || (contact && scale == 1)) {
       best_score = score;
       best_scale = scale;
     }
@@ -71,6 +76,10 @@ nlohmann::json CalibrateScale(const std::string& sim_path, const TrajectoryDatas
   if (best_scale == 0) {
     std::fprintf(stderr, "[train] warning: the residual did not beat the analytic model on the "
                  "validation episodes; it is written with output scale 0 (no effect)\n");
+  }
+  if (contact && !(best_score < 1)) {
+    std::fprintf(stderr, "[train] warning: the contact model does worse than the analytic "
+                 "model's native contact on the validation episodes (%.3f of its error)\n", best_score);
   }
   return {{"horizons", options.horizons}, {"tried", tried}, {"scale", best_scale},
           {"relative_error", best_score}, {"validation_episodes", validation.episodes.size()}};

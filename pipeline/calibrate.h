@@ -4,7 +4,8 @@
 // a few candidates by k-step error on the validation episodes (the ones held out from the
 // fit), through MuJoCo and the plugin, with 0 (the analytic model) among the candidates. The
 // chosen scale is baked into the model's output normalizer; the held-out test data is never
-// used.
+// used. A contact model (mode replace) is only scored: at scale 0 its pairs would have no
+// contact at all, which is not the analytic model.
 
 #ifndef MJHYBRID_PIPELINE_CALIBRATE_H_
 #define MJHYBRID_PIPELINE_CALIBRATE_H_

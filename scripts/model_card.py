@@ -27,12 +27,24 @@ def card(model_path: Path, meta: dict, ev: dict, command: str) -> str:
     data, training = prov["data"], prov["training"]
     joints = ", ".join(f"{j['name']} ({j['type']})" for j in sig["joints"])
     val = ", ".join(f"{m['val_mse']:.4f} (epoch {m['best_epoch']})" for m in training["members"])
+    features = meta["features"]
+    pairs = ", ".join(f"{a['name']}:{b['name']}" for a, b in features.get("contact_pairs", [])) or "none"
+    if meta["output"]["kind"] == "pair_wrench":
+        what = (f"A contact model (mode `replace`) for the scene whose analytic model is `{prov['sim']}`: "
+                f"{net['description']}, run once per contact pair within {features['contact_range']} m "
+                f"({pairs}). It outputs the wrench the pair exchanges (force and torque, world frame), "
+                "applied with `mj_applyFT` while the pair's native contact is switched off.")
+    else:
+        what = (f"A whole-state residual (mode `augment`) for the scene whose analytic model is "
+                f"`{prov['sim']}`: {net['description']}, {features['ctrl_history']} previous controls as "
+                f"history, contact features of {pairs}. It outputs a generalized force per dof "
+                "added to `qfrc_passive`.")
+    calibration = prov.get("calibration")
+    scale = calibration.get("scale") if isinstance(calibration, dict) else None
     lines = [
         f"# Model card: `{model_path.name}`",
         "",
-        f"A residual for the scene whose analytic model is `{prov['sim']}`: "
-        f"{net['description']}, {meta['features']['ctrl_history']} previous controls as "
-        "history. It outputs a generalized force (N·m per hinge) added to `qfrc_passive`.",
+        what,
         "",
         "| | |",
         "| --- | --- |",
@@ -46,6 +58,7 @@ def card(model_path: Path, meta: dict, ev: dict, command: str) -> str:
         f"| training | seed {training['seed']}, {training['epochs']} epochs max, batch {training['batch']}, "
         f"lr {training['learning_rate']}, {training['torch_threads']} threads: {training['seconds']:.1f} s |",
         f"| validation MSE (normalized) | {val} |",
+        f"| output scale | {scale if scale is not None else 'not calibrated'} (chosen by k-step error on the validation episodes; 0 means the residual did not beat the analytic model there) |",
         f"| versions | {prov['versions']}, git {prov['git']} |",
         "",
         f"## Held-out k-step open-loop error (`{Path(ev['config']['data']).name}`, "
@@ -55,17 +68,23 @@ def card(model_path: Path, meta: dict, ev: dict, command: str) -> str:
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     a, h = ev["methods"]["analytic"], ev["methods"]["hybrid"]
+    def pct(x):
+        return "n/a" if x is None else f"{100 * x:.1f} %"
+
+    def num(x):
+        return "n/a" if x is None else f"{x:.3g}"
+
     for i, k in enumerate(ev["horizons"]):
         lines.append(
-            f"| {k} | {a['qpos_rmse'][i]:.3g} | {h['qpos_rmse'][i]:.3g} | "
-            f"{100 * ev['gap_closed']['qpos'][i]:.1f} % | {a['qvel_rmse'][i]:.3g} | "
-            f"{h['qvel_rmse'][i]:.3g} | {100 * ev['gap_closed']['qvel'][i]:.1f} % |")
+            f"| {k} | {num(a['qpos_rmse'][i])} | {num(h['qpos_rmse'][i])} | "
+            f"{pct(ev['gap_closed']['qpos'][i])} | {num(a['qvel_rmse'][i])} | "
+            f"{num(h['qvel_rmse'][i])} | {pct(ev['gap_closed']['qvel'][i])} |")
     diverged = sum(h["diverged"]) + sum(a["diverged"])
     lines += [
         "",
-        "RMSE averaged over DOFs (rad, rad/s). Diverged rollouts: "
+        "RMSE averaged over DOFs (rad or m, rad/s or m/s; n/a: episodes shorter than the horizon). Diverged rollouts: "
         f"analytic {sum(a['diverged'])}, hybrid {sum(h['diverged'])}."
-        if diverged else "RMSE averaged over DOFs (rad, rad/s). No rollout diverged.",
+        if diverged else "RMSE averaged over DOFs (rad or m, rad/s or m/s; n/a: episodes shorter than the horizon). No rollout diverged.",
         "",
         f"Reproduce: `{command}`",
         "",

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Retrain a scene's shipped model from scratch and rewrite its card: runs the demo's pipeline
-# for the scene, then copies the model and its evaluation into models/<scene>/ and points
-# scenes/<scene>/hybrid.xml at it. Asks before replacing a shipped model (or pass --yes).
+# Retrain a scene's shipped models from scratch and rewrite their cards: runs the demo's
+# pipeline for the scene, then copies the whole-state residual and its evaluation into
+# models/<scene>/ and points scenes/<scene>/hybrid.xml at it. Where the scene offers contact
+# pairs to replace, the contact model goes beside it (contact.safetensors, eval-replace.*,
+# MODEL_CARD-replace.md) with scenes/<scene>/hybrid-replace.xml. Asks before replacing a
+# shipped model (or pass --yes).
 #
 #   scripts/ship_model.sh SCENE [--yes]
 set -euo pipefail
@@ -10,14 +13,20 @@ cd "$root"
 scene="${1:?usage: scripts/ship_model.sh SCENE [--yes]}"
 dest="models/$scene"
 if [ -f "$dest/residual.safetensors" ] && [ "${2:-}" != "--yes" ]; then
-  read -r -p "replace the shipped $dest/residual.safetensors? [y/N] " answer
+  read -r -p "replace the shipped models in $dest? [y/N] " answer
   [ "$answer" = "y" ] || { echo "nothing changed"; exit 1; }
 fi
 "$root/scripts/demo.sh" "$scene"
 mkdir -p "$dest"
-cp "runs/$scene/residual.safetensors" "runs/$scene/eval.json" "runs/$scene/eval.csv" "$dest/"
-build/bin/mjhybrid attach --model "scenes/$scene/sim.xml" --residual "$dest/residual.safetensors" \
-  --out "scenes/$scene/hybrid.xml" --force
-.venv/bin/python scripts/model_card.py "$dest/residual.safetensors" "$dest/eval.json" \
-  --command "scripts/ship_model.sh $scene" > "$dest/MODEL_CARD.md"
-echo "shipped $dest (card: $dest/MODEL_CARD.md)"
+ship() {  # MODEL EVAL_STEM HYBRID CARD
+  cp "runs/$scene/$1" "runs/$scene/$2.json" "runs/$scene/$2.csv" "$dest/"
+  build/bin/mjhybrid attach --model "scenes/$scene/sim.xml" --residual "$dest/$1" \
+    --out "scenes/$scene/$3" --force
+  .venv/bin/python scripts/model_card.py "$dest/$1" "$dest/$2.json" \
+    --command "scripts/ship_model.sh $scene" > "$dest/$4"
+}
+ship residual.safetensors eval hybrid.xml MODEL_CARD.md
+if [ -f "runs/$scene/contact.safetensors" ]; then
+  ship contact.safetensors eval-replace hybrid-replace.xml MODEL_CARD-replace.md
+fi
+echo "shipped $dest (cards: $dest/MODEL_CARD*.md)"

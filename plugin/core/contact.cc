@@ -31,7 +31,7 @@ std::string CompareShapes(const GeomShape& model, const GeomShape& scene) {
   bool same = model.type == scene.type;
   // a plane's size only sets how it is drawn; for contact it is infinite
   for (int i = 0; i < 3 && same && model.type != "plane"; ++i) {
-    same = std::abs(model.size[i] - scene.size[i]) <= 1e-6 * std::max(1.0, std::abs(model.size[i]));
+    same = std::abs(model.size[i] - scene.size[i]) <= 1e-6 * std::max(std::abs(model.size[i]), 1e-9);
   }
   if (same) return "";
   return "geom '" + scene.name + "' is a " + describe(scene) + " in the scene but a " +

@@ -52,7 +52,7 @@ void PairFeatures(const PairState& s, double range, double* out);
 // "geom1|geom2" style names of the features of pair `p`
 std::vector<std::string> PairFeatureNames(const ContactPair& p);
 
-// empty when the two shapes agree (type, and size within 1e-6 relative); else one line
+// empty when the two shapes agree (type, and each size within 1e-6 relative); else one line
 std::string CompareShapes(const GeomShape& model, const GeomShape& scene);
 
 }  // namespace mjhybrid

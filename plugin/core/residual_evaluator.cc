@@ -28,12 +28,21 @@ bool ResidualEvaluator::Compute(const double* qpos, const double* qvel, const do
                                 const double* history, const PairState* pairs, double scale,
                                 double* qfrc, ResidualDiagnostics* diagnostics) {
   const ResidualModel& m = *model_;
+  if (m.features.kind != ResidualKind::kWholeState) {
+    std::fill(qfrc, qfrc + m.signature.nv, 0.0);
+    return false;  // a contact model has no whole-state output
+  }
   ComputeFeatures(m.features, m.signature, qpos, qvel, ctrl, history, pairs, features_.data());
   return Run(scale, m.signature.nv, qfrc, diagnostics);
 }
 
 bool ResidualEvaluator::ComputePairWrench(int index, const PairState& pair, double scale,
                                           double* wrench, ResidualDiagnostics* diagnostics) {
+  const int pairs = static_cast<int>(model_->features.contact_pairs.size());
+  if (model_->features.kind != ResidualKind::kContact || index < 0 || index >= pairs) {
+    std::fill(wrench, wrench + kWrenchSize, 0.0);
+    return false;  // not a contact model, or no such pair
+  }
   ComputePairInput(model_->features, index, pair, features_.data());
   return Run(scale, kWrenchSize, wrench, diagnostics);
 }

@@ -32,7 +32,8 @@ class ResidualEvaluator {
                const PairState* pairs, double scale, double* qfrc, ResidualDiagnostics* diagnostics);
 
   // Contact model: wrench[6] = scale * the wrench pair `index` exchanges (force and torque on
-  // geom2's body at pair.point, world frame; geom1's body gets the opposite). Same failure rule.
+  // geom2's body at pair.point, world frame; geom1's body gets the opposite). Same failure rule;
+  // each method also returns false for the other kind of model.
   bool ComputePairWrench(int index, const PairState& pair, double scale, double* wrench,
                          ResidualDiagnostics* diagnostics);
 

@@ -84,9 +84,17 @@ std::string NativeContact(const mjModel* m, const ResolvedPair& p) {
       return "an explicit <contact><pair> makes them collide";
     }
   }
+  if (m->opt.disableflags & mjDSBL_CONTACT) return "";
   const bool compatible = (m->geom_contype[p.geom1] & m->geom_conaffinity[p.geom2]) ||
                           (m->geom_contype[p.geom2] & m->geom_conaffinity[p.geom1]);
   if (!compatible) return "";
+  // MuJoCo's parent filter: a body does not collide with its (welded) parent, unless that
+  // parent is the world
+  if (!(m->opt.disableflags & mjDSBL_FILTERPARENT)) {
+    const int w1 = m->body_weldid[p.body1], w2 = m->body_weldid[p.body2];
+    const int parent1 = m->body_weldid[m->body_parentid[w1]], parent2 = m->body_weldid[m->body_parentid[w2]];
+    if ((parent2 == w1 && w1 != 0) || (parent1 == w2 && w2 != 0)) return "";
+  }
   // MuJoCo's exclude signature is (smaller body id << 16) + larger body id
   const int lo = std::min(p.body1, p.body2), hi = std::max(p.body1, p.body2);
   const int signature = (lo << 16) + hi;

@@ -96,19 +96,15 @@ int ResidualPlugin::StateSize(const mjModel* m, int instance) {
   return loaded.StateSize(static_cast<int>(m->nu));
 }
 
-std::unique_ptr<ResidualPlugin> ResidualPlugin::Create(const mjModel* m, mjData* d, int instance) {
+std::unique_ptr<ResidualPlugin> ResidualPlugin::Create(const mjModel* m, mjData* d, int instance,
+                                                       std::string* scene_error) {
   LoadedInstance loaded = LoadInstance(m, instance);
   if (!loaded.error.empty()) {
     mju_warning("%s", loaded.error.c_str());
     return nullptr;
   }
-  std::string native = ReplacedContactStillNative(m, instance, loaded);
-  if (!native.empty()) {
-    // a scene error, not a transient one: MuJoCo makes an mjData while compiling, so this
-    // surfaces as the compile error
-    mju_error("%s", native.c_str());
-    return nullptr;
-  }
+  *scene_error = ReplacedContactStillNative(m, instance, loaded);
+  if (!scene_error->empty()) return nullptr;
   // the file may have changed since compilation; the state slice was sized for the old one
   const int nu = static_cast<int>(m->nu);
   if (loaded.StateSize(nu) != m->plugin_statenum[instance]) {
@@ -210,10 +206,17 @@ void ResidualPlugin::RegisterPlugin() {
 
   plugin.init = +[](const mjModel* m, mjData* d, int instance) {
     std::unique_ptr<ResidualPlugin> p;
+    std::string scene_error;
     try {
-      p = ResidualPlugin::Create(m, d, instance);
+      p = ResidualPlugin::Create(m, d, instance, &scene_error);
     } catch (const std::exception& e) {
       mju_warning("%s: %s", kPluginName, e.what());
+    }
+    if (!scene_error.empty()) {
+      // a scene error, not a transient one: MuJoCo makes an mjData while compiling, so this
+      // surfaces as the compile error (raised outside the try: mju_error may unwind)
+      mju_error("%s", scene_error.c_str());
+      return -1;
     }
     if (!p) return -1;
     d->plugin_data[instance] = reinterpret_cast<uintptr_t>(p.release());

@@ -34,8 +34,10 @@ inline constexpr char kPluginName[] = "mjhybrid.residual";
 
 class ResidualPlugin {
  public:
-  // null after a MuJoCo warning when the config or the model does not fit the scene
-  static std::unique_ptr<ResidualPlugin> Create(const mjModel* m, mjData* d, int instance);
+  // null after a MuJoCo warning when the config or the model does not fit the scene; null
+  // with *scene_error set when the scene itself is wrong for the mode (the caller raises it)
+  static std::unique_ptr<ResidualPlugin> Create(const mjModel* m, mjData* d, int instance,
+                                                std::string* scene_error);
   static void RegisterPlugin();
 
   // number of plugin_state values; raises a MuJoCo error (a compile error) on bad config
@@ -71,7 +73,9 @@ struct LoadedInstance {
   std::string error;
 
   PluginStateLayout StateLayout(int nu) const {
-    return {nu, model ? model->features.ctrl_history : 0};
+    // a contact model sees no control history
+    const bool history = model && model->features.kind == ResidualKind::kWholeState;
+    return {nu, history ? model->features.ctrl_history : 0};
   }
   // the plugin_state slice this instance needs: none without a model
   int StateSize(int nu) const { return model ? StateLayout(nu).size() : 0; }

@@ -33,6 +33,7 @@ class SummaryReporter : public benchmark::ConsoleReporter {
       if (run.run_type != Run::RT_Iteration && !median) continue;
       const Key key{run.run_name.function_name, run.run_name.args};
       if (!figures_.count(key)) order_.push_back(key);
+      labels_[key] = run.report_label;
       Figures& f = figures_[key];
       if (median && !f.median) f = Figures{};  // the median replaces the repetitions' mean
       f.median = median;
@@ -57,6 +58,14 @@ class SummaryReporter : public benchmark::ConsoleReporter {
                   Get(function, args, "analytic_ns"), Get(function, args, "ratio"),
                   Get(function, args, "ratio_median"), Get(function, args, "hybrid_min_ns"),
                   Get(function, args, "analytic_min_ns"), Get(function, args, "ratio_min"));
+    }
+    std::printf("  contact scenes, interleaved (BM_SceneOverhead; issue bar: per-contact <= 1.2 on push)\n");
+    for (const auto& [function, args] : order_) {
+      if (function != "BM_SceneOverhead") continue;
+      std::printf("    %-22s %-24s %8.1f ns / %8.1f ns = %.3f   (fastest blocks %.3f)\n",
+                  args.c_str(), labels_[{function, args}].c_str(), Get(function, args, "hybrid_ns"),
+                  Get(function, args, "analytic_ns"), Get(function, args, "ratio"),
+                  Get(function, args, "ratio_min"));
     }
     const double analytic = Get("BM_StepAnalytic", "", "ns");
     std::printf("  separate runs (BM_StepHybrid vs BM_StepAnalytic):\n");
@@ -98,6 +107,7 @@ class SummaryReporter : public benchmark::ConsoleReporter {
 
   std::map<Key, Figures> figures_;
   std::vector<Key> order_;  // as first reported
+  std::map<Key, std::string> labels_;
 };
 
 }  // namespace

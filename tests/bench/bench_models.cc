@@ -17,6 +17,7 @@ struct Cache {
   std::map<std::string, std::shared_ptr<const ResidualModel>> residuals;
   mjModel* sim = nullptr;
   std::map<int, mjModel*> hybrids;
+  std::map<std::string, mjModel*> scenes;  // by path
 };
 
 Cache& TheCache() {
@@ -123,8 +124,18 @@ std::vector<double> ControlSequence(const mjModel* m) {
   return ctrl;
 }
 
+const mjModel* SceneModel(const std::string& path, std::string* error) {
+  Cache& c = TheCache();
+  if (auto it = c.scenes.find(path); it != c.scenes.end()) return it->second;
+  mjModel* m = Compile(path, error);
+  if (m) c.scenes[path] = m;
+  return m;
+}
+
 void CleanUp() {
   Cache& c = TheCache();
+  for (auto& [path, m] : c.scenes) mj_deleteModel(m);
+  c.scenes.clear();
   for (auto& [hidden, m] : c.hybrids) mj_deleteModel(m);
   c.hybrids.clear();
   if (c.sim) mj_deleteModel(c.sim);

@@ -39,6 +39,9 @@ std::shared_ptr<const ResidualModel> Residual(const std::string& path, std::stri
 const mjModel* SimModel(std::string* error);
 const mjModel* HybridModel(int hidden, std::string* error);
 
+// a scene file compiled once for the whole run; null and *error when it does not load
+const mjModel* SceneModel(const std::string& path, std::string* error);
+
 // kEpisodeSteps x nu random controls within ctrlrange, held kControlHold steps each, the same
 // sequence for every model with the same actuators
 std::vector<double> ControlSequence(const mjModel* m);

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <numeric>
+#include <string>
 #include <vector>
 
 #include "tests/bench/bench_models.h"
@@ -60,12 +61,8 @@ void BM_StepHybridTrained(benchmark::State& state) {
 // the means, the counters give the ratio of the block medians and of the block minima: on a
 // shared machine other processes stretch some blocks, and the fastest block of each kind is
 // the best estimate of the undisturbed cost
-void BM_StepOverhead(benchmark::State& state) {
+void Interleaved(benchmark::State& state, const mjModel* sim, const mjModel* hybrid) {
   constexpr int kBlock = 100;
-  std::string error;
-  const mjModel* sim = SimModel(&error);
-  const mjModel* hybrid = sim ? HybridModel(static_cast<int>(state.range(0)), &error) : nullptr;
-  if (!hybrid) return state.SkipWithError(error.c_str());
   const mjModel* models[2] = {sim, hybrid};
   mjData* data[2] = {mj_makeData(sim), mj_makeData(hybrid)};
   const std::vector<double> ctrl = ControlSequence(sim);
@@ -107,6 +104,30 @@ void BM_StepOverhead(benchmark::State& state) {
   for (mjData* d : data) mj_deleteData(d);
 }
 
+void BM_StepOverhead(benchmark::State& state) {
+  std::string error;
+  const mjModel* sim = SimModel(&error);
+  const mjModel* hybrid = sim ? HybridModel(static_cast<int>(state.range(0)), &error) : nullptr;
+  if (!hybrid) return state.SkipWithError(error.c_str());
+  Interleaved(state, sim, hybrid);
+}
+
+// the shipped contact scenes: sim.xml against the whole-state residual (hybrid.xml, mode
+// augment) and the per-contact model (hybrid-replace.xml, mode replace), from the scenes'
+// reference state under the same random controls
+const char* const kScenes[] = {"push", "toss", "hopper"};
+const char* const kHybridFiles[] = {"hybrid.xml", "hybrid-replace.xml"};
+
+void BM_SceneOverhead(benchmark::State& state) {
+  const std::string dir = std::string(MJHYBRID_SOURCE_DIR) + "/scenes/" + kScenes[state.range(0)];
+  std::string error;
+  const mjModel* sim = SceneModel(dir + "/sim.xml", &error);
+  const mjModel* hybrid = sim ? SceneModel(dir + "/" + kHybridFiles[state.range(1)], &error) : nullptr;
+  if (!hybrid) return state.SkipWithError(error.c_str());
+  state.SetLabel(std::string(kScenes[state.range(0)]) + (state.range(1) ? " per-contact" : " whole-state"));
+  Interleaved(state, sim, hybrid);
+}
+
 static_assert(kEpisodeSteps % 100 == 0, "BM_StepOverhead's blocks must tile an episode");
 
 }  // namespace
@@ -116,5 +137,6 @@ BENCHMARK(BM_StepHybrid)->ArgName("hidden")->Arg(32)->Arg(64)->Arg(128);
 BENCHMARK(BM_StepHybridTrained);
 // hidden 0 = the shipped models/arm2/residual.safetensors
 BENCHMARK(BM_StepOverhead)->ArgName("hidden")->Arg(kTrained)->Arg(32)->Arg(64)->Arg(128);
+BENCHMARK(BM_SceneOverhead)->ArgNames({"scene", "replace"})->Args({0, 0})->Args({0, 1})->Args({1, 0})->Args({2, 0});
 
 }  // namespace mjhybrid::bench

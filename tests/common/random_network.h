@@ -62,16 +62,18 @@ inline StateLayout Arm2Layout() {
                     {"shoulder", "elbow"});
 }
 
-// a model of `layout` with no network yet and the same normalizer for every feature: inputs
-// pass unscaled within [-input_range, input_range], outputs are multiplied by output_std and
-// bounded at output_bound. The network the caller adds takes input_mean.size() features.
-inline ResidualModel ConstantNormalizerModel(const StateLayout& layout, int ctrl_history,
+// a model of `layout` and `spec` (its kind, control history and contact pairs) with no network
+// yet and the same normalizer for every feature: inputs pass unscaled within
+// [-input_range, input_range], outputs are multiplied by output_std and bounded at
+// output_bound. The network the caller adds takes input_mean.size() features and gives
+// output_mean.size() outputs (FeatureCount and OutputCount of the spec).
+inline ResidualModel ConstantNormalizerModel(const StateLayout& layout, const FeatureSpec& spec,
                                              float input_range, float output_std,
                                              float output_bound) {
   ResidualModel model;
   model.signature = layout;
-  model.features.ctrl_history = ctrl_history;
-  const int nin = FeatureCount(model.features, layout), nout = layout.nv;
+  model.features = spec;
+  const int nin = FeatureCount(spec, layout), nout = OutputCount(spec, layout);
   model.input_mean.assign(nin, 0);
   model.input_std.assign(nin, 1);
   model.input_min.assign(nin, -input_range);
@@ -80,6 +82,34 @@ inline ResidualModel ConstantNormalizerModel(const StateLayout& layout, int ctrl
   model.output_std.assign(nout, output_std);
   model.output_bound.assign(nout, output_bound);
   return model;
+}
+
+// the same for a whole-state model with `ctrl_history` previous controls and no contact pairs
+inline ResidualModel ConstantNormalizerModel(const StateLayout& layout, int ctrl_history,
+                                             float input_range, float output_std,
+                                             float output_bound) {
+  FeatureSpec spec;
+  spec.ctrl_history = ctrl_history;
+  return ConstantNormalizerModel(layout, spec, input_range, output_std, output_bound);
+}
+
+// a geom shape as a model file records it
+inline GeomShape Shape(const std::string& name, const std::string& type, double s0, double s1,
+                       double s2) {
+  return GeomShape{name, type, {s0, s1, s2}};
+}
+
+// a contact model (kind kContact, mode replace) for `pairs` with no network yet: the constant
+// normalizer above over FeatureCount inputs (kPairFeatureCount, plus a one-hot code of the pair
+// when there are several) and kWrenchSize outputs
+inline ResidualModel ContactModel(const StateLayout& layout, std::vector<ContactPair> pairs,
+                                  double contact_range, float input_range, float output_std,
+                                  float output_bound) {
+  FeatureSpec spec;
+  spec.kind = ResidualKind::kContact;
+  spec.contact_pairs = std::move(pairs);
+  spec.contact_range = contact_range;
+  return ConstantNormalizerModel(layout, spec, input_range, output_std, output_bound);
 }
 
 }  // namespace mjhybrid::testutil

@@ -1,0 +1,132 @@
+"""The contact side of the command line on the push scene: scene protocols, contact features,
+mode replace end to end, and the answers to bad contact input."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+BIN = os.environ.get("MJHYBRID_BIN", "build/bin/mjhybrid")
+ROOT = Path(os.environ.get("MJHYBRID_SOURCE_DIR", Path(__file__).resolve().parents[2]))
+PUSH = ROOT / "scenes/push"
+SIM, REAL, PROTOCOL = str(PUSH / "sim.xml"), str(PUSH / "real.xml"), str(PUSH / "scene.json")
+
+
+def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=600)
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def error_line(proc: subprocess.CompletedProcess) -> str:
+    assert proc.returncode != 0, "the command should have failed"
+    lines = [l for l in proc.stderr.splitlines() if l.startswith("mjhybrid: error:")]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    """Push data collected with the scene's protocol, shortened: 8 + 2 episodes of 2 s."""
+    d = tmp_path_factory.mktemp("push")
+    run("collect", "--model", REAL, "--protocol", PROTOCOL, "--episodes", "8", "--steps", "400",
+        "--out", str(d / "train.h5"), "--seed", "1")
+    run("collect", "--model", REAL, "--protocol", PROTOCOL, "--episodes", "2", "--steps", "400",
+        "--out", str(d / "test.h5"), "--seed", "2")
+    return d
+
+
+def test_protocol_places_and_paces_episodes(workdir: Path) -> None:
+    protocol = json.loads(Path(PROTOCOL).read_text())["collect"]
+    with h5py.File(workdir / "train.h5") as f:
+        assert len(f["episodes"]) == 8  # the command line wins over the protocol's 48
+        assert f.attrs["timestep"] == pytest.approx(protocol["dt"])
+        starts = np.array([f[f"episodes/{k}/qpos"][0] for k in f["episodes"]])
+    lo, hi = protocol["joints"]["pusher_y"]
+    assert np.all((starts[:, 1] >= lo) & (starts[:, 1] <= hi))
+    # the box (free joint, qpos 2..8) starts within the protocol's xy offsets of its qpos0
+    # (0, 0), turned about the vertical only, and the yaws differ between episodes
+    xy = protocol["free"]["xy"]
+    assert np.all((starts[:, 2:4] >= xy[0]) & (starts[:, 2:4] <= xy[1]))
+    quat = starts[:, 5:9]
+    assert np.allclose(quat[:, 1:3], 0) and np.allclose(np.linalg.norm(quat, axis=1), 1)
+    assert np.ptp(2 * np.arctan2(quat[:, 3], quat[:, 0])) > 1.0
+
+
+def test_held_out_uses_the_protocols_eval_episodes(tmp_path: Path) -> None:
+    run("collect", "--model", REAL, "--protocol", PROTOCOL, "--held-out", "--steps", "20",
+        "--out", str(tmp_path / "test.h5"), "--seed", "3")
+    with h5py.File(tmp_path / "test.h5") as f:
+        assert len(f["episodes"]) == json.loads(Path(PROTOCOL).read_text())["collect"]["eval_episodes"]
+
+
+def test_whole_state_model_sees_the_contact_pairs(workdir: Path) -> None:
+    out = workdir / "residual.safetensors"
+    proc = run("train", "--model", SIM, "--data", str(workdir / "train.h5"), "--out", str(out),
+               "--epochs", "5", "--contacts", "pusher:object,floor:object", "--seed", "1")
+    assert "contact pairs: pusher:object floor:object" in proc.stderr
+    header = out.read_bytes()
+    meta = json.loads(json.loads(header[8:8 + int.from_bytes(header[:8], "little")])["__metadata__"]["mjhybrid"])
+    names = [[g["name"] for g in pair] for pair in meta["features"]["contact_pairs"]]
+    assert names == [["pusher", "object"], ["floor", "object"]]
+    assert meta["output"]["kind"] == "qfrc"
+    assert "distance(pusher|object)" in meta["features"]["names"]
+    # calibration picked an output scale on the validation episodes and recorded its scores
+    assert meta["provenance"]["calibration"]["scale"] in (0.0, 0.3, 0.5, 0.7, 1.0)
+
+
+def test_replace_end_to_end(workdir: Path) -> None:
+    model = workdir / "contact.safetensors"
+    proc = run("train", "--model", SIM, "--data", str(workdir / "train.h5"), "--out", str(model),
+               "--replace", "pusher:object", "--epochs", "20", "--seed", "1")
+    assert "contact (replace)" in proc.stderr
+    hybrid = workdir / "hybrid-replace.xml"
+    run("attach", "--model", SIM, "--residual", str(model), "--out", str(hybrid))
+    text = hybrid.read_text()
+    assert '<exclude body1="pusher" body2="object"/>' in text
+    assert 'value="replace"' in text
+    report = workdir / "eval-replace.json"
+    run("eval", "--model", SIM, "--residual", str(model), "--data", str(workdir / "test.h5"),
+        "--horizons", "1,10,100", "--json", str(report))
+    r = json.loads(report.read_text())
+    hybrid_rmse = r["methods"]["hybrid"]["qvel_rmse"]
+    assert all(np.isfinite(hybrid_rmse)) and sum(r["methods"]["hybrid"]["diverged"]) == 0
+    assert "disagreement_per_step" in r["methods"]["hybrid"]
+
+
+def test_replace_bad_input(workdir: Path, tmp_path: Path) -> None:
+    data = str(workdir / "train.h5")
+    out = str(tmp_path / "m.safetensors")
+    line = error_line(run("train", "--model", SIM, "--data", data, "--out", out,
+                          "--replace", "pusher:nothing", ok=False))
+    assert "no geom named 'nothing'" in line
+    line = error_line(run("train", "--model", SIM, "--data", data, "--out", out,
+                          "--replace", "pusher", ok=False))
+    assert "GEOM1:GEOM2" in line
+    # the floor and a wall are both fixed to the world: they can never touch
+    line = error_line(run("train", "--model", SIM, "--data", data, "--out", out,
+                          "--replace", "floor:wall_px", ok=False))
+    assert "never touch" in line
+    # the pusher never comes near the far wall in 8 short episodes... nor can it: its geom
+    # does not collide with walls, but distance is geometry; this pair is out of reach
+    line = error_line(run("train", "--model", SIM, "--data", data, "--out", out,
+                          "--replace", "pusher:wall_px", ok=False))
+    assert "never comes within" in line and "nothing to learn" in line
+
+
+def test_scene_config_unknown_key_is_an_error(tmp_path: Path) -> None:
+    bad = tmp_path / "scene.json"
+    bad.write_text(json.dumps({"collect": {"episodes": 2, "epsiodes": 3}}))
+    line = error_line(run("collect", "--model", REAL, "--protocol", str(bad), "--out",
+                          str(tmp_path / "x.h5"), ok=False))
+    assert "unknown key 'epsiodes'" in line and "collect" in line
+    bad.write_text(json.dumps({"collect": {"joints": {"elbow": [0, 1]}}}))
+    line = error_line(run("collect", "--model", REAL, "--protocol", str(bad), "--out",
+                          str(tmp_path / "x.h5"), ok=False))
+    assert "no hinge or slide joint" in line and "elbow" in line
+    assert not (tmp_path / "x.h5").exists()
