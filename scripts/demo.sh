@@ -22,6 +22,9 @@ mkdir -p "$out"
 start=$(date +%s)
 protocol=()
 [ -f "$dir/scene.json" ] && protocol=(--protocol "$dir/scene.json")
+# record at the rate the residual will run at: the analytic model's timestep
+dt="$("$root/.venv/bin/python" -c 'import mujoco,sys; print(repr(mujoco.MjModel.from_xml_path(sys.argv[1]).opt.timestep))' "$dir/sim.xml")"
+protocol+=(--dt "$dt")
 
 echo "== collect: training and held-out episodes from $dir/real.xml"
 "$bin" collect --model "$dir/real.xml" "${protocol[@]}" --out "$out/train.h5" --seed 1 --force

@@ -348,3 +348,43 @@ def test_shipped_hybrid_tracks_real_better_than_sim(monkeypatch):
     assert np.all(np.isfinite(err["hybrid"]))
     assert np.mean(err["hybrid"]) < 0.2 * np.mean(err["sim"]), err
 
+
+
+# ---------------------------------------------------------------- the contact scenes
+
+
+CONTACT_SCENES = ["push", "toss", "hopper"]
+
+
+@pytest.mark.parametrize("scene", CONTACT_SCENES)
+def test_shipped_contact_scene_runs_1000_steps(scene, tmp_path, monkeypatch):
+    """Each shipped contact scene loads from another directory and stays finite for 1000
+    steps of random controls held 0.1 s, in augment mode and, where shipped, in replace."""
+    monkeypatch.chdir(tmp_path)
+    files = ["hybrid.xml", "hybrid-replace.xml"]
+    paths = [ROOT / "scenes" / scene / f for f in files if (ROOT / "scenes" / scene / f).exists()]
+    assert paths, f"scenes/{scene} has no hybrid scene"
+    rng = np.random.default_rng(3)
+    for path in paths:
+        model = mujoco.MjModel.from_xml_path(str(path))
+        data = mujoco.MjData(model)
+        lo, hi = model.actuator_ctrlrange[:, 0], model.actuator_ctrlrange[:, 1]
+        for step in range(STEPS):
+            if step % 20 == 0 and model.nu:
+                data.ctrl[:] = rng.uniform(lo, hi)
+            mujoco.mj_step(model, data)
+        assert np.all(np.isfinite(data.qpos)) and np.all(np.isfinite(data.qvel)), path.name
+        assert np.max(np.abs(data.qvel)) < 1e3, path.name
+
+
+def test_replace_without_exclude_is_a_compile_error(tmp_path):
+    """A user-written replace scene that forgot to switch native contact off: the model does
+    not compile, and the message names the <exclude> to add."""
+    shipped = ROOT / "scenes" / "push" / "hybrid-replace.xml"
+    assert shipped.exists(), "scripts/ship_model.sh push writes it"
+    text = re.sub(r"\s*<exclude [^>]*/>", "", shipped.read_text())
+    text = text.replace('file="sim.xml"', f'file="{ROOT / "scenes" / "push" / "sim.xml"}"')
+    broken = tmp_path / "replace-without-exclude.xml"
+    broken.write_text(text)
+    with pytest.raises(ValueError, match=r"still collide natively.*<exclude body1=\"pusher\" body2=\"object\"/>"):
+        mujoco.MjModel.from_xml_path(str(broken))
