@@ -104,9 +104,32 @@ std::string NativeContact(const mjModel* m, const ResolvedPair& p) {
   return "their contype/conaffinity let them collide and no <contact><exclude> separates their bodies";
 }
 
+namespace {
+
+// a lower bound on the distance between two geoms from their bounding spheres (a plane's
+// half-space for planes), so that pairs far apart skip the narrow phase, as MuJoCo's own
+// broad phase does
+mjtNum BoundingDistance(const mjModel* m, const mjData* d, int g1, int g2) {
+  const bool plane1 = m->geom_type[g1] == mjGEOM_PLANE, plane2 = m->geom_type[g2] == mjGEOM_PLANE;
+  if (plane1 == plane2) {
+    if (plane1) return 0;  // two planes: no bound
+    mjtNum between[3];
+    mju_sub3(between, d->geom_xpos + 3 * g2, d->geom_xpos + 3 * g1);
+    return mju_norm3(between) - m->geom_rbound[g1] - m->geom_rbound[g2];
+  }
+  const int plane = plane1 ? g1 : g2, other = plane1 ? g2 : g1;
+  const mjtNum* R = d->geom_xmat + 9 * plane;
+  mjtNum offset[3], normal[3] = {R[2], R[5], R[8]};
+  mju_sub3(offset, d->geom_xpos + 3 * other, d->geom_xpos + 3 * plane);
+  return mju_dot3(offset, normal) - m->geom_rbound[other];
+}
+
+}  // namespace
+
 void MeasurePair(const mjModel* m, mjData* d, const ResolvedPair& p, double range, PairState* s) {
   mjtNum fromto[6] = {0, 0, 0, 0, 0, 0};
-  const mjtNum dist = mj_geomDistance(m, d, p.geom1, p.geom2, range, fromto);
+  const mjtNum bound = BoundingDistance(m, d, p.geom1, p.geom2);
+  const mjtNum dist = bound >= range ? range : mj_geomDistance(m, d, p.geom1, p.geom2, range, fromto);
   s->distance = dist;
   s->near = dist < range;
   if (!s->near) {
