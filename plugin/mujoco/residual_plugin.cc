@@ -104,7 +104,11 @@ std::unique_ptr<ResidualPlugin> ResidualPlugin::Create(const mjModel* m, mjData*
     return nullptr;
   }
   *scene_error = ReplacedContactStillNative(m, instance, loaded);
-  if (!scene_error->empty()) return nullptr;
+  if (!scene_error->empty()) {
+    // a scene error, not a transient one: an error, not a warning, when mjData is made
+    mju_error("%s", scene_error->c_str());
+    return nullptr;
+  }
   // the file may have changed since compilation; the state slice was sized for the old one
   const int nu = static_cast<int>(m->nu);
   if (loaded.StateSize(nu) != m->plugin_statenum[instance]) {
@@ -211,12 +215,6 @@ void ResidualPlugin::RegisterPlugin() {
       p = ResidualPlugin::Create(m, d, instance, &scene_error);
     } catch (const std::exception& e) {
       mju_warning("%s: %s", kPluginName, e.what());
-    }
-    if (!scene_error.empty()) {
-      // a scene error, not a transient one: MuJoCo makes an mjData while compiling, so this
-      // surfaces as the compile error (raised outside the try: mju_error may unwind)
-      mju_error("%s", scene_error.c_str());
-      return -1;
     }
     if (!p) return -1;
     d->plugin_data[instance] = reinterpret_cast<uintptr_t>(p.release());

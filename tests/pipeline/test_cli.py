@@ -1,33 +1,16 @@
 """The mjhybrid command line, end to end on the arm2 scene, and its answers to bad input."""
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-BIN = os.environ.get("MJHYBRID_BIN", "build/bin/mjhybrid")
-ROOT = Path(os.environ.get("MJHYBRID_SOURCE_DIR", Path(__file__).resolve().parents[2]))
+from cli_helpers import ROOT, error_line, run
+
 SIM = str(ROOT / "scenes/arm2/sim.xml")
 REAL = str(ROOT / "scenes/arm2/real.xml")
-
-
-def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=300)
-    if ok:
-        assert proc.returncode == 0, proc.stderr
-    return proc
-
-
-def error_line(proc: subprocess.CompletedProcess) -> str:
-    """The one error line a failing command prints."""
-    assert proc.returncode != 0, "the command should have failed"
-    lines = [l for l in proc.stderr.splitlines() if l.startswith("mjhybrid: error:")]
-    assert len(lines) == 1, proc.stderr
-    return lines[0]
 
 
 @pytest.fixture(scope="module")
@@ -173,9 +156,7 @@ def test_eval_resolves_assets_relative_to_sim(workdir: Path, tmp_path: Path) -> 
     (scene / "sim.xml").write_text(text)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    proc = subprocess.run([BIN, "eval", "--model", str(scene / "sim.xml"), "--residual",
-                           str(workdir / "residual.safetensors"), "--data",
-                           str(workdir / "test.h5"), "--horizons", "10"],
-                          capture_output=True, text=True, cwd=elsewhere, timeout=300)
-    assert proc.returncode == 0, proc.stderr
+    run("eval", "--model", str(scene / "sim.xml"), "--residual",
+        str(workdir / "residual.safetensors"), "--data", str(workdir / "test.h5"),
+        "--horizons", "10", cwd=elsewhere)
     assert sorted(p.name for p in scene.iterdir()) == ["assets", "sim.xml"]  # nothing written

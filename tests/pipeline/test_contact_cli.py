@@ -2,32 +2,16 @@
 mode replace end to end, and the answers to bad contact input."""
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-BIN = os.environ.get("MJHYBRID_BIN", "build/bin/mjhybrid")
-ROOT = Path(os.environ.get("MJHYBRID_SOURCE_DIR", Path(__file__).resolve().parents[2]))
+from cli_helpers import ROOT, error_line, run
+
 PUSH = ROOT / "scenes/push"
 SIM, REAL, PROTOCOL = str(PUSH / "sim.xml"), str(PUSH / "real.xml"), str(PUSH / "scene.json")
-
-
-def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=600)
-    if ok:
-        assert proc.returncode == 0, proc.stderr
-    return proc
-
-
-def error_line(proc: subprocess.CompletedProcess) -> str:
-    assert proc.returncode != 0, "the command should have failed"
-    lines = [l for l in proc.stderr.splitlines() if l.startswith("mjhybrid: error:")]
-    assert len(lines) == 1, proc.stderr
-    return lines[0]
 
 
 @pytest.fixture(scope="module")
