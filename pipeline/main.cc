@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   t->add_option("--replace", train.replace, "train a contact model for these pairs GEOM1:GEOM2,... (mode replace)")->delimiter(',');
   t->add_option("--contact-range", train.contact_range, "distance in m below which a pair counts as near (default 0.05, replace 0.01)");
   t->add_flag("!--no-calibrate", train.calibrate, "skip the do-no-harm output-scale calibration on validation rollouts");
+  t->add_option("--huber", train.options.huber_delta, "Huber loss with this delta in normalized units (0: mean squared error)")->capture_default_str();
   t->add_option("--hidden", train.options.hidden, "hidden layer widths, e.g. 64 or 32,32")->delimiter(',')->capture_default_str();
   t->add_option("--members", train.options.members, "ensemble size")->check(CLI::Range(1, 16))->capture_default_str();
   t->add_option("--epochs", train.options.epochs, "training epochs")->check(CLI::PositiveNumber)->capture_default_str();

@@ -84,6 +84,11 @@ std::vector<DenseLayer> ExportLayers(torch::nn::Sequential& net) {
   return layers;
 }
 
+torch::Tensor Loss(const torch::Tensor& prediction, const torch::Tensor& target, const TrainOptions& opt) {
+  if (opt.huber_delta > 0) return torch::huber_loss(prediction, target, at::Reduction::Mean, opt.huber_delta);
+  return torch::mse_loss(prediction, target);
+}
+
 }  // namespace
 
 int ValidationEpisodeCount(int episodes, double fraction) {
@@ -129,14 +134,14 @@ TrainResult TrainResidual(const TrainingSet& set, const StateLayout& layout, con
       torch::Tensor order = torch::randperm(n, torch::kLong);
       for (long b = 0; b < n; b += opt.batch) {
         torch::Tensor idx = order.slice(0, b, std::min(n, b + opt.batch));
-        torch::Tensor loss = torch::mse_loss(net->forward(x_train.index_select(0, idx)), y_train.index_select(0, idx));
+        torch::Tensor loss = Loss(net->forward(x_train.index_select(0, idx)), y_train.index_select(0, idx), opt);
         adam.zero_grad();
         loss.backward();
         adam.step();
       }
       torch::NoGradGuard no_grad;
       net->eval();
-      double val = torch::mse_loss(net->forward(x_val), y_val).item<double>();
+      double val = Loss(net->forward(x_val), y_val, opt).item<double>();
       if (val < best) {
         best = val;
         best_epoch = epoch;
@@ -189,7 +194,8 @@ TrainResult TrainResidual(const TrainingSet& set, const StateLayout& layout, con
                    {"train_rows", train_rows.size()}, {"validation_rows", val_rows.size()},
                    {"hidden", opt.hidden}, {"epochs", opt.epochs}, {"batch", opt.batch},
                    {"learning_rate", opt.learning_rate}, {"seed", opt.seed},
-                   {"torch_threads", opt.threads}};
+                   {"torch_threads", opt.threads},
+                   {"loss", opt.huber_delta > 0 ? "huber" : "mse"}, {"huber_delta", opt.huber_delta}};
   return result;
 }
 

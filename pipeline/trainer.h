@@ -25,6 +25,7 @@ struct TrainOptions {
   double validation_fraction = 0.15;  // share of episodes held out for model selection
   double time_budget_s = 100;         // whole training, all members
   double bound_factor = 1.5;          // residual bound = factor * largest target seen
+  double huber_delta = 0;             // > 0: Huber loss with this delta (normalized units), else MSE
   uint64_t seed = 0;
   int threads = 1;  // tiny networks: OpenMP sync costs more than it saves, and collapses under load
 };

@@ -52,7 +52,8 @@ def test_held_out_uses_the_protocols_eval_episodes(tmp_path: Path) -> None:
 def test_whole_state_model_sees_the_contact_pairs(workdir: Path) -> None:
     out = workdir / "residual.safetensors"
     proc = run("train", "--model", SIM, "--data", str(workdir / "train.h5"), "--out", str(out),
-               "--epochs", "5", "--contacts", "pusher:object,floor:object", "--seed", "1")
+               "--epochs", "5", "--contacts", "pusher:object,floor:object", "--seed", "1",
+               "--huber", "1")
     assert "contact pairs: pusher:object floor:object" in proc.stderr
     header = out.read_bytes()
     meta = json.loads(json.loads(header[8:8 + int.from_bytes(header[:8], "little")])["__metadata__"]["mjhybrid"])
@@ -62,6 +63,7 @@ def test_whole_state_model_sees_the_contact_pairs(workdir: Path) -> None:
     assert "distance(pusher|object)" in meta["features"]["names"]
     # calibration picked an output scale on the validation episodes and recorded its scores
     assert meta["provenance"]["calibration"]["scale"] in (0.0, 0.3, 0.5, 0.7, 1.0)
+    assert meta["provenance"]["training"]["loss"] == "huber"
 
 
 def test_replace_end_to_end(workdir: Path) -> None:
