@@ -21,3 +21,11 @@ def error_line(proc: subprocess.CompletedProcess) -> str:
     lines = [l for l in proc.stderr.splitlines() if l.startswith("mjhybrid: error:")]
     assert len(lines) == 1, proc.stderr
     return lines[0]
+
+
+def model_metadata(path) -> dict:
+    """The 'mjhybrid' metadata JSON of a safetensors residual model."""
+    import json
+    raw = Path(path).read_bytes()
+    header = json.loads(raw[8:8 + int.from_bytes(raw[:8], "little")])
+    return json.loads(header["__metadata__"]["mjhybrid"])

@@ -7,7 +7,7 @@ import h5py
 import numpy as np
 import pytest
 
-from cli_helpers import ROOT, error_line, run
+from cli_helpers import ROOT, error_line, model_metadata, run
 
 SIM = str(ROOT / "scenes/arm2/sim.xml")
 REAL = str(ROOT / "scenes/arm2/real.xml")
@@ -39,6 +39,17 @@ def test_dataset_is_readable_from_python(workdir: Path) -> None:
         # times advance by the control period, controls stay inside ctrlrange
         assert np.allclose(np.diff(ep["time"][:]), 0.005)
         assert np.all(np.abs(ep["ctrl"][:, 0]) <= 3.0) and np.all(np.abs(ep["ctrl"][:, 1]) <= 1.5)
+
+
+def test_training_calibrates_the_output_scale(workdir: Path) -> None:
+    """The do-no-harm step: five scales scored on the validation episodes, the best kept."""
+    calibration = model_metadata(workdir / "residual.safetensors")["provenance"]["calibration"]
+    tried = {t["scale"]: t["relative_error"] for t in calibration["tried"]}
+    assert sorted(tried) == [0.0, 0.3, 0.5, 0.7, 1.0] and tried[0.0] == 1.0
+    best = min(tried, key=lambda s: tried[s] if isinstance(tried[s], float) else float("inf"))
+    assert calibration["scale"] == best
+    # on arm2 even a short training beats the analytic model on its validation episodes
+    assert calibration["scale"] > 0 and calibration["relative_error"] < 1
 
 
 def test_collect_is_deterministic(workdir: Path, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import h5py
 import numpy as np
 import pytest
 
-from cli_helpers import ROOT, error_line, run
+from cli_helpers import ROOT, error_line, model_metadata, run
 
 PUSH = ROOT / "scenes/push"
 SIM, REAL, PROTOCOL = str(PUSH / "sim.xml"), str(PUSH / "real.xml"), str(PUSH / "scene.json")
@@ -53,17 +53,22 @@ def test_whole_state_model_sees_the_contact_pairs(workdir: Path) -> None:
     out = workdir / "residual.safetensors"
     proc = run("train", "--model", SIM, "--data", str(workdir / "train.h5"), "--out", str(out),
                "--epochs", "5", "--contacts", "pusher:object,floor:object", "--seed", "1",
-               "--huber", "1")
+               "--huber", "1", "--members", "2", "--no-calibrate")
     assert "contact pairs: pusher:object floor:object" in proc.stderr
-    header = out.read_bytes()
-    meta = json.loads(json.loads(header[8:8 + int.from_bytes(header[:8], "little")])["__metadata__"]["mjhybrid"])
+    meta = model_metadata(out)
     names = [[g["name"] for g in pair] for pair in meta["features"]["contact_pairs"]]
     assert names == [["pusher", "object"], ["floor", "object"]]
     assert meta["output"]["kind"] == "qfrc"
     assert "distance(pusher|object)" in meta["features"]["names"]
-    # calibration picked an output scale on the validation episodes and recorded its scores
-    assert meta["provenance"]["calibration"]["scale"] in (0.0, 0.3, 0.5, 0.7, 1.0)
+    assert meta["provenance"]["calibration"] == "off"
     assert meta["provenance"]["training"]["loss"] == "huber"
+    # two members disagree somewhere, and eval reports it per step beside the saturation count
+    report = workdir / "eval-ensemble.json"
+    run("eval", "--model", SIM, "--residual", str(out), "--data", str(workdir / "test.h5"),
+        "--horizons", "10", "--json", str(report))
+    hybrid = json.loads(report.read_text())["methods"]["hybrid"]
+    assert hybrid["disagreement_per_step"][0] > 0
+    assert hybrid["saturated_per_step"][0] >= 0
 
 
 def test_replace_end_to_end(workdir: Path) -> None:
@@ -71,6 +76,8 @@ def test_replace_end_to_end(workdir: Path) -> None:
     proc = run("train", "--model", SIM, "--data", str(workdir / "train.h5"), "--out", str(model),
                "--replace", "pusher:object", "--epochs", "20", "--seed", "1")
     assert "contact (replace)" in proc.stderr
+    # a contact model is scored on the validation episodes, never scaled
+    assert "calibration: scale 1.0" in proc.stderr and "scale 0.7" not in proc.stderr
     hybrid = workdir / "hybrid-replace.xml"
     run("attach", "--model", SIM, "--residual", str(model), "--out", str(hybrid))
     text = hybrid.read_text()
