@@ -92,6 +92,32 @@ ContactPair NamedContactPair(const mjModel* m, const std::string& text) {
   return pair;
 }
 
+namespace {
+
+// The unknowns w that make `response` * w match `gap`, solved in "free effect" coordinates
+// (see targets.h): y = free * w is the weighted velocity change the unknowns would cause in
+// free motion. In y the response has singular values ~1 where motion is free and ~0 where the
+// constraints block it; each direction is kept by s^4 / (s^4 + alpha^4), so blocked ones fade
+// out smoothly. Unknowns with no free effect at all get 0.
+Eigen::VectorXd FilteredSolve(const Eigen::MatrixXd& response, const Eigen::MatrixXd& free,
+                              const Eigen::VectorXd& gap, double alpha) {
+  Eigen::JacobiSVD<Eigen::MatrixXd> free_svd(free, Eigen::ComputeThinU | Eigen::ComputeThinV);
+  const Eigen::VectorXd& s0 = free_svd.singularValues();
+  int rank = 0;
+  while (rank < s0.size() && s0[rank] > 1e-9 * s0[0]) ++rank;
+  const Eigen::MatrixXd to_unknowns = free_svd.matrixV().leftCols(rank) * s0.head(rank).cwiseInverse().asDiagonal();
+  Eigen::JacobiSVD<Eigen::MatrixXd> svd(response * to_unknowns, Eigen::ComputeThinU | Eigen::ComputeThinV);
+  const Eigen::VectorXd& sv = svd.singularValues();
+  Eigen::VectorXd projected = svd.matrixU().transpose() * gap;
+  for (int i = 0; i < sv.size(); ++i) {
+    const double s4 = std::pow(sv[i], 4), keep = s4 / (s4 + std::pow(alpha, 4));
+    projected[i] = sv[i] > 0 ? keep * projected[i] / sv[i] : 0.0;
+  }
+  return to_unknowns * (svd.matrixV() * projected);
+}
+
+}  // namespace
+
 TrainingSet BuildTrainingSet(const mjModel* m, const TrajectoryDataset& data,
                              const FeatureSpec& spec, bool progress) {
   const StateLayout layout = StateLayoutFromModel(m);
@@ -184,24 +210,8 @@ TrainingSet BuildTrainingSet(const mjModel* m, const TrajectoryDataset& data,
       }
       v_real = Eigen::Map<const Eigen::VectorXd>(ep.qvel.data() + (t + 1) * nv, nv);
 
-      // filtered least squares in "free effect" coordinates (see targets.h): y = G0 w is the
-      // weighted velocity change the unknowns would cause in free motion. In y, the analytic
-      // step's response W B J' V0 S0^-1 has singular values ~1 where motion is free and ~0
-      // where the constraints block it; blocked directions are faded out smoothly.
-      Eigen::JacobiSVD<Eigen::MatrixXd> free_svd(G0, Eigen::ComputeThinU | Eigen::ComputeThinV);
-      const Eigen::VectorXd& s0 = free_svd.singularValues();
-      int rank = 0;
-      while (rank < s0.size() && s0[rank] > 1e-9 * s0[0]) ++rank;
-      Eigen::MatrixXd to_unknowns = free_svd.matrixV().leftCols(rank) * s0.head(rank).cwiseInverse().asDiagonal();
-      Eigen::MatrixXd response = weight.asDiagonal() * B * J.transpose() * to_unknowns;
-      Eigen::JacobiSVD<Eigen::MatrixXd> svd(response, Eigen::ComputeThinU | Eigen::ComputeThinV);
-      const Eigen::VectorXd& sv = svd.singularValues();
-      Eigen::VectorXd projected = svd.matrixU().transpose() * (weight.asDiagonal() * (v_real - v_base));
-      for (int i = 0; i < sv.size(); ++i) {
-        const double s4 = std::pow(sv[i], 4), filter = s4 / (s4 + std::pow(kAlpha, 4));
-        projected[i] = sv[i] > 0 ? filter * projected[i] / sv[i] : 0.0;
-      }
-      Eigen::VectorXd w = to_unknowns * (svd.matrixV() * projected);
+      Eigen::VectorXd w = FilteredSolve(weight.asDiagonal() * B * J.transpose(), G0,
+                                        weight.asDiagonal() * (v_real - v_base), kAlpha);
 
       if (!contact) {
         ep.ControlHistory(t, spec.ctrl_history, nu, history.data());
