@@ -111,16 +111,7 @@ namespace {
 // compiles MJCF `text` as if it were a file in sim.xml's folder, so that its include of sim.xml
 // and sim.xml's relative asset paths resolve exactly as for a file written there
 ModelPtr CompileBesideSim(const std::string& sim_path, const std::string& text, const std::string& what) {
-  const fs::path dir = fs::path(AbsolutePath(sim_path)).parent_path();
-  const std::string name = (dir / ".mjhybrid-in-memory.xml").string();
-  mjVFS vfs;
-  mj_defaultVFS(&vfs);
-  mj_addBufferVFS(&vfs, name.c_str(), text.data(), static_cast<int>(text.size()));
-  char error[1024] = "";
-  mjModel* m = mj_loadXML(name.c_str(), &vfs, error, sizeof(error));
-  mj_deleteVFS(&vfs);
-  if (!m) throw std::runtime_error(what + ": " + OneLine(error));
-  return ModelPtr(m);
+  return CompileMjcfIn(fs::path(AbsolutePath(sim_path)).parent_path().string(), text, what);
 }
 
 }  // namespace

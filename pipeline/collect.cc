@@ -6,49 +6,11 @@
 #include <random>
 #include <stdexcept>
 
+#include "pipeline/excitation.h"
 #include "pipeline/mujoco_util.h"
 
 namespace mjhybrid {
 
-namespace {
-
-// one actuator's excitation signal, advanced one control step at a time
-class Excitation {
- public:
-  Excitation(double lo, double hi, double dt, double noise, std::mt19937_64* rng)
-      : lo_(lo), hi_(hi), dt_(dt), noise_(noise * (hi - lo) / 2), rng_(rng) {
-    from_ = to_ = Uniform(lo_, hi_);
-    NextSegment();
-  }
-
-  double Next() {
-    if (t_ >= duration_) {
-      t_ = 0;
-      NextSegment();
-    }
-    double u = from_ + (to_ - from_) * (t_ / duration_);
-    t_ += dt_;
-    // Ornstein-Uhlenbeck noise with a 20 ms correlation time
-    double a = std::exp(-dt_ / 0.02);
-    ou_ = a * ou_ + std::sqrt(1 - a * a) * noise_ * normal_(*rng_);
-    return std::clamp(u + ou_, lo_, hi_);
-  }
-
- private:
-  void NextSegment() {
-    from_ = to_;
-    to_ = Uniform(lo_, hi_);
-    duration_ = Uniform(0.05, 0.5);
-  }
-  double Uniform(double a, double b) { return std::uniform_real_distribution<double>(a, b)(*rng_); }
-
-  double lo_, hi_, dt_, noise_;
-  std::mt19937_64* rng_;
-  std::normal_distribution<double> normal_;
-  double from_ = 0, to_ = 0, duration_ = 1, t_ = 0, ou_ = 0;
-};
-
-// a random state a robot could be placed in (see CollectOptions)
 void PlaceRandomly(const mjModel* m, mjData* d, const CollectOptions& o, std::mt19937_64* rng) {
   std::uniform_real_distribution<double> unit(0, 1);
   std::normal_distribution<double> normal;
@@ -84,8 +46,6 @@ void PlaceRandomly(const mjModel* m, mjData* d, const CollectOptions& o, std::mt
     // ball joints start at their reference orientation, at rest
   }
 }
-
-}  // namespace
 
 TrajectoryDataset Collect(const CollectOptions& options, bool progress) {
   if (options.episodes < 1 || options.steps < 1) throw std::runtime_error("--episodes and --steps must be >= 1");
@@ -130,12 +90,7 @@ TrajectoryDataset Collect(const CollectOptions& options, bool progress) {
     std::mt19937_64 rng(options.seed * 1000003ULL + e);
     mj_resetData(m, d);
     PlaceRandomly(m, d, options, &rng);
-    std::vector<Excitation> signals;
-    for (int a = 0; a < m->nu; ++a) {
-      bool limited = m->actuator_ctrllimited[a];
-      double lo = limited ? m->actuator_ctrlrange[2 * a] : -1, hi = limited ? m->actuator_ctrlrange[2 * a + 1] : 1;
-      signals.emplace_back(lo, hi, dt, options.noise, &rng);
-    }
+    std::vector<Excitation> signals = ExciteActuators(m, dt, options.noise, &rng);
 
     Episode ep;
     auto record = [&] {

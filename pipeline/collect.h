@@ -3,16 +3,17 @@
 // set down or thrown), driven by controls and observed (qpos, qvel). Its parameters and hidden state (actuator
 // activation, warmstart) are never read or written.
 //
-// Excitation, per actuator: a piecewise-linear walk through random set-points (held 0.05 to
-// 0.5 s) plus coloured noise (Ornstein-Uhlenbeck, 20 ms correlation), clipped to ctrlrange. It
-// covers slow, gravity-dominated motion and the fast changes that reveal motor lag.
+// Excitation: see pipeline/excitation.h.
 
 #ifndef MJHYBRID_PIPELINE_COLLECT_H_
 #define MJHYBRID_PIPELINE_COLLECT_H_
 
 #include <cstdint>
 #include <map>
+#include <random>
 #include <string>
+
+#include <mujoco/mujoco.h>
 
 #include "pipeline/dataset.h"
 
@@ -45,6 +46,9 @@ struct CollectOptions {
 };
 
 TrajectoryDataset Collect(const CollectOptions& options, bool progress);
+
+// puts d (freshly reset) in a random state a robot could be placed in, as an episode starts
+void PlaceRandomly(const mjModel* m, mjData* d, const CollectOptions& options, std::mt19937_64* rng);
 
 }  // namespace mjhybrid
 

@@ -19,40 +19,6 @@ double QuatAngle(const double* a, const double* b) {
   return 2 * std::acos(std::min(1.0, dot));
 }
 
-// position error per position DOF: hinge/slide 1, ball 1 (angle), free 3 + 1 (angle)
-int PositionDofs(const mjModel* m) {
-  int n = 0;
-  for (int j = 0; j < m->njnt; ++j) n += m->jnt_type[j] == mjJNT_FREE ? 4 : 1;
-  return n;
-}
-
-void PositionErrors(const mjModel* m, const double* qa, const double* qb, double* out) {
-  int k = 0;
-  for (int j = 0; j < m->njnt; ++j) {
-    int a = m->jnt_qposadr[j];
-    switch (m->jnt_type[j]) {
-      case mjJNT_FREE:
-        for (int i = 0; i < 3; ++i) out[k++] = qa[a + i] - qb[a + i];
-        out[k++] = QuatAngle(qa + a + 3, qb + a + 3);
-        break;
-      case mjJNT_BALL:
-        out[k++] = QuatAngle(qa + a, qb + a);
-        break;
-      default:
-        out[k++] = qa[a] - qb[a];
-    }
-  }
-}
-
-// the mjhybrid.residual instance of a model, if any
-int ResidualInstance(const mjModel* m) {
-  for (int i = 0; i < m->nplugin; ++i) {
-    const mjpPlugin* p = mjp_getPluginAtSlot(m->plugin[i]);
-    if (p && std::strcmp(p->name, kPluginName) == 0) return i;
-  }
-  return -1;
-}
-
 struct Accumulator {
   std::vector<double> sq_pos, sq_vel;  // per DOF, summed over rollouts
   long long rollouts = 0, diverged = 0;
@@ -130,6 +96,38 @@ void DofScales(const mjModel* m, const TrajectoryDataset& data, std::vector<doub
 }
 
 }  // namespace
+
+int PositionDofs(const mjModel* m) {
+  int n = 0;
+  for (int j = 0; j < m->njnt; ++j) n += m->jnt_type[j] == mjJNT_FREE ? 4 : 1;
+  return n;
+}
+
+void PositionErrors(const mjModel* m, const double* qa, const double* qb, double* out) {
+  int k = 0;
+  for (int j = 0; j < m->njnt; ++j) {
+    int a = m->jnt_qposadr[j];
+    switch (m->jnt_type[j]) {
+      case mjJNT_FREE:
+        for (int i = 0; i < 3; ++i) out[k++] = qa[a + i] - qb[a + i];
+        out[k++] = QuatAngle(qa + a + 3, qb + a + 3);
+        break;
+      case mjJNT_BALL:
+        out[k++] = QuatAngle(qa + a, qb + a);
+        break;
+      default:
+        out[k++] = qa[a] - qb[a];
+    }
+  }
+}
+
+int ResidualInstance(const mjModel* m) {
+  for (int i = 0; i < m->nplugin; ++i) {
+    const mjpPlugin* p = mjp_getPluginAtSlot(m->plugin[i]);
+    if (p && std::strcmp(p->name, kPluginName) == 0) return i;
+  }
+  return -1;
+}
 
 std::vector<HorizonError> KStepError(const mjModel* m, const TrajectoryDataset& data,
                                      const KStepOptions& options) {

@@ -38,6 +38,14 @@ struct HorizonError {
 std::vector<HorizonError> KStepError(const mjModel* m, const TrajectoryDataset& data,
                                      const KStepOptions& options);
 
+// position error DOFs: hinge/slide 1, ball 1 (angle), free 3 + 1 (angle)
+int PositionDofs(const mjModel* m);
+// qa - qb per position DOF (out[PositionDofs(m)]); orientations as the angle between them
+void PositionErrors(const mjModel* m, const double* qa, const double* qb, double* out);
+
+// the mjhybrid.residual instance of a model, -1 if it has none
+int ResidualInstance(const mjModel* m);
+
 }  // namespace mjhybrid
 
 #endif  // MJHYBRID_PIPELINE_KSTEP_ERROR_H_

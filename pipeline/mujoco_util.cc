@@ -24,6 +24,19 @@ ModelPtr LoadModel(const std::string& path) {
   return ModelPtr(m);
 }
 
+ModelPtr CompileMjcfIn(const std::string& folder, const std::string& text, const std::string& what) {
+  // a name in the folder that no file of a scene uses; the buffer shadows nothing on disk
+  const std::string name = folder + "/.mjhybrid-in-memory.xml";
+  mjVFS vfs;
+  mj_defaultVFS(&vfs);
+  mj_addBufferVFS(&vfs, name.c_str(), text.data(), static_cast<int>(text.size()));
+  char error[1024] = "";
+  mjModel* m = mj_loadXML(name.c_str(), &vfs, error, sizeof(error));
+  mj_deleteVFS(&vfs);
+  if (!m) throw std::runtime_error(what + ": " + OneLine(error));
+  return ModelPtr(m);
+}
+
 DataPtr MakeData(const mjModel* m) {
   mjData* d = mj_makeData(m);
   if (!d) throw std::runtime_error("mj_makeData failed (a plugin refused the model)");

@@ -28,6 +28,10 @@ std::string OneLine(std::string text);
 ModelPtr LoadModel(const std::string& path);
 DataPtr MakeData(const mjModel* m);
 
+// compiles MJCF `text` as if it were a file in `folder` (its includes and asset paths resolve
+// from there); throws "what: MuJoCo's message"
+ModelPtr CompileMjcfIn(const std::string& folder, const std::string& text, const std::string& what);
+
 // true if the state is finite and MuJoCo raised no instability warning since the last reset
 bool Healthy(const mjModel* m, const mjData* d);
 
