@@ -230,4 +230,47 @@ void RunEval(const EvalCommand& c) {
   }
 }
 
+void RunSysid(const SysidCommand& c) {
+  CheckOutputPath(c.out, c.force);
+  ModelPtr sim = LoadModel(c.sim);
+  TrajectoryDataset data = LoadDataset(c.data);
+  CheckDatasetFits(sim.get(), c.sim, data, c.data);
+  TrajectoryDataset held_out;
+  if (!c.eval.empty()) {
+    held_out = LoadDataset(c.eval);
+    CheckDatasetFits(sim.get(), c.sim, held_out, c.eval);
+  }
+  SysidOptions options = c.options;
+  options.progress = true;
+  const auto start = std::chrono::steady_clock::now();
+  SysidResult result = Identify(sim.get(), data, options);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("\n%-34s %12s %12s %8s\n", "parameter", "nominal", "identified", "ratio");
+  for (const SysidParameter& p : result.parameters) {
+    std::printf("%-34s %12.4g %12.4g %8s\n", p.name.c_str(), p.nominal, p.value(),
+                p.nominal > 0 ? (std::to_string(p.value() / p.nominal).substr(0, 6)).c_str() : "added");
+  }
+  std::printf("%d-step error (normalized, mean square): %.4g -> %.4g in %d iterations, %.1f s\n",
+              options.horizon, result.initial_cost, result.final_cost, result.iterations, seconds);
+
+  const std::string text = SysidMjcf(c.sim, result.parameters);
+  {
+    std::ofstream f(c.out);
+    if (!(f << text)) throw std::runtime_error("cannot write '" + c.out + "'");
+  }
+  ModelPtr tuned = LoadModel(c.out);  // what we wrote must load on its own
+  std::fprintf(stderr, "[sysid] wrote %s\n", c.out.c_str());
+  if (held_out.episodes.empty()) return;
+  KStepOptions k;
+  std::vector<HorizonError> nominal = KStepError(sim.get(), held_out, k);
+  std::vector<HorizonError> identified = KStepError(tuned.get(), held_out, k);
+  std::printf("\n%-8s %14s %14s %8s   %14s %14s %8s\n", "horizon", "nominal qpos", "sysid qpos", "closed",
+              "nominal qvel", "sysid qvel", "closed");
+  for (size_t i = 0; i < nominal.size(); ++i) {
+    const HorizonError &a = nominal[i], &b = identified[i];
+    std::printf("%-8d %14.3e %14.3e %7.1f%%   %14.3e %14.3e %7.1f%%\n", a.horizon, a.qpos_rmse, b.qpos_rmse,
+                100 * (1 - b.qpos_rmse / a.qpos_rmse), a.qvel_rmse, b.qvel_rmse, 100 * (1 - b.qvel_rmse / a.qvel_rmse));
+  }
+}
+
 }  // namespace mjhybrid

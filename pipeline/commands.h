@@ -11,6 +11,7 @@
 #include "pipeline/attach.h"
 #include "pipeline/collect.h"
 #include "pipeline/kstep_error.h"
+#include "pipeline/sysid.h"
 #include "pipeline/trainer.h"
 
 namespace mjhybrid {
@@ -52,10 +53,20 @@ struct EvalCommand {
   bool force = false;
 };
 
+struct SysidCommand {
+  std::string sim;
+  std::string data;
+  std::string eval;   // optional held-out dataset: k-step error of nominal vs identified
+  std::string out;    // the identified model (MJCF)
+  SysidOptions options;
+  bool force = false;
+};
+
 void RunCollect(const CollectCommand& command);
 void RunTrain(const TrainCommand& command);
 void RunAttach(const AttachCommand& command);
 void RunEval(const EvalCommand& command);
+void RunSysid(const SysidCommand& command);
 
 }  // namespace mjhybrid
 

@@ -69,32 +69,6 @@ void RunEpisodes(const mjModel* m, const TrajectoryDataset& data, int horizon, i
   }
 }
 
-// standard deviation of each position and velocity DOF over the recorded states
-void DofScales(const mjModel* m, const TrajectoryDataset& data, std::vector<double>* pos,
-               std::vector<double>* vel) {
-  const int npos = PositionDofs(m);
-  std::vector<double> sum(npos, 0), sq(npos, 0), vsum(m->nv, 0), vsq(m->nv, 0), err(npos);
-  // orientation DOFs are measured against the first recorded orientation
-  const double* ref = data.episodes[0].qpos.data();
-  long long n = 0;
-  for (const Episode& ep : data.episodes) {
-    for (int t = 0; t <= ep.steps(); ++t, ++n) {
-      PositionErrors(m, ep.qpos.data() + t * m->nq, ref, err.data());
-      for (int i = 0; i < npos; ++i) { sum[i] += err[i]; sq[i] += err[i] * err[i]; }
-      for (int i = 0; i < m->nv; ++i) {
-        double v = ep.qvel[t * m->nv + i];
-        vsum[i] += v;
-        vsq[i] += v * v;
-      }
-    }
-  }
-  auto sd = [n](double s, double q) { return std::sqrt(std::max(1e-12, q / n - (s / n) * (s / n))); };
-  pos->resize(npos);
-  vel->resize(m->nv);
-  for (int i = 0; i < npos; ++i) (*pos)[i] = sd(sum[i], sq[i]);
-  for (int i = 0; i < m->nv; ++i) (*vel)[i] = sd(vsum[i], vsq[i]);
-}
-
 }  // namespace
 
 int PositionDofs(const mjModel* m) {
@@ -127,6 +101,31 @@ int ResidualInstance(const mjModel* m) {
     if (p && std::strcmp(p->name, kPluginName) == 0) return i;
   }
   return -1;
+}
+
+void DofScales(const mjModel* m, const TrajectoryDataset& data, std::vector<double>* pos,
+               std::vector<double>* vel) {
+  const int npos = PositionDofs(m);
+  std::vector<double> sum(npos, 0), sq(npos, 0), vsum(m->nv, 0), vsq(m->nv, 0), err(npos);
+  // orientation DOFs are measured against the first recorded orientation
+  const double* ref = data.episodes[0].qpos.data();
+  long long n = 0;
+  for (const Episode& ep : data.episodes) {
+    for (int t = 0; t <= ep.steps(); ++t, ++n) {
+      PositionErrors(m, ep.qpos.data() + t * m->nq, ref, err.data());
+      for (int i = 0; i < npos; ++i) { sum[i] += err[i]; sq[i] += err[i] * err[i]; }
+      for (int i = 0; i < m->nv; ++i) {
+        double v = ep.qvel[t * m->nv + i];
+        vsum[i] += v;
+        vsq[i] += v * v;
+      }
+    }
+  }
+  auto sd = [n](double s, double q) { return std::sqrt(std::max(1e-12, q / n - (s / n) * (s / n))); };
+  pos->resize(npos);
+  vel->resize(m->nv);
+  for (int i = 0; i < npos; ++i) (*pos)[i] = sd(sum[i], sq[i]);
+  for (int i = 0; i < m->nv; ++i) (*vel)[i] = sd(vsum[i], vsq[i]);
 }
 
 std::vector<HorizonError> KStepError(const mjModel* m, const TrajectoryDataset& data,

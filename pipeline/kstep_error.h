@@ -43,6 +43,11 @@ int PositionDofs(const mjModel* m);
 // qa - qb per position DOF (out[PositionDofs(m)]); orientations as the angle between them
 void PositionErrors(const mjModel* m, const double* qa, const double* qb, double* out);
 
+// the standard deviation of each position DOF (orientations against the first recorded one)
+// and each velocity DOF over the recorded states: the units errors are normalized by
+void DofScales(const mjModel* m, const TrajectoryDataset& data, std::vector<double>* pos,
+               std::vector<double>* vel);
+
 // the mjhybrid.residual instance of a model, -1 if it has none
 int ResidualInstance(const mjModel* m);
 

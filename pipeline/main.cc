@@ -64,6 +64,18 @@ int main(int argc, char** argv) {
   e->add_option("--json", eval.json, "write results as JSON (and a tidy CSV beside it)");
   e->add_flag("--force", eval.force, "overwrite existing outputs");
 
+  SysidCommand sysid;
+  auto* s = app.add_subcommand("sysid", "fit the analytic model's physical parameters to real trajectories");
+  s->add_option("--model", sysid.sim, "MJCF of the analytic model (sim.xml)")->required();
+  s->add_option("--data", sysid.data, "training dataset (.h5)")->required();
+  s->add_option("--out", sysid.out, "the identified model (MJCF)")->required();
+  s->add_option("--eval", sysid.eval, "held-out dataset: print the k-step error of nominal vs identified");
+  s->add_option("--horizon", sysid.options.horizon, "steps per rollout window of the fitted error")->check(CLI::PositiveNumber)->capture_default_str();
+  s->add_option("--stride", sysid.options.stride, "a window starts every N steps")->check(CLI::PositiveNumber)->capture_default_str();
+  s->add_option("--iterations", sysid.options.iterations, "Levenberg-Marquardt iterations at most")->check(CLI::PositiveNumber)->capture_default_str();
+  s->add_option("--threads", sysid.options.threads, "worker threads")->check(CLI::PositiveNumber)->capture_default_str();
+  s->add_flag("--force", sysid.force, "overwrite an existing output");
+
   CLI11_PARSE(app, argc, argv);
   for (const char* name : {"episodes", "steps", "dt"}) {
     if (c->count(std::string("--") + name)) collect.given.insert(name);
@@ -74,6 +86,7 @@ int main(int argc, char** argv) {
     if (t->parsed()) RunTrain(train);
     if (a->parsed()) RunAttach(attach);
     if (e->parsed()) RunEval(eval);
+    if (s->parsed()) RunSysid(sysid);
   } catch (const std::exception& ex) {
     std::fprintf(stderr, "mjhybrid: error: %s\n", ex.what());
     return 1;
