@@ -26,7 +26,8 @@ struct Accumulator {
 };
 
 void RunEpisodes(const mjModel* m, const TrajectoryDataset& data, int horizon, int stride,
-                 size_t first, size_t step, Accumulator* acc) {
+                 size_t first, size_t step, const KStepOptions* options, Accumulator* acc) {
+  std::unique_ptr<RolloutStepper> stepper = options->stepper ? options->stepper() : nullptr;
   DataPtr owner = MakeData(m);
   mjData* d = owner.get();
   const int npos = PositionDofs(m);
@@ -46,10 +47,15 @@ void RunEpisodes(const mjModel* m, const TrajectoryDataset& data, int horizon, i
       if (plugin_state) {
         ep.ControlHistory(s, state.ctrl_history, m->nu, plugin_state);
       }
+      if (stepper) stepper->Start(ep, s, d);
       bool healthy = true;
       for (int k = 0; k < horizon && healthy; ++k) {
         mju_copy(d->ctrl, ep.ctrl.data() + (s + k) * m->nu, m->nu);
-        mj_step(m, d);
+        if (stepper) {
+          stepper->Step(d);
+        } else {
+          mj_step(m, d);
+        }
         healthy = Healthy(m, d);
       }
       ++acc->rollouts;
@@ -143,7 +149,8 @@ std::vector<HorizonError> KStepError(const mjModel* m, const TrajectoryDataset& 
     }
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t) {
-      pool.emplace_back(RunEpisodes, m, std::cref(data), h, std::max(1, options.stride), t, threads, &acc[t]);
+      pool.emplace_back(RunEpisodes, m, std::cref(data), h, std::max(1, options.stride), t, threads, &options,
+                        &acc[t]);
     }
     for (std::thread& t : pool) t.join();
     for (int t = 1; t < threads; ++t) {

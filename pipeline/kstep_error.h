@@ -13,16 +13,31 @@
 
 #include <mujoco/mujoco.h>
 
+#include <functional>
+#include <memory>
 #include <vector>
 
 #include "pipeline/dataset.h"
 
 namespace mjhybrid {
 
+// How a rollout advances, for a model that is not MuJoCo's own step (the pure learned
+// baseline of the study). One per worker thread.
+class RolloutStepper {
+ public:
+  virtual ~RolloutStepper() = default;
+  // d holds the recorded qpos, qvel and time at step s of ep
+  virtual void Start(const Episode& ep, int s, mjData* d) = 0;
+  // one step under d->ctrl; a non-finite qpos or qvel marks the rollout as diverged
+  virtual void Step(mjData* d) = 0;
+};
+
 struct KStepOptions {
   std::vector<int> horizons = {1, 10, 100, 1000};
   int stride = 1;   // use every stride-th start index
   int threads = 2;
+  // empty: mj_step (through the plugin for a hybrid model)
+  std::function<std::unique_ptr<RolloutStepper>()> stepper;
 };
 
 struct HorizonError {
