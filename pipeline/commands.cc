@@ -27,10 +27,6 @@ void WriteText(const std::string& path, const std::string& text) {
   if (!(f << text)) throw std::runtime_error("cannot write '" + path + "'");
 }
 
-std::string Versions() {
-  return std::string("mujoco ") + mj_versionString() + ", libtorch " + TORCH_VERSION;
-}
-
 // the output scale `train` chose on validation rollouts, null when it was not calibrated
 json CalibratedScale(const std::string& residual) {
   std::string error;
@@ -41,6 +37,10 @@ json CalibratedScale(const std::string& residual) {
 }
 
 }  // namespace
+
+std::string Versions() {
+  return std::string("mujoco ") + mj_versionString() + ", libtorch " + TORCH_VERSION;
+}
 
 void RunCollect(const CollectCommand& c) {
   CheckOutputPath(c.out, c.force);

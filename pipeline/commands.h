@@ -62,6 +62,9 @@ struct SysidCommand {
   bool force = false;
 };
 
+// "mujoco X, libtorch Y": what a result was computed with
+std::string Versions();
+
 void RunCollect(const CollectCommand& command);
 void RunTrain(const TrainCommand& command);
 void RunAttach(const AttachCommand& command);

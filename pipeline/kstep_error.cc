@@ -39,23 +39,11 @@ void RunEpisodes(const mjModel* m, const TrajectoryDataset& data, int horizon, i
   for (size_t e = first; e < data.episodes.size(); e += step) {
     const Episode& ep = data.episodes[e];
     for (int s = 0; s + horizon <= ep.steps(); s += stride) {
-      mj_resetData(m, d);
-      mju_copy(d->qpos, ep.qpos.data() + s * m->nq, m->nq);
-      mju_copy(d->qvel, ep.qvel.data() + s * m->nv, m->nv);
-      d->time = ep.time[s];
+      StartRollout(m, d, ep, s, stepper.get());
       mjtNum* plugin_state = stateful ? d->plugin_state + m->plugin_stateadr[instance] : nullptr;
-      if (plugin_state) {
-        ep.ControlHistory(s, state.ctrl_history, m->nu, plugin_state);
-      }
-      if (stepper) stepper->Start(ep, s, d);
       bool healthy = true;
       for (int k = 0; k < horizon && healthy; ++k) {
-        mju_copy(d->ctrl, ep.ctrl.data() + (s + k) * m->nu, m->nu);
-        if (stepper) {
-          stepper->Step(d);
-        } else {
-          mj_step(m, d);
-        }
+        StepRollout(m, d, ep, s + k, stepper.get());
         healthy = Healthy(m, d);
       }
       ++acc->rollouts;
@@ -132,6 +120,29 @@ void DofScales(const mjModel* m, const TrajectoryDataset& data, std::vector<doub
   vel->resize(m->nv);
   for (int i = 0; i < npos; ++i) (*pos)[i] = sd(sum[i], sq[i]);
   for (int i = 0; i < m->nv; ++i) (*vel)[i] = sd(vsum[i], vsq[i]);
+}
+
+void StartRollout(const mjModel* m, mjData* d, const Episode& ep, int s, RolloutStepper* stepper) {
+  mj_resetData(m, d);
+  mju_copy(d->qpos, ep.qpos.data() + s * m->nq, m->nq);
+  mju_copy(d->qvel, ep.qvel.data() + s * m->nv, m->nv);
+  d->time = ep.time[s];
+  // a hybrid model's residual sees the controls recorded before s
+  const int instance = ResidualInstance(m);
+  if (instance >= 0 && m->plugin_statenum[instance] > 0) {
+    const PluginStateLayout state = PluginStateLayout::FromSize(m->nu, m->plugin_statenum[instance]);
+    ep.ControlHistory(s, state.ctrl_history, m->nu, d->plugin_state + m->plugin_stateadr[instance]);
+  }
+  if (stepper) stepper->Start(ep, s, d);
+}
+
+void StepRollout(const mjModel* m, mjData* d, const Episode& ep, int t, RolloutStepper* stepper) {
+  mju_copy(d->ctrl, ep.ctrl.data() + t * m->nu, m->nu);
+  if (stepper) {
+    stepper->Step(d);
+  } else {
+    mj_step(m, d);
+  }
 }
 
 std::vector<HorizonError> KStepError(const mjModel* m, const TrajectoryDataset& data,

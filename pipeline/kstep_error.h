@@ -50,6 +50,12 @@ struct HorizonError {
   double spread_per_step = 0;     // hybrid only: ensemble disagreement (normalized), per step
 };
 
+// one open-loop rollout, as KStepError runs them: StartRollout puts d in the recorded state at
+// step s of ep (qpos, qvel, time, and a hybrid model's control history); StepRollout applies
+// the recorded control of step t and advances one step (stepper null: mj_step)
+void StartRollout(const mjModel* m, mjData* d, const Episode& ep, int s, RolloutStepper* stepper);
+void StepRollout(const mjModel* m, mjData* d, const Episode& ep, int t, RolloutStepper* stepper);
+
 std::vector<HorizonError> KStepError(const mjModel* m, const TrajectoryDataset& data,
                                      const KStepOptions& options);
 

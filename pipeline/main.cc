@@ -7,6 +7,7 @@
 
 #include "pipeline/commands.h"
 #include "pipeline/mujoco_util.h"
+#include "pipeline/study.h"
 
 int main(int argc, char** argv) {
   using namespace mjhybrid;
@@ -76,7 +77,22 @@ int main(int argc, char** argv) {
   s->add_option("--threads", sysid.options.threads, "worker threads")->check(CLI::PositiveNumber)->capture_default_str();
   s->add_flag("--force", sysid.force, "overwrite an existing output");
 
+  StudyOptions study;
+  bool no_plots = false;
+  auto* st = app.add_subcommand("study", "hybrid vs nominal, sysid, sysid+residual and a pure learned model, on the same data");
+  st->add_option("--scene", study.scene, "scene folder (real.xml, sim.xml, optional scene.json)")->required();
+  st->add_option("--out", study.out, "run folder to create (never overwritten)")->required();
+  st->add_option("--json", study.json, "also write the summary (eval-shaped JSON) here");
+  st->add_option("--seeds", study.seeds, "seeds of the learned methods")->delimiter(',')->capture_default_str();
+  st->add_option("--data-seconds", study.data_seconds, "training-data budgets of the data-efficiency sweep, s")->delimiter(',')->capture_default_str();
+  st->add_option("--eval-stride", study.eval_stride, "k-step error from every n-th start index")->check(CLI::PositiveNumber)->capture_default_str();
+  st->add_option("--episodes", study.episodes, "training episodes (default: the scene protocol's)")->check(CLI::PositiveNumber);
+  st->add_option("--eval-episodes", study.eval_episodes, "held-out episodes (default: the protocol's)")->check(CLI::PositiveNumber);
+  st->add_option("--steps", study.steps, "steps per episode (default: the protocol's)")->check(CLI::PositiveNumber);
+  st->add_flag("--no-plots", no_plots, "skip the PNG plots");
+
   CLI11_PARSE(app, argc, argv);
+  if (!no_plots) study.python = MJHYBRID_PYTHON;
   for (const char* name : {"episodes", "steps", "dt"}) {
     if (c->count(std::string("--") + name)) collect.given.insert(name);
   }
@@ -87,6 +103,7 @@ int main(int argc, char** argv) {
     if (a->parsed()) RunAttach(attach);
     if (e->parsed()) RunEval(eval);
     if (s->parsed()) RunSysid(sysid);
+    if (st->parsed()) RunStudy(study);
   } catch (const std::exception& ex) {
     std::fprintf(stderr, "mjhybrid: error: %s\n", ex.what());
     return 1;

@@ -5,9 +5,11 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-# debian packages (build tools and C++ libraries); apt runs only when one is missing
+# debian packages (build tools, C++ libraries, and for the viewer: Dear ImGui, GLFW, OpenGL,
+# and Xvfb with Mesa's software renderer for its tests); apt runs only when one is missing
 debs=(build-essential cmake pkg-config libeigen3-dev libgtest-dev libgmock-dev
-      libbenchmark-dev libcli11-dev nlohmann-json3-dev libhdf5-dev)
+      libbenchmark-dev libcli11-dev nlohmann-json3-dev libhdf5-dev
+      libimgui-dev libstb-dev libglfw3-dev libgl-dev xvfb libgl1-mesa-dri)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -32,7 +34,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "[setup] installing pinned Python packages (requirements.txt)"
   .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt 2>&1 \
     | grep -v "^WARNING: Location" || true
-  .venv/bin/python -c "import mujoco, torch, h5py" \
+  .venv/bin/python -c "import mujoco, torch, h5py, matplotlib" \
     || { echo "[setup] error: the Python environment is incomplete" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi

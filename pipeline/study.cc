@@ -1,0 +1,484 @@
+#include "pipeline/study.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "pipeline/attach.h"
+#include "pipeline/collect.h"
+#include "pipeline/commands.h"
+#include "pipeline/kstep_error.h"
+#include "pipeline/learned_model.h"
+#include "pipeline/mujoco_util.h"
+#include "pipeline/scene_config.h"
+#include "pipeline/sysid.h"
+#include "pipeline/targets.h"
+
+namespace mjhybrid {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+struct Scene {
+  std::string folder, real, sim, config;
+};
+
+std::string NameOf(const mjModel* m, mjtObj type, int id) {
+  const char* name = mj_id2name(m, type, id);
+  return name ? name : "";
+}
+
+// the scene must have both models, with the same state layout and the same names
+Scene CheckScene(const std::string& folder) {
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) throw std::runtime_error("'" + folder + "' is not a scene folder");
+  Scene s;
+  s.folder = folder;
+  for (const char* name : {"real.xml", "sim.xml"}) {
+    if (!fs::is_regular_file(fs::path(folder) / name, ec)) {
+      throw std::runtime_error("scene '" + folder + "' has no " + name + " (a study needs real.xml and sim.xml)");
+    }
+  }
+  s.real = (fs::path(folder) / "real.xml").string();
+  s.sim = (fs::path(folder) / "sim.xml").string();
+  if (fs::is_regular_file(fs::path(folder) / "scene.json", ec)) s.config = (fs::path(folder) / "scene.json").string();
+  ModelPtr real = LoadModel(s.real), sim = LoadModel(s.sim);
+  auto differ = [&](const std::string& what) {
+    throw std::runtime_error("real.xml and sim.xml of '" + folder + "' do not describe the same system: " + what);
+  };
+  if (real->nq != sim->nq || real->nv != sim->nv || real->nu != sim->nu) {
+    differ("nq/nv/nu " + std::to_string(real->nq) + "/" + std::to_string(real->nv) + "/" + std::to_string(real->nu) +
+           " vs " + std::to_string(sim->nq) + "/" + std::to_string(sim->nv) + "/" + std::to_string(sim->nu));
+  }
+  if (real->njnt != sim->njnt) differ(std::to_string(real->njnt) + " vs " + std::to_string(sim->njnt) + " joints");
+  for (int j = 0; j < real->njnt; ++j) {
+    if (NameOf(real.get(), mjOBJ_JOINT, j) != NameOf(sim.get(), mjOBJ_JOINT, j)) {
+      differ("joint " + std::to_string(j) + " is '" + NameOf(real.get(), mjOBJ_JOINT, j) + "' in real.xml, '" +
+             NameOf(sim.get(), mjOBJ_JOINT, j) + "' in sim.xml");
+    }
+  }
+  for (int a = 0; a < real->nu; ++a) {
+    if (NameOf(real.get(), mjOBJ_ACTUATOR, a) != NameOf(sim.get(), mjOBJ_ACTUATOR, a)) {
+      differ("actuator " + std::to_string(a) + " is '" + NameOf(real.get(), mjOBJ_ACTUATOR, a) + "' in real.xml, '" +
+             NameOf(sim.get(), mjOBJ_ACTUATOR, a) + "' in sim.xml");
+    }
+  }
+  return s;
+}
+
+// the first `seconds` of real time of the training data, in at least five pieces so that a
+// validation split exists even for a budget shorter than one episode
+TrajectoryDataset FirstSeconds(const TrajectoryDataset& data, double seconds) {
+  TrajectoryDataset out = data;
+  out.episodes.clear();
+  long left = std::lround(seconds / data.timestep);
+  const int piece = static_cast<int>(std::max(1L, left / 5));
+  for (const Episode& ep : data.episodes) {
+    for (int s = 0; s < ep.steps() && left > 0; s += piece) {
+      const int n = static_cast<int>(std::min<long>({piece, ep.steps() - s, left}));
+      Episode e;
+      e.time.assign(ep.time.begin() + s, ep.time.begin() + s + n + 1);
+      e.qpos.assign(ep.qpos.begin() + s * data.nq, ep.qpos.begin() + (s + n + 1) * data.nq);
+      e.qvel.assign(ep.qvel.begin() + s * data.nv, ep.qvel.begin() + (s + n + 1) * data.nv);
+      e.ctrl.assign(ep.ctrl.begin() + s * data.nu, ep.ctrl.begin() + (s + n) * data.nu);
+      out.episodes.push_back(std::move(e));
+      left -= n;
+    }
+  }
+  return out;
+}
+
+double Seconds(const TrajectoryDataset& data) { return data.transitions() * data.timestep; }
+
+// one fitted method scored on the held-out data
+struct Fit {
+  std::string method;
+  uint64_t seed = 0;
+  double data_s = 0;
+  double fit_seconds = 0;
+  std::vector<HorizonError> errors;
+};
+
+class Study {
+ public:
+  explicit Study(const StudyOptions& options) : o_(options), scene_(CheckScene(options.scene)), out_(options.out) {}
+
+  void Run() {
+    const auto start = Clock::now();
+    CollectData();
+    ModelPtr sim = LoadModel(scene_.sim);
+    k_.stride = std::max(1, o_.eval_stride);
+
+    Score("nominal", 0, Seconds(train_), 0, sim.get());
+    // sysid is deterministic: one fit
+    const std::string sysid_path = Path("sysid.xml");
+    double fit = Identify(train_, sysid_path, o_.train.threads);
+    ModelPtr sysid = LoadModel(sysid_path);
+    Score("sysid", 0, Seconds(train_), fit, sysid.get());
+
+    for (uint64_t seed : o_.seeds) FitLearnedMethods(seed, train_path_, Seconds(train_), "", sysid_path);
+
+    // data efficiency: the first seconds of the same training data, first seed
+    for (double budget : o_.data_seconds) {
+      if (budget >= Seconds(train_)) continue;
+      TrajectoryDataset part = FirstSeconds(train_, budget);
+      const std::string tag = std::to_string(static_cast<int>(budget)) + "s";
+      const std::string part_path = Path("data/train-" + tag + ".h5");
+      SaveDataset(part_path, part);
+      const std::string part_sysid = Path("sysid-" + tag + ".xml");
+      double part_fit = Identify(part, part_sysid, o_.train.threads);
+      ModelPtr m = LoadModel(part_sysid);
+      Score("sysid", o_.seeds.front(), budget, part_fit, m.get());
+      FitLearnedMethods(o_.seeds.front(), part_path, budget, "-" + tag, part_sysid);
+    }
+    WriteOverlay(sim.get(), sysid.get());
+    WriteResults(Since(start));
+  }
+
+ private:
+  std::string Path(const std::string& name) const { return (out_ / name).string(); }
+
+  void CollectData() {
+    CollectOptions protocol;
+    int eval_episodes = 8;
+    if (!scene_.config.empty()) {
+      SceneConfig config = LoadSceneConfig(scene_.config);
+      protocol = config.collect;
+      eval_episodes = config.eval_episodes;
+    }
+    if (o_.episodes > 0) protocol.episodes = o_.episodes;
+    if (o_.eval_episodes > 0) eval_episodes = o_.eval_episodes;
+    if (o_.steps > 0) protocol.steps = o_.steps;
+    protocol.model_path = scene_.real;
+    // the model's rate, as the demo records it: one recorded step per analytic step
+    ModelPtr sim = LoadModel(scene_.sim);
+    protocol.dt = sim->opt.timestep;
+    protocol.seed = 1;
+    fs::create_directories(out_ / "data");
+    std::fprintf(stderr, "[study] collecting %d + %d episodes from %s\n", protocol.episodes, eval_episodes,
+                 scene_.real.c_str());
+    train_ = Collect(protocol, false);
+    train_path_ = Path("data/train.h5");
+    SaveDataset(train_path_, train_);
+    protocol.seed = 2;
+    protocol.episodes = eval_episodes;
+    test_ = Collect(protocol, false);
+    SaveDataset(Path("data/test.h5"), test_);
+    protocol_ = protocol;
+  }
+
+  double Identify(const TrajectoryDataset& data, const std::string& path, int threads) {
+    const auto start = Clock::now();
+    ModelPtr sim = LoadModel(scene_.sim);
+    SysidOptions options;
+    options.threads = std::max(2, threads);
+    SysidResult result = mjhybrid::Identify(sim.get(), data, options);
+    std::ofstream(path) << SysidMjcf(scene_.sim, result.parameters);
+    std::fprintf(stderr, "[study] sysid on %.0f s of data: %d-step error %.4g -> %.4g\n", Seconds(data),
+                 options.horizon, result.initial_cost, result.final_cost);
+    json& record = sysid_[fs::path(path).filename().string()];
+    for (const SysidParameter& p : result.parameters) record[p.name] = {{"nominal", p.nominal}, {"identified", p.value()}};
+    return Since(start);
+  }
+
+  // hybrid, sysid+residual, learned and (with replace pairs) hybrid-replace for one seed
+  void FitLearnedMethods(uint64_t seed, const std::string& data_path, double data_s, const std::string& tag,
+                         const std::string& sysid_path) {
+    const std::string suffix = "-s" + std::to_string(seed) + tag;
+    ModelPtr sim = LoadModel(scene_.sim);
+    // the residual on the nominal model
+    double fit = TrainResidualFile(scene_.sim, data_path, Path("hybrid" + suffix + ".safetensors"), seed, {});
+    Score("hybrid", seed, data_s, fit, Hybrid(scene_.sim, Path("hybrid" + suffix + ".safetensors")).get());
+    // the residual on the identified model
+    fit = TrainResidualFile(sysid_path, data_path, Path("sysid+residual" + suffix + ".safetensors"), seed, {});
+    Score("sysid+residual", seed, data_s, fit,
+          Hybrid(sysid_path, Path("sysid+residual" + suffix + ".safetensors")).get());
+    // the pure learned model
+    const auto start = Clock::now();
+    TrajectoryDataset data = LoadDataset(data_path);
+    FeatureSpec spec;
+    spec.contact_pairs = FrequentContactPairs(sim.get(), data, 8, 0.01);
+    TrainOptions options = o_.train;
+    options.seed = seed;
+    LearnedModel learned = TrainLearnedModel(sim.get(), data, spec, options, false);
+    fit = Since(start);
+    KStepOptions k = k_;
+    k.stepper = LearnedStepper(sim.get(), learned);
+    Record("learned", seed, data_s, fit, KStepError(sim.get(), test_, k));
+    if (seed == o_.seeds.front() && tag.empty()) learned_ = learned;
+    // a contact model where the scene names pairs to replace
+    if (!replace_.empty()) {
+      fit = TrainResidualFile(scene_.sim, data_path, Path("hybrid-replace" + suffix + ".safetensors"), seed, replace_);
+      Score("hybrid-replace", seed, data_s, fit, Hybrid(scene_.sim, Path("hybrid-replace" + suffix + ".safetensors")).get());
+    }
+  }
+
+  double TrainResidualFile(const std::string& sim, const std::string& data, const std::string& out, uint64_t seed,
+                           const std::vector<std::string>& replace) {
+    const auto start = Clock::now();
+    TrainCommand c;
+    c.sim = sim;
+    c.data = data;
+    c.out = out;
+    c.replace = replace;
+    c.options = o_.train;
+    c.options.seed = seed;
+    RunTrain(c);
+    return Since(start);
+  }
+
+  ModelPtr Hybrid(const std::string& sim, const std::string& residual) {
+    AttachOptions attach;
+    attach.sim_path = sim;
+    attach.residual_path = residual;
+    return CompileHybrid(attach);
+  }
+
+  void Score(const std::string& method, uint64_t seed, double data_s, double fit, const mjModel* m) {
+    Record(method, seed, data_s, fit, KStepError(m, test_, k_));
+  }
+
+  void Record(const std::string& method, uint64_t seed, double data_s, double fit, std::vector<HorizonError> errors) {
+    std::fprintf(stderr, "[study] %-15s seed %llu, %5.0f s of data: h=%d qpos %.3e", method.c_str(),
+                 static_cast<unsigned long long>(seed), data_s, errors.back().horizon, errors.back().qpos_rmse);
+    std::fprintf(stderr, " (fit %.1f s)\n", fit);
+    fits_.push_back({method, seed, data_s, fit, std::move(errors)});
+  }
+
+  // one held-out episode rolled out open loop by every method (first seed, all data)
+  void WriteOverlay(const mjModel* sim, const mjModel* sysid) {
+    const Episode& ep = test_.episodes.front();
+    const int steps = std::min(ep.steps(), 1000), nq = sim->nq;
+    std::ostringstream csv;
+    csv << "method,step,time";
+    for (int i = 0; i < nq; ++i) csv << ",qpos" << i;
+    csv << '\n';
+    auto row = [&](const std::string& method, int t, const double* q) {
+      csv << method << ',' << t << ',' << ep.time[t] - ep.time[0];
+      for (int i = 0; i < nq; ++i) csv << ',' << q[i];
+      csv << '\n';
+    };
+    for (int t = 0; t <= steps; ++t) row("real", t, ep.qpos.data() + t * nq);
+    auto rollout = [&](const std::string& method, const mjModel* m, RolloutStepper* stepper) {
+      DataPtr d = MakeData(m);
+      StartRollout(m, d.get(), ep, 0, stepper);
+      row(method, 0, d->qpos);
+      for (int t = 0; t < steps; ++t) {
+        StepRollout(m, d.get(), ep, t, stepper);
+        if (!Healthy(m, d.get())) break;
+        row(method, t + 1, d->qpos);
+      }
+    };
+    const std::string s0 = "-s" + std::to_string(o_.seeds.front());
+    rollout("nominal", sim, nullptr);
+    rollout("sysid", sysid, nullptr);
+    rollout("hybrid", Hybrid(scene_.sim, Path("hybrid" + s0 + ".safetensors")).get(), nullptr);
+    rollout("sysid+residual", Hybrid(Path("sysid.xml"), Path("sysid+residual" + s0 + ".safetensors")).get(), nullptr);
+    if (learned_.network) {
+      std::unique_ptr<RolloutStepper> stepper = LearnedStepper(sim, learned_)();
+      rollout("learned", sim, stepper.get());
+    }
+    if (!replace_.empty()) {
+      rollout("hybrid-replace", Hybrid(scene_.sim, Path("hybrid-replace" + s0 + ".safetensors")).get(), nullptr);
+    }
+    std::ofstream(Path("overlay.csv")) << csv.str();
+  }
+
+  void WriteResults(double seconds);
+
+  const StudyOptions& o_;
+  Scene scene_;
+  fs::path out_;
+  CollectOptions protocol_;
+  TrajectoryDataset train_, test_;
+  std::string train_path_;
+  std::vector<std::string> replace_;
+  KStepOptions k_;
+  LearnedModel learned_;
+  std::vector<Fit> fits_;
+  json sysid_ = json::object();
+
+ public:
+  void SetReplace(std::vector<std::string> pairs) { replace_ = std::move(pairs); }
+};
+
+// mean and standard deviation over seeds
+struct Stat {
+  double mean = 0, std = 0;
+  int n = 0;
+};
+
+Stat Summarize(const std::vector<double>& values) {
+  Stat s;
+  s.n = static_cast<int>(values.size());
+  if (s.n == 0) return s;
+  for (double v : values) s.mean += v;
+  s.mean /= s.n;
+  for (double v : values) s.std += (v - s.mean) * (v - s.mean);
+  s.std = s.n > 1 ? std::sqrt(s.std / (s.n - 1)) : 0;
+  return s;
+}
+
+std::string Format(const Stat& s, const char* fmt) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), fmt, s.mean);
+  std::string out = buf;
+  if (s.n > 1) {
+    std::snprintf(buf, sizeof(buf), fmt, s.std);
+    out += " ± " + std::string(buf);
+  }
+  return out;
+}
+
+void Study::WriteResults(double seconds) {
+  const double full = Seconds(train_);
+  const std::vector<std::string> order = {"nominal", "sysid", "sysid+residual", "learned", "hybrid", "hybrid-replace"};
+  // the nominal error per horizon, for the gap closed
+  std::vector<HorizonError> nominal;
+  for (const Fit& f : fits_) {
+    if (f.method == "nominal") nominal = f.errors;
+  }
+  auto gap = [&](size_t i, const HorizonError& e, bool pos) {
+    return pos ? 1 - e.qpos_rmse / nominal[i].qpos_rmse : 1 - e.qvel_rmse / nominal[i].qvel_rmse;
+  };
+
+  std::ostringstream csv;
+  csv << "method,seed,data_s,horizon,metric,value\n";
+  for (const Fit& f : fits_) {
+    for (size_t i = 0; i < f.errors.size(); ++i) {
+      const HorizonError& e = f.errors[i];
+      const std::pair<const char*, double> metrics[] = {
+          {"qpos_rmse", e.qpos_rmse}, {"qvel_rmse", e.qvel_rmse}, {"qpos_nrmse", e.qpos_nrmse},
+          {"qvel_nrmse", e.qvel_nrmse}, {"gap_closed_qpos", gap(i, e, true)}, {"gap_closed_qvel", gap(i, e, false)},
+          {"diverged", static_cast<double>(e.diverged)}, {"fit_seconds", f.fit_seconds}};
+      for (const auto& [metric, value] : metrics) {
+        csv << f.method << ',' << f.seed << ',' << f.data_s << ',' << e.horizon << ',' << metric << ',' << value << '\n';
+      }
+    }
+  }
+  std::ofstream(Path("results.csv")) << csv.str();
+
+  json out;
+  for (const HorizonError& e : nominal) out["horizons"].push_back(e.horizon);
+  std::ostringstream table;
+  table << "| method | fit (s) |";
+  for (const HorizonError& e : nominal) table << " qpos RMSE h=" << e.horizon << " |";
+  table << " gap closed qpos h=10 / 100 / 1000 | gap closed qvel h=10 / 100 / 1000 |\n|---|---|";
+  for (size_t i = 0; i < nominal.size(); ++i) table << "---|";
+  table << "---|---|\n";
+  for (const std::string& method : order) {
+    std::vector<const Fit*> runs;
+    for (const Fit& f : fits_) {
+      if (f.method == method && f.data_s == full) runs.push_back(&f);
+    }
+    if (runs.empty()) continue;
+    json m;
+    std::vector<double> fit_s;
+    for (const Fit* f : runs) fit_s.push_back(f->fit_seconds);
+    table << "| " << method << " | " << Format(Summarize(fit_s), "%.0f") << " |";
+    std::vector<std::string> closed_pos, closed_vel;
+    for (size_t i = 0; i < nominal.size(); ++i) {
+      std::vector<double> qpos, qvel, gpos, gvel, qpos_n, qvel_n;
+      for (const Fit* f : runs) {
+        qpos.push_back(f->errors[i].qpos_rmse);
+        qvel.push_back(f->errors[i].qvel_rmse);
+        qpos_n.push_back(f->errors[i].qpos_nrmse);
+        qvel_n.push_back(f->errors[i].qvel_nrmse);
+        gpos.push_back(gap(i, f->errors[i], true));
+        gvel.push_back(gap(i, f->errors[i], false));
+      }
+      const Stat p = Summarize(qpos), v = Summarize(qvel), gp = Summarize(gpos), gv = Summarize(gvel);
+      m["qpos_rmse"].push_back(p.mean);
+      m["qvel_rmse"].push_back(v.mean);
+      m["qpos_rmse_std"].push_back(p.std);
+      m["qvel_rmse_std"].push_back(v.std);
+      m["qpos_nrmse"].push_back(Summarize(qpos_n).mean);
+      m["qvel_nrmse"].push_back(Summarize(qvel_n).mean);
+      m["gap_closed_qpos"].push_back(gp.mean);
+      m["gap_closed_qvel"].push_back(gv.mean);
+      table << ' ' << Format(p, "%.2e") << " |";
+      if (nominal[i].horizon >= 10) {
+        closed_pos.push_back(method == "nominal" ? "—" : Format({100 * gp.mean, 100 * gp.std, gp.n}, "%.0f"));
+        closed_vel.push_back(method == "nominal" ? "—" : Format({100 * gv.mean, 100 * gv.std, gv.n}, "%.0f"));
+      }
+    }
+    auto join = [](const std::vector<std::string>& parts) {
+      std::string s;
+      for (size_t i = 0; i < parts.size(); ++i) s += (i ? " / " : "") + parts[i];
+      return s;
+    };
+    table << ' ' << join(closed_pos) << " % | " << join(closed_vel) << " % |\n";
+    m["seeds"] = runs.size();
+    m["fit_seconds"] = Summarize(fit_s).mean;
+    out["methods"][method] = m;
+  }
+  for (const Fit& f : fits_) {
+    if (f.data_s == full && f.method != "nominal") continue;
+    for (size_t i = 0; i < f.errors.size(); ++i) {
+      if (f.method == "nominal") break;
+      out["data_efficiency"].push_back({{"method", f.method}, {"seed", f.seed}, {"data_s", f.data_s},
+                                        {"horizon", f.errors[i].horizon}, {"gap_closed_qpos", gap(i, f.errors[i], true)},
+                                        {"gap_closed_qvel", gap(i, f.errors[i], false)}});
+    }
+  }
+  out["scene"] = fs::path(scene_.folder).filename().string();
+  out["config"] = {{"seeds", o_.seeds}, {"data_seconds", o_.data_seconds}, {"train_seconds", full},
+                   {"held_out_seconds", Seconds(test_)}, {"held_out_episodes", test_.episodes.size()},
+                   {"eval_stride", k_.stride}, {"hidden", o_.train.hidden}, {"members", o_.train.members},
+                   {"replace", replace_}};
+  out["sysid"] = sysid_;
+  out["versions"] = Versions();
+  out["git"] = GitHash();
+  out["seconds"] = seconds;
+  const std::string text = out.dump(2) + "\n";
+  std::ofstream(Path("study.json")) << text;
+  if (!o_.json.empty()) std::ofstream(o_.json) << text;
+
+  std::ostringstream md;
+  md << "Study of `" << out["scene"].get<std::string>() << "`: " << full << " s of training data, " << Seconds(test_)
+     << " s held out; mean ± std over " << o_.seeds.size() << " seeds for the learned methods; " << seconds
+     << " s in all.\n\n" << table.str();
+  std::ofstream(Path("table.md")) << md.str();
+  std::printf("\n%s\n", md.str().c_str());
+}
+
+}  // namespace
+
+void RunStudy(const StudyOptions& options) {
+  if (options.out.empty()) throw std::runtime_error("--out is required");
+  std::error_code ec;
+  if (fs::exists(options.out, ec)) {
+    throw std::runtime_error("'" + options.out + "' exists; a study writes a new run folder (choose another --out)");
+  }
+  if (!options.json.empty()) CheckOutputPath(options.json, false);
+  if (options.seeds.empty()) throw std::runtime_error("--seeds needs at least one seed");
+  Study study(options);  // checks the scene before anything is written
+  if (const std::string config = (fs::path(options.scene) / "scene.json").string(); fs::exists(config, ec)) {
+    std::vector<std::string> pairs;
+    for (const auto& [a, b] : LoadSceneConfig(config).replace) pairs.push_back(a + ":" + b);
+    study.SetReplace(pairs);
+  }
+  fs::create_directories(options.out);
+  study.Run();
+  if (!options.python.empty()) {
+    const std::string command = "'" + options.python + "' '" + std::string(MJHYBRID_SOURCE_DIR) +
+                                "/scripts/study_plots.py' '" + options.out + "'";
+    if (std::system(command.c_str()) != 0) std::fprintf(stderr, "[study] warning: the plots were not made\n");
+  }
+}
+
+}  // namespace mjhybrid

@@ -1,0 +1,48 @@
+// `mjhybrid study`: the residual against the methods a sceptic would try first, on the same
+// data, in one run. For a scene folder it collects training and held-out trajectories from
+// real.xml (the scene's protocol), then fits and scores on the held-out set:
+//
+//   nominal          sim.xml as written
+//   sysid            sim.xml with its physical parameters identified (pipeline/sysid.h)
+//   sysid+residual   a residual trained on top of the identified model
+//   learned          a pure learned next-state model (pipeline/learned_model.h)
+//   hybrid           the residual on the nominal model (augment)
+//   hybrid-replace   a contact model for the scene's replace pairs (when scene.json has them)
+//
+// The learned methods run for several seeds; the data-efficiency sweep refits on the first
+// 10 s, 30 s, 1 min of the training data. Everything lands in one new run folder:
+//   results.csv   tidy: method, seed, data_s, horizon, metric, value
+//   study.json    eval-shaped summary (mean and std over seeds) + config, versions, git hash
+//   table.md      the Markdown table that is also printed
+//   overlay.csv   one held-out episode, real vs each method (the trajectory plot)
+//   *.png         made from those files by scripts/study_plots.py
+
+#ifndef MJHYBRID_PIPELINE_STUDY_H_
+#define MJHYBRID_PIPELINE_STUDY_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pipeline/trainer.h"
+
+namespace mjhybrid {
+
+struct StudyOptions {
+  std::string scene;   // folder with real.xml, sim.xml, optional scene.json
+  std::string out;     // the run folder: created, never overwritten
+  std::string json;    // optional second copy of study.json
+  std::vector<uint64_t> seeds = {0, 1, 2};
+  std::vector<double> data_seconds = {10, 30, 60};  // plus the whole training set
+  int eval_stride = 2;  // k-step error from every other start index
+  // > 0: override the scene protocol's episode counts and length (quick runs, tests)
+  int episodes = 0, eval_episodes = 0, steps = 0;
+  std::string python;   // interpreter for the plots ("" = no plots)
+  TrainOptions train;
+};
+
+void RunStudy(const StudyOptions& options);
+
+}  // namespace mjhybrid
+
+#endif  // MJHYBRID_PIPELINE_STUDY_H_
