@@ -10,6 +10,7 @@ namespace {
 struct MlpWorkspace : NetworkWorkspace {
   Eigen::VectorXf a, b;  // ping-pong activations, max layer width
   Eigen::MatrixXf outputs;  // output_size x members, for a two-pass mean and spread
+  Eigen::VectorXf mean;     // output_size, the ensemble mean when only one member is wanted
 };
 
 // forward through one member, alternating between two scratch vectors; returns the output
@@ -31,6 +32,15 @@ Eigen::Map<const Eigen::VectorXf> Forward(const std::vector<PackedLayer>& member
     dst = (dst == a) ? b : a;
   }
   return Eigen::Map<const Eigen::VectorXf>(src, member.back().bias.size());
+}
+
+// the members' disagreement: the standard deviation across members (the columns of
+// `outputs`) about `mean`, averaged over outputs. Two passes (mean, then deviations):
+// E[y^2] - E[y]^2 cancels catastrophically in float when outputs are large, which is exactly
+// when the disagreement matters.
+template <typename Mean>
+float Spread(const Eigen::MatrixXf& outputs, const Mean& mean) {
+  return (outputs.colwise() - mean).array().square().rowwise().mean().sqrt().mean();
 }
 
 // below this many outputs a layer runs as dot products over rows
@@ -152,7 +162,15 @@ std::unique_ptr<NetworkWorkspace> MlpEnsemble::MakeWorkspace() const {
   ws->a.resize(max_width_);
   ws->b.resize(max_width_);
   ws->outputs.resize(output_size_, members());
+  ws->mean.resize(output_size_);
   return ws;
+}
+
+void MlpEnsemble::ForwardAll(const float* x, NetworkWorkspace* workspace) const {
+  auto* ws = static_cast<MlpWorkspace*>(workspace);
+  for (size_t e = 0; e < members_.size(); ++e) {
+    ws->outputs.col(e) = Forward(packed_[e], x, ws->a.data(), ws->b.data());
+  }
 }
 
 void MlpEnsemble::Evaluate(const float* x, float* mean, float* spread,
@@ -164,18 +182,28 @@ void MlpEnsemble::Evaluate(const float* x, float* mean, float* spread,
     if (spread) *spread = 0;
     return;
   }
-  for (size_t e = 0; e < members_.size(); ++e) {
-    ws->outputs.col(e) = Forward(packed_[e], x, ws->a.data(), ws->b.data());
-  }
-  // two passes (mean, then deviations): E[y^2] - E[y]^2 cancels catastrophically in float
-  // when outputs are large, which is exactly when the disagreement matters
+  ForwardAll(x, ws);
   Eigen::Map<Eigen::VectorXf> m(mean, output_size_);
   m = ws->outputs.rowwise().mean();
-  if (spread) {
-    *spread = members() > 1
-                  ? ((ws->outputs.colwise() - m).array().square().rowwise().mean().sqrt().mean())
-                  : 0.0f;
+  if (spread) *spread = Spread(ws->outputs, m);
+}
+
+void MlpEnsemble::EvaluateMember(int member, const float* x, float* out, float* spread,
+                                 NetworkWorkspace* workspace) const {
+  auto* ws = static_cast<MlpWorkspace*>(workspace);
+  Eigen::Map<Eigen::VectorXf> y(out, output_size_);
+  if (!spread || members_.size() == 1) {
+    // no disagreement wanted (or none to measure): the one member is all there is to run
+    y = Forward(packed_[member], x, ws->a.data(), ws->b.data());
+    if (spread) *spread = 0;
+    return;
   }
+  // the same pass and statistics as Evaluate, keeping the member's own column: the output is
+  // bit for bit what the member gives alone, the spread what Evaluate reports
+  ForwardAll(x, ws);
+  ws->mean = ws->outputs.rowwise().mean();
+  *spread = Spread(ws->outputs, ws->mean);
+  y = ws->outputs.col(member);
 }
 
 }  // namespace mjhybrid

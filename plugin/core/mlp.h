@@ -56,7 +56,16 @@ class MlpEnsemble : public ResidualNetwork {
   void Evaluate(const float* x, float* mean, float* spread,
                 NetworkWorkspace* workspace) const override;
 
+  // one member alone when no spread is asked for; otherwise every member runs (the spread
+  // needs them all), so the cost is that of Evaluate
+  bool can_evaluate_member() const override { return true; }
+  void EvaluateMember(int member, const float* x, float* out, float* spread,
+                      NetworkWorkspace* workspace) const override;
+
  private:
+  // every member's output into the workspace's outputs, one column per member
+  void ForwardAll(const float* x, NetworkWorkspace* workspace) const;
+
   std::vector<std::vector<DenseLayer>> members_;
   std::vector<std::vector<PackedLayer>> packed_;
   int input_size_ = 0;

@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <cerrno>
 #include <climits>
 #include <cmath>
 #include <cstdlib>
@@ -32,6 +33,20 @@ std::string RootFromLibraryLocation() {
 }
 
 const std::string kLibraryRoot = RootFromLibraryLocation();
+
+// "all" or a plain decimal index (digits only: no sign, point or exponent); false otherwise
+bool ParseMember(const std::string& text, int* member) {
+  if (text.empty() || text == "all") {
+    *member = kAllMembers;
+    return true;
+  }
+  if (text.find_first_not_of("0123456789") != std::string::npos) return false;
+  errno = 0;
+  const long v = std::strtol(text.c_str(), nullptr, 10);
+  if (errno == ERANGE || v > INT_MAX) return false;
+  *member = static_cast<int>(v);
+  return true;
+}
 
 }  // namespace
 
@@ -64,6 +79,12 @@ bool ParsePluginConfig(const std::function<std::string(const char*)>& get, const
       return false;
     }
     config->scale = v;
+  }
+
+  std::string member = Trim(get("member"));
+  if (!ParseMember(member, &config->member)) {
+    *error = "config 'member' is '" + member + "'; valid values: all, or a member index >= 0";
+    return false;
   }
 
   std::string model = Trim(get("model"));

@@ -8,6 +8,16 @@
 //                                                 between geom pairs whose native contact the
 //                                                 scene switches off (<contact><exclude>)
 //   scale  number >= 0                  1         multiplies the residual force
+//   member all | index k >= 0           all       all: the ensemble mean; k: member k's own
+//                                                 output alone (to watch one member, e.g. in
+//                                                 the viewer). The reported disagreement
+//                                                 (spread) stays the whole ensemble's, as with
+//                                                 all, so every member still runs: k costs
+//                                                 what all costs. k must be below the model's
+//                                                 member count (checked when the model loads,
+//                                                 CheckMember); a backend that runs its
+//                                                 members only together (TorchScript) takes
+//                                                 all, or 0 when it has a single member.
 //
 // Relative model paths resolve against the mjhybrid root, never the working directory, so a
 // scene loads the same model from any folder: $MJHYBRID_ROOT if set, else the folder two levels
@@ -19,17 +29,20 @@
 #include <functional>
 #include <string>
 
+#include "plugin/core/residual_network.h"
+
 namespace mjhybrid {
 
 enum class ResidualMode { kOff, kAugment, kReplace };
 
-inline constexpr const char* kConfigKeys[] = {"model", "mode", "scale"};
-inline constexpr int kConfigKeyCount = 3;
+inline constexpr const char* kConfigKeys[] = {"model", "mode", "scale", "member"};
+inline constexpr int kConfigKeyCount = 4;
 
 struct PluginConfig {
   std::string model;  // resolved path; empty only in mode off
   ResidualMode mode = ResidualMode::kAugment;
   double scale = 1;
+  int member = kAllMembers;  // or an index >= 0, not yet checked against the model
 };
 
 // get(key) returns the MJCF value, "" when unset. On failure returns false and sets *error to

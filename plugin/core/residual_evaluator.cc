@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace mjhybrid {
 
@@ -11,10 +13,35 @@ Eigen::VectorXf ToVector(const std::vector<float>& v) {
   return Eigen::Map<const Eigen::VectorXf>(v.data(), v.size());
 }
 
+// the member the evaluator runs alone, after CheckMember: member 0 of a one-member network
+// is the network itself, which Evaluate runs on its plain path
+int SelectedMember(int member, const ResidualNetwork& network) {
+  const std::string why = CheckMember(member, network);
+  if (!why.empty()) throw std::invalid_argument(why);
+  return network.members() == 1 ? kAllMembers : member;
+}
+
 }  // namespace
 
-ResidualEvaluator::ResidualEvaluator(std::shared_ptr<const ResidualModel> model)
+std::string CheckMember(int member, const ResidualNetwork& network) {
+  if (member == kAllMembers) return "";
+  const int members = network.members();
+  const std::string value = "config 'member' is '" + std::to_string(member) + "'";
+  if (members > 1 && !network.can_evaluate_member()) {
+    return value + " but this model's network (" + network.description() +
+           ") runs its members only together; valid values: all";
+  }
+  if (member < 0 || member >= members) {
+    return value + " but the model has " + std::to_string(members) +
+           (members == 1 ? " member; valid values: all, 0"
+                         : " members; valid values: all, 0 to " + std::to_string(members - 1));
+  }
+  return "";
+}
+
+ResidualEvaluator::ResidualEvaluator(std::shared_ptr<const ResidualModel> model, int member)
     : model_(std::move(model)),
+      member_(SelectedMember(member, *model_->network)),
       workspace_(model_->network->MakeWorkspace()),
       input_min_(ToVector(model_->input_min)),
       input_max_(ToVector(model_->input_max)),
@@ -72,8 +99,14 @@ bool ResidualEvaluator::Run(double scale, int nout, double* out, ResidualDiagnos
     x[i] = (clamped - mean[i]) * inv_std[i];
   }
 
+  // the spread only when someone reads it: a single member then runs alone
   float spread = 0;
-  m.network->Evaluate(input_.data(), output_.data(), &spread, workspace_.get());
+  float* want_spread = diagnostics ? &spread : nullptr;
+  if (member_ == kAllMembers) {
+    m.network->Evaluate(input_.data(), output_.data(), want_spread, workspace_.get());
+  } else {
+    m.network->EvaluateMember(member_, input_.data(), output_.data(), want_spread, workspace_.get());
+  }
 
   for (int i = 0; i < nout; ++i) {
     double y = static_cast<double>(output_[i]) * m.output_std[i] + m.output_mean[i];

@@ -3,12 +3,16 @@
 // contact pair's wrench (contact models). The plugin calls it inside mj_passive; nothing else
 // computes hybrid dynamics. One evaluator per mjData: it owns the scratch vectors, so no call
 // allocates.
+//
+// An evaluator runs the ensemble mean, or one member of the ensemble (config member="k"); the
+// spread it reports is the whole ensemble's either way.
 
 #ifndef MJHYBRID_PLUGIN_CORE_RESIDUAL_EVALUATOR_H_
 #define MJHYBRID_PLUGIN_CORE_RESIDUAL_EVALUATOR_H_
 
 #include <Eigen/Core>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "plugin/core/contact.h"
@@ -18,12 +22,21 @@ namespace mjhybrid {
 
 struct ResidualDiagnostics {
   int saturated = 0;   // features clamped to the training range in this call
-  float spread = 0;    // ensemble disagreement (normalized output units), 0 for one member
+  float spread = 0;    // ensemble disagreement (normalized output units), 0 for one member;
+                       // the ensemble's also when the evaluator runs a single member
 };
+
+// Empty when `member` (kAllMembers or an index) can run on `network`; otherwise one line
+// naming the value and what would be valid: an index past the ensemble, or a single member of
+// a backend that runs its members only together.
+std::string CheckMember(int member, const ResidualNetwork& network);
 
 class ResidualEvaluator {
  public:
-  explicit ResidualEvaluator(std::shared_ptr<const ResidualModel> model);
+  // member: kAllMembers (the ensemble mean) or an index that CheckMember accepts; throws
+  // std::invalid_argument with CheckMember's line otherwise
+  explicit ResidualEvaluator(std::shared_ptr<const ResidualModel> model,
+                             int member = kAllMembers);
 
   // Whole-state model: qfrc[nv] = scale * residual. Returns false, with qfrc zeroed, when the
   // state or the network output is not finite. history: ctrl_history*nu previous controls,
@@ -44,6 +57,9 @@ class ResidualEvaluator {
   bool Run(double scale, int n, double* out, ResidualDiagnostics* diagnostics);
 
   std::shared_ptr<const ResidualModel> model_;
+  // kAllMembers, or the member to run alone: never 0 of a one-member network, which is the
+  // same as the mean and takes the plain path
+  int member_ = kAllMembers;
   std::unique_ptr<NetworkWorkspace> workspace_;
   // the normalizer as vectors, so a step normalizes all features in a few SIMD operations
   Eigen::VectorXf input_min_, input_max_, input_mean_, input_inv_std_;

@@ -11,6 +11,9 @@
 
 namespace mjhybrid {
 
+// a member index that means the whole ensemble, i.e. its mean (config member="all")
+inline constexpr int kAllMembers = -1;
+
 class NetworkWorkspace {
  public:
   virtual ~NetworkWorkspace() = default;
@@ -32,6 +35,21 @@ class ResidualNetwork {
   // members' disagreement, the standard deviation across members averaged over outputs
   virtual void Evaluate(const float* x, float* mean, float* spread,
                         NetworkWorkspace* workspace) const = 0;
+
+  // whether EvaluateMember can run one member of several on its own. A backend that only
+  // gives the ensemble mean keeps the default, no; a one-member network needs no selection
+  // (its member 0 is Evaluate).
+  virtual bool can_evaluate_member() const { return false; }
+
+  // x[input_size] -> out[output_size], the output of member `member` (0 <= member <
+  // members()) alone; *spread (optional) gets the whole ensemble's disagreement, as in
+  // Evaluate, so that a caller that follows one member still sees how unsure the ensemble is.
+  // The default runs Evaluate, which is right only for a one-member network: callers check
+  // can_evaluate_member() first (CheckMember in residual_evaluator.h does).
+  virtual void EvaluateMember(int member, const float* x, float* out, float* spread,
+                              NetworkWorkspace* workspace) const {
+    Evaluate(x, out, spread, workspace);
+  }
 };
 
 }  // namespace mjhybrid

@@ -42,6 +42,10 @@ LoadedInstance LoadInstanceOrThrow(const mjModel* m, int instance) {
   };
   std::string mismatch = CheckSignature(*out.model, StateLayoutFromModel(m));
   if (!mismatch.empty()) return fail(mismatch);
+  // the config parser cannot know the ensemble size: a member the model lacks is a
+  // model/config mismatch like the ones above, refused when the scene compiles
+  mismatch = CheckMember(out.config.member, *out.model->network);
+  if (!mismatch.empty()) return fail(mismatch);
   const FeatureSpec& spec = out.model->features;
   mismatch = ResolveContactPairs(m, spec.contact_pairs, &out.pairs);
   if (!mismatch.empty()) return fail(mismatch);
@@ -127,7 +131,7 @@ std::unique_ptr<ResidualPlugin> ResidualPlugin::Create(const mjModel* m, mjData*
 
 ResidualPlugin::ResidualPlugin(PluginConfig config, std::shared_ptr<const ResidualModel> model)
     : config_(std::move(config)) {
-  if (model) evaluator_.emplace(std::move(model));
+  if (model) evaluator_.emplace(std::move(model), config_.member);
 }
 
 void ResidualPlugin::Reset(mjtNum* plugin_state) {

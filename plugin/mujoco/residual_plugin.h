@@ -11,7 +11,8 @@
 //   reset    zeroes the history and the counters
 //
 // Errors in the config or the model file surface when the model is compiled, as a MuJoCo error
-// naming the instance, the key or file, and what would be valid.
+// naming the instance, the key or file, and what would be valid; so does a `member` index the
+// model's ensemble does not have.
 
 #ifndef MJHYBRID_PLUGIN_MUJOCO_RESIDUAL_PLUGIN_H_
 #define MJHYBRID_PLUGIN_MUJOCO_RESIDUAL_PLUGIN_H_

@@ -136,6 +136,55 @@ TEST(MlpEnsembleTest, IdenticalMembersHaveZeroSpread) {
   EXPECT_NEAR(mean[1], expected[1], 1e-5);
 }
 
+TEST(MlpEnsembleTest, EvaluateMemberGivesThatMemberAndTheEnsembleSpread) {
+  std::mt19937 rng(17);
+  const std::vector<int> widths = {5, 10, 8, 4};
+  std::vector<std::vector<DenseLayer>> members;
+  for (int e = 0; e < 3; ++e) members.push_back(RandomMember(widths, &rng));
+  MlpEnsemble mlp(members);
+  EXPECT_TRUE(mlp.can_evaluate_member());
+  auto ws = mlp.MakeWorkspace();
+  for (int trial = 0; trial < 10; ++trial) {
+    std::vector<float> x = RandomInput(5, &rng);
+    float mean[4], ensemble_spread = -1;
+    mlp.Evaluate(x.data(), mean, &ensemble_spread, ws.get());
+    ASSERT_GT(ensemble_spread, 0.01);
+    for (int e = 0; e < 3; ++e) {
+      SCOPED_TRACE("trial " + std::to_string(trial) + " member " + std::to_string(e));
+      // the member on its own, as a one-member network
+      MlpEnsemble alone({members[e]});
+      auto alone_ws = alone.MakeWorkspace();
+      float expected[4];
+      alone.Evaluate(x.data(), expected, nullptr, alone_ws.get());
+      std::vector<double> reference = ReferenceForward(members[e], x);
+
+      float with_spread[4], without[4], spread = -1;
+      mlp.EvaluateMember(e, x.data(), with_spread, &spread, ws.get());
+      mlp.EvaluateMember(e, x.data(), without, nullptr, ws.get());
+      for (int i = 0; i < 4; ++i) {
+        // bit for bit the member alone, whether or not the other members ran for the spread
+        EXPECT_EQ(with_spread[i], expected[i]) << i;
+        EXPECT_EQ(without[i], expected[i]) << i;
+        EXPECT_NEAR(with_spread[i], reference[i], 1e-5) << i;
+      }
+      EXPECT_EQ(spread, ensemble_spread);
+    }
+  }
+}
+
+TEST(MlpEnsembleTest, EvaluateMemberOfASingleNetworkIsEvaluate) {
+  std::mt19937 rng(19);
+  MlpEnsemble mlp({RandomMember({3, 6, 2}, &rng)});
+  auto ws = mlp.MakeWorkspace();
+  std::vector<float> x = RandomInput(3, &rng);
+  float a[2], b[2], spread = -1;
+  mlp.Evaluate(x.data(), a, nullptr, ws.get());
+  mlp.EvaluateMember(0, x.data(), b, &spread, ws.get());
+  EXPECT_EQ(a[0], b[0]);
+  EXPECT_EQ(a[1], b[1]);
+  EXPECT_EQ(spread, 0);
+}
+
 TEST(MlpEnsembleTest, WorkspacesAreIndependentAndReusable) {
   std::mt19937 rng(9);
   MlpEnsemble mlp({RandomMember({3, 6, 2}, &rng), RandomMember({3, 6, 2}, &rng)});

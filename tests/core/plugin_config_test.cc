@@ -7,8 +7,10 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "plugin/core/plugin_state.h"
@@ -47,6 +49,7 @@ TEST(PluginConfigTest, DefaultsAreAugmentAndScaleOne) {
   ASSERT_TRUE(p.ok) << p.error;
   EXPECT_EQ(p.config.mode, ResidualMode::kAugment);
   EXPECT_EQ(p.config.scale, 1);
+  EXPECT_EQ(p.config.member, kAllMembers);
   EXPECT_EQ(p.config.model, "/models/a.safetensors");
 }
 
@@ -93,6 +96,32 @@ TEST(PluginConfigTest, RejectsBadScale) {
   }
 }
 
+TEST(PluginConfigTest, MemberIsAllOrAnIndex) {
+  const std::pair<const char*, int> cases[] = {
+      {"all", kAllMembers}, {"", kAllMembers}, {"  all ", kAllMembers}, {"0", 0},
+      {"2", 2},             {" 3\n", 3},       {"007", 7},             {"2147483647", 2147483647}};
+  for (const auto& [text, member] : cases) {
+    Parsed p = Parse({{"model", "/m"}, {"member", text}});
+    ASSERT_TRUE(p.ok) << "'" << text << "': " << p.error;
+    EXPECT_EQ(p.config.member, member) << "'" << text << "'";
+  }
+  // any mode takes a member: it is checked against the model, if any, when it loads
+  Parsed p = Parse({{"mode", "off"}, {"member", "1"}});
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.config.member, 1);
+}
+
+TEST(PluginConfigTest, RejectsBadMember) {
+  for (const char* member : {"-1", "x", "1.5", "+1", "ALL", "All", "mean", "1e2", "0x1", "1 2",
+                             "-0", "2147483648", "99999999999999999999"}) {
+    Parsed p = Parse({{"model", "/m"}, {"member", member}});
+    EXPECT_FALSE(p.ok) << member;
+    EXPECT_THAT(p.error, AllOf(HasSubstr("'member'"), HasSubstr(std::string("'") + member + "'"),
+                               HasSubstr("all"), HasSubstr("index >= 0")))
+        << member;
+  }
+}
+
 TEST(PluginConfigTest, MissingModelIsAnErrorUnlessModeIsOff) {
   Parsed p = Parse({});
   EXPECT_FALSE(p.ok);
@@ -117,7 +146,8 @@ TEST(PluginConfigTest, RelativeModelPathIsJoinedToTheRoot) {
 
 TEST(PluginConfigTest, ConfigKeysAreTheDocumentedOnes) {
   std::vector<std::string> keys(kConfigKeys, kConfigKeys + kConfigKeyCount);
-  EXPECT_EQ(keys, (std::vector<std::string>{"model", "mode", "scale"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"model", "mode", "scale", "member"}));
+  EXPECT_EQ(std::size(kConfigKeys), static_cast<size_t>(kConfigKeyCount));
 }
 
 TEST(MjhybridRootTest, EnvironmentVariableWins) {

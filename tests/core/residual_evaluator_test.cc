@@ -4,10 +4,15 @@
 
 #include "plugin/core/residual_evaluator.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <random>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "plugin/core/mlp.h"
@@ -15,6 +20,8 @@
 
 namespace mjhybrid {
 namespace {
+
+using ::testing::HasSubstr;
 
 // two slide joints (features are the positions themselves) and one motor:
 // features = q0, q1, v0, v1, u  (+ u(t-1) with ctrl_history 1)
@@ -49,8 +56,9 @@ struct Result {
 };
 
 Result Evaluate(const ResidualModel& model, std::vector<double> qpos, std::vector<double> qvel,
-           double ctrl, double scale = 1, const double* history = nullptr) {
-  ResidualEvaluator evaluator(std::make_shared<const ResidualModel>(model));
+           double ctrl, double scale = 1, const double* history = nullptr,
+           int member = kAllMembers) {
+  ResidualEvaluator evaluator(std::make_shared<const ResidualModel>(model), member);
   Result r;
   r.qfrc[0] = r.qfrc[1] = 123;  // garbage the evaluator must overwrite
   r.diag.saturated = -1;
@@ -177,6 +185,166 @@ TEST(ResidualEvaluatorTest, ReportsEnsembleSpread) {
   EXPECT_DOUBLE_EQ(r.qfrc[0], 0);
   EXPECT_DOUBLE_EQ(r.qfrc[1], 2);
   EXPECT_FLOAT_EQ(r.diag.spread, 1.5f);
+}
+
+// Picker as two members that disagree: at the zero state they give (1, 0) and (-1, 4)
+ResidualModel TwoMemberPicker() {
+  ResidualModel model = Picker();
+  auto single = std::static_pointer_cast<const MlpEnsemble>(model.network);
+  DenseLayer a = single->weights()[0][0], b = a;
+  a.bias << 1, 0;
+  b.bias << -1, 4;
+  model.network = std::make_shared<MlpEnsemble>(std::vector<std::vector<DenseLayer>>{{a}, {b}});
+  return model;
+}
+
+TEST(ResidualEvaluatorTest, MemberGivesThatMemberWithTheEnsembleSpread) {
+  const ResidualModel model = TwoMemberPicker();
+  Result all = Evaluate(model, {0, 0}, {0, 0}, 0);
+  Result first = Evaluate(model, {0, 0}, {0, 0}, 0, 1, nullptr, 0);
+  Result second = Evaluate(model, {0, 0}, {0, 0}, 0, 1, nullptr, 1);
+  ASSERT_TRUE(all.ok && first.ok && second.ok);
+  EXPECT_DOUBLE_EQ(first.qfrc[0], 1);
+  EXPECT_DOUBLE_EQ(first.qfrc[1], 0);
+  EXPECT_DOUBLE_EQ(second.qfrc[0], -1);
+  EXPECT_DOUBLE_EQ(second.qfrc[1], 4);
+  EXPECT_DOUBLE_EQ(all.qfrc[0], 0);
+  EXPECT_DOUBLE_EQ(all.qfrc[1], 2);
+  // the disagreement is the ensemble's whichever member runs
+  EXPECT_FLOAT_EQ(all.diag.spread, 1.5f);
+  EXPECT_EQ(first.diag.spread, all.diag.spread);
+  EXPECT_EQ(second.diag.spread, all.diag.spread);
+  // the rest of the pipeline (here the scale and the bound) applies to the member as to the mean
+  ResidualModel bounded = model;
+  bounded.output_bound = {1000, 3};
+  Result scaled = Evaluate(bounded, {0, 0}, {0, 0}, 0, 0.5, nullptr, 1);
+  ASSERT_TRUE(scaled.ok);
+  EXPECT_DOUBLE_EQ(scaled.qfrc[0], -0.5);
+  EXPECT_DOUBLE_EQ(scaled.qfrc[1], 1.5);  // clamp(4) = 3, then * 0.5
+}
+
+TEST(ResidualEvaluatorTest, MemberIsExactlyThatMemberAloneAndTheirMeanIsTheDefault) {
+  constexpr int kMembers = 3;
+  std::mt19937 rng(5);
+  ResidualModel model = testutil::ConstantNormalizerModel(TwoSlides(), 1, 100, 1, 1000);
+  const int nin = static_cast<int>(model.input_mean.size());
+  auto ensemble = testutil::RandomEnsemble({nin, 16, 16, 2}, kMembers, &rng);
+  model.network = ensemble;
+  auto shared = std::make_shared<const ResidualModel>(model);
+  ResidualEvaluator mean(shared), all(shared, kAllMembers);
+  std::vector<ResidualEvaluator> members, alone;
+  for (int e = 0; e < kMembers; ++e) {
+    members.emplace_back(shared, e);
+    // the same member as a model of its own
+    ResidualModel single = model;
+    single.network = std::make_shared<MlpEnsemble>(
+        std::vector<std::vector<DenseLayer>>{ensemble->weights()[e]});
+    alone.emplace_back(std::make_shared<const ResidualModel>(single));
+  }
+  std::uniform_real_distribution<double> u(-2, 2);
+  for (int trial = 0; trial < 20; ++trial) {
+    SCOPED_TRACE(trial);
+    double qpos[2] = {u(rng), u(rng)}, qvel[2] = {u(rng), u(rng)}, ctrl = u(rng), history = u(rng);
+    double expected_mean[2], sum[2] = {0, 0};
+    ResidualDiagnostics mean_diag;
+    ASSERT_TRUE(mean.Compute(qpos, qvel, &ctrl, &history, nullptr, 1, expected_mean, &mean_diag));
+    ASSERT_GT(mean_diag.spread, 0.01);
+    double explicit_all[2];
+    ASSERT_TRUE(all.Compute(qpos, qvel, &ctrl, &history, nullptr, 1, explicit_all, nullptr));
+    EXPECT_EQ(explicit_all[0], expected_mean[0]);
+    EXPECT_EQ(explicit_all[1], expected_mean[1]);
+    double previous[2] = {0, 0};
+    for (int e = 0; e < kMembers; ++e) {
+      SCOPED_TRACE("member " + std::to_string(e));
+      double got[2], got_quiet[2], expected[2];
+      ResidualDiagnostics diag;
+      ASSERT_TRUE(members[e].Compute(qpos, qvel, &ctrl, &history, nullptr, 1, got, &diag));
+      // without diagnostics the member runs alone; the output is the same
+      ASSERT_TRUE(members[e].Compute(qpos, qvel, &ctrl, &history, nullptr, 1, got_quiet, nullptr));
+      ASSERT_TRUE(alone[e].Compute(qpos, qvel, &ctrl, &history, nullptr, 1, expected, nullptr));
+      for (int i = 0; i < 2; ++i) {
+        EXPECT_EQ(got[i], expected[i]) << i;
+        EXPECT_EQ(got_quiet[i], expected[i]) << i;
+        sum[i] += got[i];
+      }
+      EXPECT_EQ(diag.spread, mean_diag.spread);
+      EXPECT_EQ(diag.saturated, mean_diag.saturated);
+      if (e > 0) {
+        EXPECT_NE(got[0], previous[0]);  // the members do differ
+      }
+      previous[0] = got[0];
+      previous[1] = got[1];
+    }
+    for (int i = 0; i < 2; ++i) EXPECT_NEAR(sum[i] / kMembers, expected_mean[i], 1e-5) << i;
+  }
+}
+
+TEST(ResidualEvaluatorTest, RefusesAMemberTheModelLacks) {
+  auto model = std::make_shared<const ResidualModel>(TwoMemberPicker());
+  EXPECT_THROW(ResidualEvaluator evaluator(model, 2), std::invalid_argument);
+  EXPECT_THROW(ResidualEvaluator evaluator(model, -2), std::invalid_argument);
+  EXPECT_NO_THROW(ResidualEvaluator evaluator(model, 1));
+  EXPECT_NO_THROW(ResidualEvaluator evaluator(model, kAllMembers));
+}
+
+// a backend that, like TorchScript, only gives the ensemble mean: every output is 7
+class MeanOnlyNetwork : public ResidualNetwork {
+ public:
+  explicit MeanOnlyNetwork(int members) : members_(members) {}
+  int input_size() const override { return 5; }
+  int output_size() const override { return 2; }
+  int members() const override { return members_; }
+  std::string description() const override { return "mean-only x" + std::to_string(members_); }
+  std::unique_ptr<NetworkWorkspace> MakeWorkspace() const override {
+    return std::make_unique<NetworkWorkspace>();
+  }
+  void Evaluate(const float* x, float* mean, float* spread,
+                NetworkWorkspace* workspace) const override {
+    mean[0] = mean[1] = 7;
+    if (spread) *spread = members_ > 1 ? 0.25f : 0;
+  }
+
+ private:
+  int members_;
+};
+
+TEST(CheckMemberTest, AllIsAlwaysValid) {
+  EXPECT_EQ(CheckMember(kAllMembers, *TwoMemberPicker().network), "");
+  EXPECT_EQ(CheckMember(kAllMembers, MeanOnlyNetwork(3)), "");
+  EXPECT_EQ(CheckMember(kAllMembers, MeanOnlyNetwork(1)), "");
+}
+
+TEST(CheckMemberTest, AnIndexMustBeBelowTheMemberCount) {
+  const ResidualModel two = TwoMemberPicker();
+  EXPECT_EQ(CheckMember(0, *two.network), "");
+  EXPECT_EQ(CheckMember(1, *two.network), "");
+  EXPECT_EQ(CheckMember(2, *two.network),
+            "config 'member' is '2' but the model has 2 members; valid values: all, 0 to 1");
+  EXPECT_THAT(CheckMember(17, *two.network), HasSubstr("'17'"));
+  EXPECT_EQ(CheckMember(0, *Picker().network), "");
+  EXPECT_EQ(CheckMember(1, *Picker().network),
+            "config 'member' is '1' but the model has 1 member; valid values: all, 0");
+}
+
+TEST(CheckMemberTest, ABackendThatRunsMembersOnlyTogetherTakesAllOrItsOnlyMember) {
+  for (int member : {0, 1, 5}) {
+    EXPECT_EQ(CheckMember(member, MeanOnlyNetwork(3)),
+              "config 'member' is '" + std::to_string(member) +
+                  "' but this model's network (mean-only x3) runs its members only together; "
+                  "valid values: all");
+  }
+  // one member: member 0 is the whole network
+  EXPECT_EQ(CheckMember(0, MeanOnlyNetwork(1)), "");
+  EXPECT_THAT(CheckMember(1, MeanOnlyNetwork(1)), HasSubstr("has 1 member"));
+
+  ResidualModel model = Picker();
+  model.network = std::make_shared<MeanOnlyNetwork>(1);
+  Result r = Evaluate(model, {0, 0}, {0, 0}, 0, 1, nullptr, 0);
+  ASSERT_TRUE(r.ok);
+  EXPECT_DOUBLE_EQ(r.qfrc[0], 7);
+  model.network = std::make_shared<MeanOnlyNetwork>(3);
+  EXPECT_THROW(ResidualEvaluator evaluator(std::make_shared<const ResidualModel>(model), 0),
+               std::invalid_argument);
 }
 
 TEST(ResidualEvaluatorTest, RepeatedCallsAreIdentical) {

@@ -121,6 +121,75 @@ TEST_F(AugmentTest, ResidualEqualsTheEvaluatorOnTheSameState) {
   }
 }
 
+TEST_F(AugmentTest, MemberAllIsTheDefault) {
+  UniqueModel by_default = Hybrid(), all = Hybrid(ConfigKey("member", "all"));
+  ASSERT_NE(by_default, nullptr);
+  ASSERT_NE(all, nullptr);
+  auto [a, b] = RolloutTwins(by_default.get(), all.get(), 300, 7);
+  EXPECT_TRUE(BitIdentical(a.qpos, b.qpos));
+  EXPECT_TRUE(BitIdentical(a.qvel, b.qvel));
+  EXPECT_TRUE(BitIdentical(a.plugin_state, b.plugin_state));
+}
+
+TEST_F(AugmentTest, EachMemberRunsAloneAndDiffers) {
+  UniqueModel mean = Hybrid();
+  ASSERT_NE(mean, nullptr);
+  std::vector<Trajectory> runs;
+  const std::vector<double> controls = RandomControls(mean.get(), 300, 8);
+  for (const char* member : {"0", "1"}) {
+    SCOPED_TRACE(std::string("member ") + member);
+    UniqueModel hybrid = Hybrid(ConfigKey("member", member));
+    ASSERT_NE(hybrid, nullptr);
+    UniqueData d = MakeData(hybrid.get());
+    runs.push_back(Rollout(hybrid.get(), d.get(), controls, 0, 300));
+    EXPECT_TRUE(AllFinite(runs.back().qpos));
+    EXPECT_TRUE(AllFinite(runs.back().qvel));
+  }
+  UniqueData d = MakeData(mean.get());
+  Trajectory ensemble = Rollout(mean.get(), d.get(), controls, 0, 300);
+  // members with different weights move the arm differently, and neither is the mean
+  EXPECT_GT(MaxAbsDifference(runs[0].qpos, runs[1].qpos), 1e-3);
+  EXPECT_GT(MaxAbsDifference(runs[0].qpos, ensemble.qpos), 1e-3);
+  EXPECT_GT(MaxAbsDifference(runs[1].qpos, ensemble.qpos), 1e-3);
+}
+
+TEST_F(AugmentTest, MemberResidualEqualsThatMembersEvaluatorWithTheEnsembleSpread) {
+  std::string error;
+  auto loaded = LoadResidualModel(model_path_, &error);
+  ASSERT_NE(loaded, nullptr) << error;
+  ASSERT_EQ(loaded->network->members(), 3);
+  ResidualEvaluator mean(loaded);
+  const PluginStateLayout layout{2, kHistory};
+  UniqueData d_sim = MakeData(sim_.get());
+  for (int member = 0; member < 3; ++member) {
+    SCOPED_TRACE("member " + std::to_string(member));
+    UniqueModel hybrid = Hybrid(ConfigKey("member", std::to_string(member)));
+    ASSERT_NE(hybrid, nullptr);
+    UniqueData d_hybrid = MakeData(hybrid.get());
+    ResidualEvaluator evaluator(loaded, member);
+    for (unsigned trial = 0; trial < 10; ++trial) {
+      RandomState(hybrid.get(), d_hybrid.get(), d_sim.get(), trial);
+      mj_forward(sim_.get(), d_sim.get());
+      mj_forward(hybrid.get(), d_hybrid.get());
+      double expected[2], ensemble[2];
+      ResidualDiagnostics diag, ensemble_diag;
+      ASSERT_TRUE(evaluator.Compute(d_hybrid->qpos, d_hybrid->qvel, d_hybrid->ctrl,
+                                    d_hybrid->plugin_state, nullptr, 1, expected, &diag));
+      ASSERT_TRUE(mean.Compute(d_hybrid->qpos, d_hybrid->qvel, d_hybrid->ctrl,
+                               d_hybrid->plugin_state, nullptr, 1, ensemble, &ensemble_diag));
+      for (int i = 0; i < 2; ++i) {
+        EXPECT_EQ(d_hybrid->qfrc_passive[i], d_sim->qfrc_passive[i] + expected[i]) << i;
+      }
+      EXPECT_NE(expected[0], ensemble[0]);
+      // the disagreement recorded in plugin_state stays the ensemble's
+      EXPECT_EQ(diag.spread, ensemble_diag.spread);
+      EXPECT_GT(diag.spread, 0);
+      mj_step(hybrid.get(), d_hybrid.get());
+      EXPECT_FLOAT_EQ(d_hybrid->plugin_state[layout.spread()], ensemble_diag.spread);
+    }
+  }
+}
+
 TEST_F(AugmentTest, ResidualIsBounded) {
   UniqueModel hybrid = Hybrid(ConfigKey("scale", "1.5"));
   ASSERT_NE(hybrid, nullptr);

@@ -166,6 +166,37 @@ TEST_F(BadInputTest, BadScale) {
   }
 }
 
+TEST_F(BadInputTest, BadMember) {
+  const std::string path = SaveResidual(RandomResidual(sim_.get(), 0, 2, 22), "ok.safetensors");
+  for (const char* member : {"-1", "x", "1.5"}) {
+    SCOPED_TRACE(member);
+    EXPECT_THAT(
+        ExpectCompileError(HybridXml(sim_xml_, path, "augment", ConfigKey("member", member))),
+        AllOf(HasSubstr("'residual'"), HasSubstr("'member'"),
+              HasSubstr(std::string("'") + member + "'"), HasSubstr("all, or a member index")));
+  }
+}
+
+TEST_F(BadInputTest, MemberBeyondTheEnsemble) {
+  const std::string two =
+      SaveResidual(RandomResidual(sim_.get(), 0, 2, 23), "ensemble2.safetensors");
+  for (const char* member : {"2", "5"}) {
+    SCOPED_TRACE(member);
+    EXPECT_THAT(
+        ExpectCompileError(HybridXml(sim_xml_, two, "augment", ConfigKey("member", member))),
+        AllOf(HasSubstr("mjhybrid.residual instance 'residual'"), HasSubstr("ensemble2.safetensors"),
+              HasSubstr(std::string("'member' is '") + member + "'"),
+              HasSubstr("the model has 2 members"), HasSubstr("all, 0 to 1")));
+  }
+  const std::string one = SaveResidual(RandomResidual(sim_.get(), 0, 1, 24), "single.safetensors");
+  EXPECT_THAT(ExpectCompileError(HybridXml(sim_xml_, one, "augment", ConfigKey("member", "1"))),
+              AllOf(HasSubstr("single.safetensors"), HasSubstr("the model has 1 member;"),
+                    HasSubstr("all, 0")));
+  // the last valid index compiles
+  EXPECT_NE(LoadXml(HybridXml(sim_xml_, two, "augment", ConfigKey("member", "1"))), nullptr);
+  EXPECT_NE(LoadXml(HybridXml(sim_xml_, one, "augment", ConfigKey("member", "0"))), nullptr);
+}
+
 TEST_F(BadInputTest, MissingModelKey) {
   EXPECT_THAT(ExpectCompileError(HybridXml(sim_xml_, "", "augment")),
               AllOf(HasSubstr("'model'"), HasSubstr("missing")));
