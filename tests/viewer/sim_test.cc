@@ -6,11 +6,14 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <random>
+#include <regex>
 #include <sstream>
 #include <string>
 
 #include "pipeline/collect.h"
 #include "pipeline/dataset.h"
+#include "tests/common/random_network.h"
 #include "viewer/sim/lockstep.h"
 #include "viewer/sim/residual_settings.h"
 #include "viewer/sim/scene_files.h"
@@ -290,6 +293,51 @@ TEST_F(ViewerSimTest, SettingsThePluginRefusesLeaveTheWorldAsItWas) {
   negative.scale = -1;
   EXPECT_FALSE(sim.Configure(negative, &error));
   EXPECT_NE(error.find("scale"), std::string::npos) << error;
+}
+
+TEST_F(ViewerSimTest, AnEnsemblesMembersCanBeWatchedOneAtATime) {
+  // a three-member ensemble for arm2's layout, small random weights, beside a copy of sim.xml
+  std::mt19937 rng(4);
+  const StateLayout layout = testutil::Arm2Layout();
+  ResidualModel model = testutil::ConstantNormalizerModel(layout, 0, 100, 0.5f, 5);
+  FeatureSpec spec;
+  model.network = testutil::RandomEnsemble({FeatureCount(spec, layout), 8, OutputCount(spec, layout)}, 3, &rng);
+  const fs::path dir = CopyArm2({"sim.xml"});
+  std::string error;
+  ASSERT_TRUE(SaveResidualModel((dir / "ensemble.safetensors").string(), model, &error)) << error;
+  WriteText(dir / "hybrid.xml", std::regex_replace(ReadText(fs::path(kArm2) / "hybrid.xml"),
+                                                   std::regex("models/arm2/residual.safetensors"),
+                                                   (dir / "ensemble.safetensors").string()));
+  Lockstep sim(FindSceneFiles(dir.string()), {});
+  World& hybrid = sim.world(WorldKind::kHybrid);
+  ASSERT_TRUE(hybrid.live()) << hybrid.error();
+  EXPECT_EQ(hybrid.settings().members, 3);
+  EXPECT_TRUE(hybrid.settings().can_pick_member);
+
+  // each member alone moves the arm its own way; the mean is none of them
+  sim.controls().UseRandom(5);
+  std::vector<double> after;
+  for (int member = -1; member < 3; ++member) {
+    ResidualSettings s = hybrid.settings();
+    s.member = member;
+    ASSERT_TRUE(sim.Configure(s, &error)) << error;
+    EXPECT_EQ(sim.world(WorldKind::kHybrid).settings().member, member);
+    sim.Reset();
+    for (int t = 0; t < 50; ++t) sim.Step();
+    after.push_back(Qpos(sim, WorldKind::kHybrid)[1]);
+    EXPECT_GT(sim.world(WorldKind::kHybrid).disagreement(), 0) << "the whole ensemble's spread, also for one member";
+  }
+  for (size_t i = 0; i < after.size(); ++i) {
+    for (size_t j = i + 1; j < after.size(); ++j) EXPECT_NE(after[i], after[j]) << i << " vs " << j;
+  }
+
+  // a member the ensemble lacks: the plugin's own refusal, and the world runs on as before
+  ResidualSettings missing = sim.world(WorldKind::kHybrid).settings();
+  missing.member = 3;
+  EXPECT_FALSE(sim.Configure(missing, &error));
+  EXPECT_NE(error.find("0 to 2"), std::string::npos) << error;
+  EXPECT_EQ(sim.world(WorldKind::kHybrid).settings().member, 2);
+  EXPECT_TRUE(sim.world(WorldKind::kHybrid).live());
 }
 
 TEST_F(ViewerSimTest, SettingsAreWrittenIntoTheInstancesConfig) {

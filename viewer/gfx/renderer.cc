@@ -3,6 +3,7 @@
 #include <GL/gl.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace mjhybrid::viewer {
 
@@ -136,7 +137,42 @@ void Renderer::Release(WorldGraphics* graphics) {
 
 void Renderer::Invalidate(WorldKind kind) { Release(&graphics_[Index(kind)]); }
 
-void Renderer::ResetCamera(const Lockstep& sim) { mjv_defaultFreeCamera(sim.reference().model(), &camera_); }
+void Renderer::ResetCamera(const Lockstep& sim) {
+  const mjModel* m = sim.reference().model();
+  mjv_defaultFreeCamera(m, &camera_);
+  follow_body_ = -1;
+  for (int c = 0; c < m->ncam; ++c) {
+    const int mode = m->cam_mode[c];
+    if (mode != mjCAMLIGHT_TRACK && mode != mjCAMLIGHT_TRACKCOM) continue;
+    // the tracking camera sits at cam_pos from its target: the same distance and direction
+    const mjtNum* offset = m->cam_pos + 3 * c;
+    const double horizontal = std::hypot(offset[0], offset[1]);
+    const double distance = std::hypot(horizontal, offset[2]);
+    if (distance <= 0) continue;
+    follow_body_ = m->cam_bodyid[c];
+    follow_subtree_ = mode == mjCAMLIGHT_TRACKCOM;
+    camera_.distance = distance;
+    camera_.azimuth = std::atan2(-offset[1], -offset[0]) * 180 / mjPI;
+    camera_.elevation = std::atan2(-offset[2], horizontal) * 180 / mjPI;
+    // the target's height at the start, kept while the camera follows it across the ground
+    const World& leader = sim.world(WorldKind::kReal).live() ? sim.world(WorldKind::kReal) : sim.reference();
+    const mjtNum* target = follow_subtree_ ? leader.data()->subtree_com + 3 * follow_body_
+                                           : leader.data()->xpos + 3 * follow_body_;
+    camera_.lookat[2] = target[2];
+    Follow(sim);
+    break;
+  }
+}
+
+void Renderer::Follow(const Lockstep& sim) {
+  if (follow_body_ < 0) return;
+  const World& leader = sim.world(WorldKind::kReal).live() ? sim.world(WorldKind::kReal) : sim.reference();
+  if (!leader.live() || follow_body_ >= leader.model()->nbody) return;
+  const mjtNum* target = follow_subtree_ ? leader.data()->subtree_com + 3 * follow_body_
+                                         : leader.data()->xpos + 3 * follow_body_;
+  camera_.lookat[0] = target[0];
+  camera_.lookat[1] = target[1];
+}
 
 void Renderer::MoveCamera(const Lockstep& sim, int action, double dx, double dy) {
   mjv_moveCamera(sim.reference().model(), action, dx, dy, &camera_);
@@ -145,6 +181,7 @@ void Renderer::MoveCamera(const Lockstep& sim, int action, double dx, double dy)
 std::vector<Viewport> Renderer::Draw(Lockstep* sim, bool ghosts, mjrRect area, int framebuffer_width,
                                      int framebuffer_height) {
   for (int w = 0; w < kWorldCount; ++w) Track(sim->world(static_cast<WorldKind>(w)));
+  Follow(*sim);
   for (WorldGraphics& graphics : graphics_) {
     if (!graphics.model) continue;
     graphics.scene.flags[mjRND_SHADOW] = effects_.shadows;

@@ -70,7 +70,12 @@ class Renderer {
   // mouse camera control, as in MuJoCo's simulate: `action` is an mjtMouse, dx and dy the
   // motion relative to the viewport's height
   void MoveCamera(const Lockstep& sim, int action, double dx, double dy);
+  // the model's default free camera; or, when the reference model declares a tracking camera
+  // (mode="trackcom" or "track", as Gymnasium's locomotion models do), a free camera placed as
+  // that one, which then follows the tracked body of the real world (see Follow)
   void ResetCamera(const Lockstep& sim);
+  // the body the shared camera follows, -1 for none
+  int followed_body() const { return follow_body_; }
 
  private:
   struct WorldGraphics {
@@ -83,9 +88,15 @@ class Renderer {
   void Release(WorldGraphics* graphics);
   void DrawWorld(World* world, const mjrRect& rect);
   void DrawGhosts(Lockstep* sim, const Viewport& viewport);
+  // the shared camera over the followed body of the leading world (real, else the reference),
+  // horizontally only, so the ground stays put; the other worlds are seen from the same place,
+  // so their drift from real stays visible
+  void Follow(const Lockstep& sim);
 
   WorldGraphics graphics_[kWorldCount];
   mjvCamera camera_;
+  int follow_body_ = -1;
+  bool follow_subtree_ = false;  // trackcom: the subtree's center of mass, else the body
   mjvOption option_;
   mjvPerturb perturb_;
   RenderEffects effects_;

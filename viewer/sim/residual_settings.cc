@@ -6,6 +6,8 @@
 #include <stdexcept>
 
 #include "pipeline/kstep_error.h"
+#include "plugin/core/plugin_config.h"
+#include "plugin/core/residual_model.h"
 
 namespace mjhybrid::viewer {
 
@@ -35,6 +37,17 @@ bool ReadResidualSettings(const mjModel* m, ResidualSettings* settings) {
     s.member = std::atoi(member.c_str());
   }
   s.model = Config(m, instance, "model");
+  // the ensemble size, from the model the plugin has just loaded (the process-wide cache
+  // hands back the same weights, so nothing is read twice)
+  PluginConfig config;
+  std::string error;
+  const auto get = [&](const char* key) { return Config(m, instance, key); };
+  if (ParsePluginConfig(get, MjhybridRoot(), &config, &error) && !config.model.empty()) {
+    if (auto model = SharedResidualModel(config.model, &error)) {
+      s.members = model->network->members();
+      s.can_pick_member = model->network->can_evaluate_member();
+    }
+  }
   *settings = s;
   return true;
 }

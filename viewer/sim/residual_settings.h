@@ -16,7 +16,9 @@ struct ResidualSettings {
   std::string mode = "augment";  // off | augment | replace
   double scale = 1;
   int member = -1;               // -1: the ensemble mean ("all"), else one member
-  std::string model;             // the residual file as the plugin resolved it (read only)
+  std::string model;             // the residual file as the scene names it (read only)
+  int members = 1;               // the model's ensemble size (read only)
+  bool can_pick_member = false;  // whether its backend runs one member alone (read only)
 
   bool operator==(const ResidualSettings& o) const {
     return mode == o.mode && scale == o.scale && member == o.member;

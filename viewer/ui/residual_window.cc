@@ -3,8 +3,8 @@
 // Lockstep::Configure, which recompiles the hybrid model through the plugin's own <config>
 // path; when the plugin refuses, its one-line reason is shown and the world runs on unchanged.
 
-#include <algorithm>
 #include <cstdio>
+#include <string>
 
 #include "viewer/ui/windows.h"
 
@@ -59,12 +59,24 @@ void Settings(Lockstep* sim, ViewState* state, bool tunable) {
   ImGui::SliderScalar("scale", ImGuiDataType_Double, &edit.scale, &lo, &hi, "%.2f");
   // a recompile per slider frame would stall the worlds: the value applies on release
   if (ImGui::IsItemDeactivatedAfterEdit()) Apply(sim, state);
-  ImGui::SetNextItemWidth(120);
-  if (ImGui::InputInt("ensemble member", &edit.member, 1, 1, ImGuiInputTextFlags_EnterReturnsTrue)) {
-    edit.member = std::max(edit.member, -1);
-    Apply(sim, state);
+  // "all" (the ensemble's mean) or one member alone, among those the model has
+  const auto member_name = [](int k) { return k < 0 ? std::string("all (mean)") : "member " + std::to_string(k); };
+  const int members = hybrid.settings().members;
+  ImGui::SetNextItemWidth(-60);
+  ImGui::BeginDisabled(members < 2 || !hybrid.settings().can_pick_member);
+  if (ImGui::BeginCombo("member", member_name(edit.member).c_str())) {
+    for (int k = -1; k < members; ++k) {
+      if (ImGui::Selectable(member_name(k).c_str(), edit.member == k) && edit.member != k) {
+        edit.member = k;
+        Apply(sim, state);
+      }
+    }
+    ImGui::EndCombo();
   }
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("-1: the ensemble's mean; 0..N-1: one member alone");
+  ImGui::EndDisabled();
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
+    ImGui::SetTooltip(members < 2 ? "this model has a single member" : "%d members: their mean, or one alone", members);
+  }
 
   if (!tunable) return;
   ImGui::TextDisabled("running: %s", Describe(hybrid.settings()).c_str());
