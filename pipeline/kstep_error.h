@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "pipeline/dataset.h"
+#include "plugin/core/plugin_state.h"
 
 namespace mjhybrid {
 
@@ -71,6 +72,11 @@ void DofScales(const mjModel* m, const TrajectoryDataset& data, std::vector<doub
 
 // the mjhybrid.residual instance of a model, -1 if it has none
 int ResidualInstance(const mjModel* m);
+
+// one of the residual's diagnostics after the last step, read from the plugin's state (the
+// slot is a PluginStateLayout member, e.g. &PluginStateLayout::spread); 0 without an instance
+double ResidualDiagnostic(const mjModel* m, const mjData* d, int instance,
+                          int (PluginStateLayout::*slot)() const);
 
 }  // namespace mjhybrid
 

@@ -1,4 +1,5 @@
-// mjhybrid: collect real trajectories, train a residual, attach it to a scene, evaluate it.
+// mjhybrid: collect real trajectories, train a residual, attach it to a scene, evaluate it;
+// train and plan policies on the corrected simulator (rl/commands.h).
 // See DESIGN.md section 5 for the contract; `mjhybrid SUBCOMMAND --help` for the options.
 
 #include <CLI/CLI.hpp>
@@ -8,6 +9,7 @@
 #include "pipeline/commands.h"
 #include "pipeline/mujoco_util.h"
 #include "pipeline/study.h"
+#include "rl/commands.h"
 
 int main(int argc, char** argv) {
   using namespace mjhybrid;
@@ -91,6 +93,8 @@ int main(int argc, char** argv) {
   st->add_option("--steps", study.steps, "steps per episode (default: the protocol's)")->check(CLI::PositiveNumber);
   st->add_flag("--no-plots", no_plots, "skip the PNG plots");
 
+  std::shared_ptr<rl::RlCommands> policies = rl::AddRlCommands(&app, MJHYBRID_PYTHON);
+
   CLI11_PARSE(app, argc, argv);
   if (!no_plots) study.python = MJHYBRID_PYTHON;
   for (const char* name : {"episodes", "steps", "dt"}) {
@@ -104,6 +108,7 @@ int main(int argc, char** argv) {
     if (e->parsed()) RunEval(eval);
     if (s->parsed()) RunSysid(sysid);
     if (st->parsed()) RunStudy(study);
+    rl::RunRlCommands(*policies);
   } catch (const std::exception& ex) {
     std::fprintf(stderr, "mjhybrid: error: %s\n", ex.what());
     return 1;

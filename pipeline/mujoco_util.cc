@@ -95,4 +95,24 @@ std::string GitHash() {
   return "unknown";
 }
 
+std::vector<std::string> QposNames(const mjModel* m) {
+  static const char* const kFree[] = {"x", "y", "z", "qw", "qx", "qy", "qz"};
+  std::vector<std::string> out;
+  for (int j = 0; j < m->njnt; ++j) {
+    const char* name = mj_id2name(m, mjOBJ_JOINT, j);
+    const std::string joint = name && name[0] ? name : "joint" + std::to_string(j);
+    switch (m->jnt_type[j]) {
+      case mjJNT_FREE:
+        for (const char* c : kFree) out.push_back(joint + "." + c);
+        break;
+      case mjJNT_BALL:
+        for (int i = 3; i < 7; ++i) out.push_back(joint + "." + kFree[i]);
+        break;
+      default:
+        out.push_back(joint);
+    }
+  }
+  return out;
+}
+
 }  // namespace mjhybrid

@@ -9,6 +9,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace mjhybrid {
 
@@ -46,6 +47,10 @@ inline constexpr int kFullState = mjSTATE_FULLPHYSICS | mjSTATE_CTRL | mjSTATE_W
 void CheckOutputPath(const std::string& path, bool force);
 
 std::string GitHash();
+
+// a name per qpos coordinate: the joint's name for hinges and slides, NAME.x/.y/.z and
+// NAME.qw/.qx/.qy/.qz for a free joint, NAME.qw... for a ball; unnamed joints are jointJ
+std::vector<std::string> QposNames(const mjModel* m);
 
 }  // namespace mjhybrid
 

@@ -83,13 +83,17 @@ def gap_vs_data(rows, out, horizon=100):
 def overlay(path, out, coordinates=3):
     series = defaultdict(lambda: ([], []))  # method -> (time, rows of qpos)
     with open(path) as f:
-        for r in csv.DictReader(f):
+        reader = csv.DictReader(f)
+        names = [k for k in reader.fieldnames if k.startswith("qpos")]
+        for r in reader:
             t, q = series[r["method"]]
             t.append(float(r["time"]))
-            q.append([float(v) for k, v in r.items() if k.startswith("qpos")])
+            q.append([float(r[k]) for k in names])
     real = np.array(series["real"][1])
-    # the coordinates that move most in the real episode
-    picks = np.argsort(-real.std(axis=0))[:coordinates]
+    # the coordinates that move most in the real episode; a quaternion's parts are no angle
+    spread = real.std(axis=0)
+    spread[[i for i, n in enumerate(names) if n.split(".")[-1] in ("qw", "qx", "qy", "qz")]] = -1
+    picks = [i for i in np.argsort(-spread)[:coordinates] if spread[i] >= 0]
     fig, axes = plt.subplots(len(picks), 1, figsize=(10, 2.4 * len(picks)), sharex=True)
     axes = np.atleast_1d(axes)
     for ax, i in zip(axes, picks):
@@ -99,7 +103,7 @@ def overlay(path, out, coordinates=3):
             t, q = series[method]
             ax.plot(t, np.array(q)[:, i], label=method, color=COLORS[method],
                     linewidth=2.2 if method == "real" else 1.2)
-        ax.set_ylabel(f"qpos[{i}]")
+        ax.set_ylabel(names[i].removeprefix("qpos."))
         ax.grid(True, alpha=0.3)
     axes[0].legend(fontsize=8, ncol=4)
     axes[-1].set_xlabel("time (s), open loop from the recorded start")

@@ -128,24 +128,12 @@ bool World::Configure(const ResidualSettings& settings, std::string* error) {
   }
 }
 
-namespace {
-
-double Diagnostic(const mjModel* m, const mjData* d, int instance, int (PluginStateLayout::*slot)() const) {
-  if (!m || instance < 0) return 0;
-  const int size = m->plugin_statenum[instance];
-  if (size < PluginStateLayout::kDiagnostics) return 0;
-  PluginStateLayout layout = PluginStateLayout::FromSize(m->nu, size);
-  return d->plugin_state[m->plugin_stateadr[instance] + (layout.*slot)()];
-}
-
-}  // namespace
-
 double World::disagreement() const {
-  return Diagnostic(model_.get(), data_.get(), residual_instance_, &PluginStateLayout::spread);
+  return ResidualDiagnostic(model_.get(), data_.get(), residual_instance_, &PluginStateLayout::spread);
 }
 
 double World::saturated() const {
-  return Diagnostic(model_.get(), data_.get(), residual_instance_, &PluginStateLayout::saturated_last);
+  return ResidualDiagnostic(model_.get(), data_.get(), residual_instance_, &PluginStateLayout::saturated_last);
 }
 
 }  // namespace mjhybrid::viewer
