@@ -140,6 +140,7 @@ void AddPpoOptions(CLI::App* cmd, PpoOptions* o) {
   cmd->add_option("--lr", o->learning_rate, "Adam learning rate (decays linearly to 0)")->capture_default_str();
   cmd->add_option("--hidden", o->hidden, "hidden layer widths of actor and critic")->delimiter(',')->capture_default_str();
   cmd->add_option("--gamma", o->gamma, "discount")->capture_default_str();
+  cmd->add_option("--initial-std", o->initial_std, "exploration noise at the start (action units)")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--minibatch", o->minibatch, "samples per gradient step")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--epochs", o->epochs, "passes over each rollout")->check(CLI::PositiveNumber)->capture_default_str();
 }

@@ -92,6 +92,7 @@ PpoResult TrainPpo(VecEnv* env, const PolicySignature& signature, const PpoOptio
   PpoResult result;
   result.policy = MakePolicy(signature, o.hidden, o.seed);
   ActorCritic& net = result.policy.net;
+  net->log_std().fill_(std::log(o.initial_std));
   torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(o.learning_rate).eps(1e-5));
   torch::Generator generator = at::detail::createCPUGenerator(o.seed + 17);
 

@@ -26,11 +26,12 @@ struct PpoOptions {
   int epochs = 10;
   int minibatch = 128;
   double learning_rate = 1e-3;
-  double gamma = 0.99, lambda = 0.95;
+  double gamma = 0.98, lambda = 0.95;
   double clip = 0.2;
   double value_coef = 0.5, entropy_coef = 0.0;
   double max_grad_norm = 0.5;
   std::vector<int> hidden = {64, 64};
+  double initial_std = 0.3;  // exploration noise at the start, in action units
   uint64_t seed = 0;
   long eval_every = 0;  // 0: only at the end
   std::string checkpoint_dir;
