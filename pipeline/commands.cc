@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -271,6 +272,22 @@ void RunSysid(const SysidCommand& c) {
     std::printf("%-8d %14.3e %14.3e %7.1f%%   %14.3e %14.3e %7.1f%%\n", a.horizon, a.qpos_rmse, b.qpos_rmse,
                 100 * (1 - b.qpos_rmse / a.qpos_rmse), a.qvel_rmse, b.qvel_rmse, 100 * (1 - b.qvel_rmse / a.qvel_rmse));
   }
+}
+
+void CheckNewRunFolder(const std::string& out, const std::string& command) {
+  if (out.empty()) throw std::runtime_error("--out is required");
+  std::error_code ec;
+  if (std::filesystem::exists(out, ec)) {
+    throw std::runtime_error("'" + out + "' exists; " + command + " writes a new run folder (choose another --out)");
+  }
+}
+
+void MakePlots(const std::string& python, const std::string& script, const std::string& out,
+               const std::string& command) {
+  if (python.empty()) return;
+  const std::string line =
+      "'" + python + "' '" + std::string(MJHYBRID_SOURCE_DIR) + "/scripts/" + script + "' '" + out + "'";
+  if (std::system(line.c_str()) != 0) std::fprintf(stderr, "[%s] warning: the plots were not made\n", command.c_str());
 }
 
 }  // namespace mjhybrid

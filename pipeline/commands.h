@@ -65,6 +65,13 @@ struct SysidCommand {
 // "mujoco X, libtorch Y": what a result was computed with
 std::string Versions();
 
+// a study-like command writes one new run folder: an existing one is refused (one line naming
+// the command), so that no earlier run is overwritten
+void CheckNewRunFolder(const std::string& out, const std::string& command);
+// scripts/SCRIPT RUN_FOLDER with the given Python ("" = no plots); a warning when it fails
+void MakePlots(const std::string& python, const std::string& script, const std::string& out,
+               const std::string& command);
+
 void RunCollect(const CollectCommand& command);
 void RunTrain(const TrainCommand& command);
 void RunAttach(const AttachCommand& command);

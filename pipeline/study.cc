@@ -494,14 +494,11 @@ void Study::WriteResults(double seconds) {
 }  // namespace
 
 void RunStudy(const StudyOptions& options) {
-  if (options.out.empty()) throw std::runtime_error("--out is required");
-  std::error_code ec;
-  if (fs::exists(options.out, ec)) {
-    throw std::runtime_error("'" + options.out + "' exists; a study writes a new run folder (choose another --out)");
-  }
+  CheckNewRunFolder(options.out, "a study");
   if (!options.json.empty()) CheckOutputPath(options.json, false);
   if (options.seeds.empty()) throw std::runtime_error("--seeds needs at least one seed");
   Study study(options);  // checks the scene before anything is written
+  std::error_code ec;
   if (const std::string config = (fs::path(options.scene) / "scene.json").string(); fs::exists(config, ec)) {
     std::vector<std::string> pairs;
     for (const auto& [a, b] : LoadSceneConfig(config).replace) pairs.push_back(a + ":" + b);
@@ -509,11 +506,7 @@ void RunStudy(const StudyOptions& options) {
   }
   fs::create_directories(options.out);
   study.Run();
-  if (!options.python.empty()) {
-    const std::string command = "'" + options.python + "' '" + std::string(MJHYBRID_SOURCE_DIR) +
-                                "/scripts/study_plots.py' '" + options.out + "'";
-    if (std::system(command.c_str()) != 0) std::fprintf(stderr, "[study] warning: the plots were not made\n");
-  }
+  MakePlots(options.python, "study_plots.py", options.out, "study");
 }
 
 }  // namespace mjhybrid

@@ -246,20 +246,12 @@ class Transfer {
 }  // namespace
 
 void RunTransfer(const TransferOptions& options) {
-  if (options.out.empty()) throw std::runtime_error("--out is required");
-  std::error_code ec;
-  if (fs::exists(options.out, ec)) {
-    throw std::runtime_error("'" + options.out + "' exists; transfer writes a new run folder (choose another --out)");
-  }
+  CheckNewRunFolder(options.out, "transfer");
   if (!options.json.empty()) CheckOutputPath(options.json, false);
   Transfer transfer(options);  // checks the scene before anything is written
   fs::create_directories(options.out);
   transfer.Run();
-  if (!options.python.empty()) {
-    const std::string command = "'" + options.python + "' '" + std::string(MJHYBRID_SOURCE_DIR) +
-                                "/scripts/transfer_plots.py' '" + options.out + "'";
-    if (std::system(command.c_str()) != 0) std::fprintf(stderr, "[transfer] warning: the plots were not made\n");
-  }
+  MakePlots(options.python, "transfer_plots.py", options.out, "transfer");
 }
 
 }  // namespace mjhybrid::rl
