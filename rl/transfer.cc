@@ -77,6 +77,12 @@ class Transfer {
 
   void Run() {
     const double start = Now();
+    // the do-nothing controller on the scoring episodes: the zero of the normalized score
+    std::unique_ptr<VecEnv> real = RealEnv(10'000 + o_.seeds.front(), o_.eval_episodes);
+    idle_ = Summarize(RunEpisodes(real.get(), [](const VecEnv& env, const double*, double* actions) {
+              std::fill(actions, actions + env.num_envs() * env.action_size(), 0.0);
+            })).mean;
+    std::printf("[transfer] doing nothing scores %.4g on real.xml\n", idle_);
     std::ofstream curves(Out("curves.csv")), returns(Out("returns.csv"));
     curves << "method,seed,steps,real_return,real_return_std\n";
     returns << "method,seed,episode,real_return\n";
@@ -177,13 +183,15 @@ class Transfer {
     for (uint64_t s : o_.seeds) md << ' ' << s;
     md << "; every score is the mean return of " << o_.eval_episodes << " real.xml episodes (MPC: "
        << o_.mpc_episodes << "); " << static_cast<long>(seconds) << " s in all.\n\n";
-    md << "| method | trained / planned on | real return | std | per-seed means | of oracle | time (s) |\n";
-    md << "|---|---|---|---|---|---|---|\n";
+    md << "| method | trained / planned on | real return | std | per-seed means | score | return ratio | time (s) |\n";
+    md << "|---|---|---|---|---|---|---|---|\n";
     for (const std::string& method : o_.methods) {
       const MethodResult& r = results_[method];
       const ReturnStats s = Summarize(r.returns);
       const double spread = Summarize(r.seed_means).std;
+      const double score = has_oracle && oracle != idle_ ? 100 * (s.mean - idle_) / (oracle - idle_) : NAN;
       methods[method] = {{"real_return", s.mean},
+                         {"score", score},
                          {"real_return_std", s.std},
                          {"seed_means", r.seed_means},
                          {"seed_std", spread},
@@ -194,15 +202,18 @@ class Transfer {
       char row[512];
       std::string seeds;
       for (double m : r.seed_means) seeds += (seeds.empty() ? "" : ", ") + Format(m);
-      const std::string of_oracle = has_oracle && oracle != 0 ? Percent(s.mean, oracle) : "—";
-      std::snprintf(row, sizeof(row), "| %s | %s | %s | %s | %s | %s | %.0f |\n", method.c_str(), r.trained_on.c_str(),
-                    Format(s.mean).c_str(), Format(s.std).c_str(), seeds.c_str(), of_oracle.c_str(), r.seconds);
+      const std::string ratio = has_oracle && oracle != 0 ? Percent(s.mean, oracle) : "—";
+      const std::string normalized = std::isfinite(score) ? Format(score) + " %" : "—";
+      std::snprintf(row, sizeof(row), "| %s | %s | %s | %s | %s | %s | %s | %.0f |\n", method.c_str(),
+                    r.trained_on.c_str(), Format(s.mean).c_str(), Format(s.std).c_str(), seeds.c_str(),
+                    normalized.c_str(), ratio.c_str(), r.seconds);
       md << row;
     }
-    md << "\n\"of oracle\": return / oracle's return when returns are rewards (positive), oracle's / return when "
-          "they are costs (negative): 100 % is the oracle, less is worse either way.\n";
+    md << "\nscore: 0 % is doing nothing (zero actions, return " << Format(idle_) << "), 100 % the oracle. "
+          "return ratio: return / oracle's return for rewards, oracle's / return for costs (negative returns).\n";
     nlohmann::json out = {{"scene", name_},
                           {"task", task_.name},
+                          {"idle_return", idle_},
                           {"methods", methods},
                           {"config",
                            {{"steps", o_.ppo.total_steps},
@@ -241,6 +252,7 @@ class Transfer {
   std::string name_, real_, sim_, hybrid_;
   TaskSpec task_;
   std::map<std::string, MethodResult> results_;
+  double idle_ = 0;  // the return of zero actions on the scoring episodes
 };
 
 }  // namespace
