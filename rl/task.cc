@@ -246,11 +246,11 @@ void Task::ResetWith(const mjModel* m, mjData* d, const std::vector<double>& uni
   mj_forward(m, d);
 }
 
-void Task::ApplyAction(const double* action, mjData* d) const {
+void Task::ActionToCtrl(const double* action, double* ctrl) const {
   for (int a = 0; a < m_->nu; ++a) {
     const double x = std::clamp(action[a], -1.0, 1.0);
     const double lo = m_->actuator_ctrlrange[2 * a], hi = m_->actuator_ctrlrange[2 * a + 1];
-    d->ctrl[a] = lo + 0.5 * (x + 1) * (hi - lo);
+    ctrl[a] = lo + 0.5 * (x + 1) * (hi - lo);
   }
 }
 

@@ -95,8 +95,9 @@ class Task {
   // rng->Gauss() from N(0, 1), so the caller owns the randomness.
   template <typename Rng>
   void Reset(const mjModel* m, mjData* d, Rng* rng) const;
-  // ctrl from actions in [-1, 1] (clipped)
-  void ApplyAction(const double* action, mjData* d) const;
+  // ctrl[nu] from actions in [-1, 1] (clipped), and the same written into d->ctrl
+  void ActionToCtrl(const double* action, double* ctrl) const;
+  void ApplyAction(const double* action, mjData* d) const { ActionToCtrl(action, d->ctrl); }
   void Observe(const mjData* d, double* obs) const;
   // the reward of the action just taken, and whether the state ends the episode
   double Reward(const mjData* d, const double* action) const;

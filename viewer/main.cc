@@ -3,6 +3,7 @@
 //   mjhybrid-viewer scenes/NAME                    the window
 //   mjhybrid-viewer scenes/NAME --frames 300 --screenshot shot.png
 //   mjhybrid-viewer scenes/NAME --headless --steps 2000 --csv out.csv
+//   mjhybrid-viewer scenes/NAME --control policy --policy POLICY.pt
 
 #include <CLI/CLI.hpp>
 
@@ -14,6 +15,9 @@
 #include "pipeline/mujoco_util.h"
 #include "viewer/sim/lockstep.h"
 #include "viewer/ui/app.h"
+#ifdef MJHYBRID_VIEWER_POLICY
+#include "viewer/policy_control.h"
+#endif
 
 namespace mjhybrid::viewer {
 namespace {
@@ -26,6 +30,7 @@ struct Args {
   bool force = false;
   std::string control = "random";
   std::string data;
+  std::string policy;
   int episode = 0;
   int sync_every = 0;
   uint64_t seed = 0;
@@ -40,7 +45,17 @@ void Fail(const std::string& what) {
 
 void ChooseControls(const Args& args, Lockstep* sim) {
   ControlSource& controls = sim->controls();
-  if (args.control == "manual") {
+  if (!args.policy.empty()) {
+#ifdef MJHYBRID_VIEWER_POLICY
+    AttachPolicy(sim, args.policy);
+#else
+    Fail("this viewer was built without LibTorch: --policy is not available");
+#endif
+  }
+  if (args.control == "policy" && args.policy.empty()) Fail("--control policy needs --policy FILE (from `mjhybrid policy-train`)");
+  if (args.control == "policy") {
+    controls.UsePolicy();
+  } else if (args.control == "manual") {
     controls.UseManual();
   } else if (args.control == "random") {
     controls.UseRandom(args.seed);
@@ -97,9 +112,10 @@ int Main(int argc, char** argv) {
   app.add_option("--csv", args.csv, "headless: write the recorded series here");
   app.add_flag("--force", args.force, "overwrite an existing --csv or --screenshot file");
   app.add_option("--control", args.control, "where the controls come from")
-      ->check(CLI::IsMember({"manual", "random", "replay"}))->capture_default_str();
+      ->check(CLI::IsMember({"manual", "random", "replay", "policy"}))->capture_default_str();
   app.add_option("--data", args.data, "replay: a dataset written by `mjhybrid collect`");
   app.add_option("--episode", args.episode, "replay: the episode to replay")->capture_default_str();
+  app.add_option("--policy", args.policy, "a policy checkpoint (mjhybrid policy-train) for the scene's task");
   app.add_option("--sync-every", args.sync_every, "re-sync analytic and hybrid to real every N steps (0: never)")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
   app.add_option("--seed", args.seed, "random excitation and random resets")->capture_default_str();

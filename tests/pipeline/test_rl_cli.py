@@ -77,3 +77,25 @@ def test_transfer_writes_the_contract_json_table_and_csv(tmp_path):
     assert "task.json" in error_line(nowhere)
     unknown = run("transfer", "--scene", str(ARM2), "--out", str(tmp_path / "u"), "--methods", "magic", ok=False)
     assert "unknown method 'magic'" in error_line(unknown)
+
+
+def test_the_viewer_drives_its_worlds_with_a_trained_policy(tmp_path):
+    import os
+    import subprocess
+    from cli_helpers import BIN
+    viewer = os.path.join(os.path.dirname(BIN), "mjhybrid-viewer")
+    policy = tmp_path / "arm2.pt"
+    run("policy-train", "--model", str(ARM2 / "hybrid.xml"), "--out", str(policy), "--steps", "2048", "--envs", "4",
+        "--episodes", "1", "--rollout", "16")
+    csv_path = tmp_path / "series.csv"
+    proc = subprocess.run([viewer, str(ARM2), "--headless", "--steps", "200", "--control", "policy", "--policy",
+                           str(policy), "--csv", str(csv_path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader(open(csv_path)))
+    assert len(rows) == 201
+    # the policy's controls move the arm: the real shoulder leaves its start
+    assert abs(float(rows[-1]["real.shoulder"]) - float(rows[0]["real.shoulder"])) > 1e-3
+    wrong = subprocess.run([viewer, str(ROOT / "scenes/push"), "--headless", "--control", "policy", "--policy",
+                            str(policy)], capture_output=True, text=True, timeout=120)
+    assert wrong.returncode != 0 and "trained for scene 'arm2', not 'push'" in wrong.stderr
+    assert len(wrong.stderr.strip().splitlines()) == 1

@@ -340,6 +340,30 @@ TEST_F(ViewerSimTest, AnEnsemblesMembersCanBeWatchedOneAtATime) {
   EXPECT_TRUE(sim.world(WorldKind::kHybrid).live());
 }
 
+TEST_F(ViewerSimTest, APolicyDecidesOncePerControlPeriodAndItsActionHolds) {
+  Lockstep sim(FindSceneFiles(kArm2), {});
+  ControlSource& controls = sim.controls();
+  controls.UsePolicy();  // none given yet: nothing changes
+  EXPECT_NE(controls.kind(), ControlKind::kPolicy);
+  int decisions = 0;
+  controls.SetPolicy([&](double* ctrl) { ctrl[0] = ++decisions; ctrl[1] = -decisions; }, 4, "counting");
+  ASSERT_TRUE(controls.has_policy());
+  controls.UsePolicy();
+  EXPECT_EQ(controls.kind(), ControlKind::kPolicy);
+  double ctrl[2];
+  std::vector<double> first;
+  for (int t = 0; t < 8; ++t) {
+    controls.Next(ctrl);
+    first.push_back(ctrl[0]);
+  }
+  EXPECT_EQ(decisions, 2);
+  EXPECT_EQ(first, (std::vector<double>{1, 1, 1, 1, 2, 2, 2, 2}));
+  // the worlds step under the policy's controls
+  sim.Reset();
+  EXPECT_TRUE(sim.Step());
+  EXPECT_EQ(sim.world(WorldKind::kAnalytic).data()->ctrl[0], decisions);
+}
+
 TEST_F(ViewerSimTest, SettingsAreWrittenIntoTheInstancesConfig) {
   const std::string text = ReadText(fs::path(kArm2) / "hybrid.xml");
   ResidualSettings s;

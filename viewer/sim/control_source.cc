@@ -11,6 +11,7 @@ const char* ControlLabel(ControlKind kind) {
     case ControlKind::kManual: return "manual";
     case ControlKind::kRandom: return "random";
     case ControlKind::kReplay: return "replay";
+    case ControlKind::kPolicy: return "policy";
   }
   return "?";
 }
@@ -28,6 +29,19 @@ ControlSource::ControlSource(const mjModel* m) : nu_(m->nu), timestep_(m->opt.ti
 }
 
 void ControlSource::UseManual() { kind_ = ControlKind::kManual; }
+
+void ControlSource::SetPolicy(Controller controller, int hold_steps, std::string name) {
+  policy_ = std::move(controller);
+  policy_hold_ = std::max(1, hold_steps);
+  policy_name_ = std::move(name);
+  policy_ctrl_ = manual_;
+}
+
+void ControlSource::UsePolicy() {
+  if (!policy_) return;
+  kind_ = ControlKind::kPolicy;
+  Restart();
+}
 
 void ControlSource::SetManual(int a, double value) {
   if (a < 0 || a >= nu_ || !std::isfinite(value)) return;
@@ -108,11 +122,18 @@ void ControlSource::Next(double* ctrl) {
       ++replay_step_;
       break;
     }
+    case ControlKind::kPolicy:
+      // the policy decides at the start of each control period and its action holds
+      if (policy_step_ % policy_hold_ == 0) policy_(policy_ctrl_.data());
+      std::copy(policy_ctrl_.begin(), policy_ctrl_.end(), ctrl);
+      ++policy_step_;
+      break;
   }
 }
 
 void ControlSource::Restart() {
   replay_step_ = 0;
+  policy_step_ = 0;
   if (kind_ == ControlKind::kRandom) {
     rng_.seed(seed_);
     excitation_.clear();

@@ -3,6 +3,9 @@
 //   random  the excitation the pipeline records data with (pipeline/excitation.h)
 //   replay  a recorded episode's controls, held for the dataset's control period; the worlds
 //           start from the episode's first state
+//   policy  a trained policy (mjhybrid policy-train) acting on what it observes of one world,
+//           its action held for the task's control period; handed in by the caller, so that
+//           this side of the viewer needs no LibTorch
 // Every world receives the same ctrl vector in the same step.
 
 #ifndef MJHYBRID_VIEWER_SIM_CONTROL_SOURCE_H_
@@ -11,6 +14,7 @@
 #include <mujoco/mujoco.h>
 
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -20,8 +24,8 @@
 
 namespace mjhybrid::viewer {
 
-enum class ControlKind { kManual = 0, kRandom = 1, kReplay = 2 };
-const char* ControlLabel(ControlKind kind);  // "manual", "random", "replay"
+enum class ControlKind { kManual = 0, kRandom = 1, kReplay = 2, kPolicy = 3 };
+const char* ControlLabel(ControlKind kind);  // "manual", "random", "replay", "policy"
 
 class ControlSource {
  public:
@@ -55,6 +59,14 @@ class ControlSource {
   // replay: no controls left
   bool finished() const;
 
+  // a controller that writes ctrl[nu] for the next control period, from whatever it observes;
+  // called every hold_steps physics steps. UsePolicy needs one.
+  using Controller = std::function<void(double* ctrl)>;
+  void SetPolicy(Controller controller, int hold_steps, std::string name);
+  bool has_policy() const { return static_cast<bool>(policy_); }
+  const std::string& policy_name() const { return policy_name_; }
+  void UsePolicy();
+
   // the controls for the next physics step into ctrl[nu]
   void Next(double* ctrl);
   // back to the start of the signal (replay: the first control; random: the seed's signal)
@@ -76,6 +88,12 @@ class ControlSource {
   int episode_ = 0;
   int substeps_ = 1;
   long replay_step_ = 0;
+  // policy
+  Controller policy_;
+  std::string policy_name_;
+  int policy_hold_ = 1;
+  long policy_step_ = 0;
+  std::vector<double> policy_ctrl_;
 };
 
 }  // namespace mjhybrid::viewer

@@ -77,6 +77,13 @@ void ControlsSection(Lockstep* sim, ViewState* state) {
   }
   ImGui::SameLine();
   if (ImGui::RadioButton("replay", kind == ControlKind::kReplay) && kind != ControlKind::kReplay) Replay(sim, state);
+  // a policy only when one was given (--policy)
+  if (controls.has_policy()) {
+    ImGui::SameLine();
+    if (ImGui::RadioButton("policy", kind == ControlKind::kPolicy) && kind != ControlKind::kPolicy) {
+      controls.UsePolicy();
+    }
+  }
 
   switch (kind) {
     case ControlKind::kManual:
@@ -105,6 +112,9 @@ void ControlsSection(Lockstep* sim, ViewState* state) {
     case ControlKind::kReplay:
       ImGui::TextDisabled("episode %d of %d, %s", controls.replay_episode(), controls.replay_episodes(),
                           controls.finished() ? "ended" : "playing");
+      break;
+    case ControlKind::kPolicy:
+      ImGui::TextDisabled("%s, acting on what it sees of real", controls.policy_name().c_str());
       break;
   }
   // the recorded episode to replay: always editable, so a first replay can be chosen
