@@ -114,6 +114,8 @@ App::App(Lockstep* sim, Window* window, const WindowOptions& options)
     UseNearestTexels(static_cast<unsigned int>(reinterpret_cast<intptr_t>(io.Fonts->TexID)));
     style.AntiAliasedLines = false;
     style.AntiAliasedFill = false;
+    // a textured skybox costs hopper's scene a third of its frame rate here (View: skybox)
+    state_.effects.skybox = false;
   }
   renderer_ = std::make_unique<Renderer>(*sim);
 }
