@@ -20,6 +20,16 @@ mjrRect AtLeastOnePixel(mjrRect rect) {
   return rect;
 }
 
+// MuJoCo draws a plane from a display list made with the context, a grid of quads size[2]
+// apart: Gymnasium's 40 x 40 m floors at 0.125 m are 100,000 quads per viewport, most of a
+// software rasterizer's frame. The grid only refines per-vertex lighting; without it
+// (dataid -1) the plane is MuJoCo's default one, scaled, with the same texture.
+void UseSimplePlanes(mjvScene* scene) {
+  for (int g = 0; g < scene->ngeom; ++g) {
+    if (scene->geoms[g].type == mjGEOM_PLANE) scene->geoms[g].dataid = -1;
+  }
+}
+
 // room for the model's own geoms and decorations, and for the ghosts of two more worlds
 int SceneCapacity(const mjModel* m) { return std::max(2000, 3 * static_cast<int>(m->ngeom) + 1000); }
 
@@ -211,6 +221,7 @@ std::vector<Viewport> Renderer::Draw(Lockstep* sim, bool ghosts, mjrRect area, i
 void Renderer::DrawWorld(World* world, const mjrRect& rect) {
   WorldGraphics& graphics = graphics_[Index(world->kind())];
   mjv_updateScene(graphics.model, world->data(), &option_, &perturb_, &camera_, mjCAT_ALL, &graphics.scene);
+  if (!effects_.fine_planes) UseSimplePlanes(&graphics.scene);
   mjr_setBuffer(mjFB_WINDOW, &graphics.context);
   mjr_render(rect, &graphics.scene, &graphics.context);
 }
@@ -220,6 +231,7 @@ void Renderer::DrawGhosts(Lockstep* sim, const Viewport& viewport) {
   WorldGraphics& graphics = graphics_[Index(viewport.world)];
   mjvScene& scene = graphics.scene;
   mjv_updateScene(graphics.model, base.data(), &option_, &perturb_, &camera_, mjCAT_ALL, &scene);
+  if (!effects_.fine_planes) UseSimplePlanes(&scene);
   for (WorldKind kind : viewport.ghosts) {
     World& ghost = sim->world(kind);
     // only what moves: a second copy of the floor and walls would z-fight with the base's

@@ -45,6 +45,7 @@ struct RenderEffects {
   bool shadows = false;
   bool reflections = false;
   bool skybox = true;
+  bool fine_planes = true;  // planes as the model's lighting grid (size[2]), else one scaled quad set
 };
 
 // OpenGL errors raised since the last call (the frame loop checks that a frame raised none)

@@ -114,8 +114,10 @@ App::App(Lockstep* sim, Window* window, const WindowOptions& options)
     UseNearestTexels(static_cast<unsigned int>(reinterpret_cast<intptr_t>(io.Fonts->TexID)));
     style.AntiAliasedLines = false;
     style.AntiAliasedFill = false;
-    // a textured skybox costs hopper's scene a third of its frame rate here (View: skybox)
+    // a textured skybox costs hopper's scene a third of its frame rate here, its floor's
+    // lighting grid another third (View: skybox, fine floors)
     state_.effects.skybox = false;
+    state_.effects.fine_planes = false;
   }
   renderer_ = std::make_unique<Renderer>(*sim);
 }

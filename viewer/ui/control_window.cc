@@ -142,6 +142,8 @@ void ViewSection(ViewState* state) {
   ImGui::Checkbox("reflections", &state->effects.reflections);
   ImGui::SameLine();
   ImGui::Checkbox("skybox", &state->effects.skybox);
+  ImGui::Checkbox("fine floors", &state->effects.fine_planes);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("floors lit through the model's grid (size[2]); costly in software");
   if (ImGui::Button("Reset camera")) state->reset_camera = true;
   if (ImGui::IsItemHovered()) {
     ImGui::SetTooltip("left drag: rotate, right drag: move, wheel or middle drag: zoom; shift: horizontal");
