@@ -54,19 +54,16 @@ void RunPolicyTrain(const RlCommands& c) {
   CheckOutputPath(c.out, c.force);
   const TaskSpec task = LoadTaskSpec(TaskFor(c.model, c.task));
   std::unique_ptr<VecEnv> env = MakeSceneEnv(c.model, task.path, c.envs, c.threads, c.seed);
-  std::unique_ptr<VecEnv> scoring;
-  if (!c.score_on.empty()) scoring = MakeSceneEnv(c.score_on, task.path, c.episodes, c.threads, c.seed + 10'000);
-  VecEnv* scored = scoring ? scoring.get() : nullptr;
+  // scored on --score-on, else on fresh episodes of the training world
+  const std::string scored_on = c.score_on.empty() ? c.model : c.score_on;
+  std::unique_ptr<VecEnv> scoring = MakeSceneEnv(scored_on, task.path, c.episodes, c.threads, c.seed + 10'000);
   PpoOptions o = c.ppo;
   o.seed = c.seed;
   o.label = "policy-train";
   if (o.eval_every == 0) o.eval_every = std::max(1L, o.total_steps / 8);
   const PolicySignature signature{SceneOf(c.model), task.name, env->observation_size(), env->action_size()};
-  // scored on --score-on, else on fresh episodes of the training world
-  std::unique_ptr<VecEnv> own = MakeSceneEnv(c.model, task.path, c.episodes, c.threads, c.seed + 10'000);
-  VecEnv* score_env = scored ? scored : own.get();
   PpoResult r = TrainPpo(env.get(), signature, o, [&](Policy* p) {
-    return Summarize(RunEpisodes(score_env, PolicyController(p)));
+    return Summarize(RunEpisodes(scoring.get(), PolicyController(p)));
   });
   SavePolicy(r.policy, c.out);
   // the learning curve beside the policy: tidy CSV and a JSON sidecar
@@ -74,13 +71,13 @@ void RunPolicyTrain(const RlCommands& c) {
   std::ofstream csv(stem + ".curve.csv");
   csv << "steps,return,return_std,scored_on\n";
   for (const CurvePoint& p : r.curve) {
-    csv << p.steps << ',' << p.score.mean << ',' << p.score.std << ',' << (scored ? c.score_on : c.model) << '\n';
+    csv << p.steps << ',' << p.score.mean << ',' << p.score.std << ',' << scored_on << '\n';
   }
   WriteJson(stem + ".json", {{"policy", c.out},
                              {"scene", signature.scene},
                              {"task", signature.task},
                              {"trained_on", c.model},
-                             {"scored_on", scored ? c.score_on : c.model},
+                             {"scored_on", scored_on},
                              {"steps", o.total_steps},
                              {"seed", c.seed},
                              {"seconds", r.seconds},
@@ -90,7 +87,7 @@ void RunPolicyTrain(const RlCommands& c) {
                              {"versions", Versions()},
                              {"git", GitHash()}});
   std::printf("wrote %s (%.1f s, return %.4g on %s)\n", c.out.c_str(), r.seconds, r.curve.back().score.mean,
-              (scored ? c.score_on : c.model).c_str());
+              scored_on.c_str());
 }
 
 void RunPolicyEval(const RlCommands& c) {

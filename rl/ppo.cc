@@ -100,7 +100,7 @@ PpoResult TrainPpo(VecEnv* env, const PolicySignature& signature, const PpoOptio
   torch::Tensor logp_buf = torch::zeros({T, n}), rew_buf = torch::zeros({T, n});
   torch::Tensor done_buf = torch::zeros({T, n}), val_buf = torch::zeros({T, n});
   ReturnScale scale(n);
-  std::vector<double> episode_return(n, 0), actions(static_cast<size_t>(batch) * na);
+  std::vector<double> episode_return(n, 0), actions(static_cast<size_t>(n) * na);
   std::deque<double> recent;  // returns of the last finished training episodes (unscaled)
 
   const double start = Now();
@@ -130,7 +130,7 @@ PpoResult TrainPpo(VecEnv* env, const PolicySignature& signature, const PpoOptio
       const torch::Tensor x = net->Normalize(raw);
       const torch::Tensor mean = net->MeanOfNormalized(x);
       const torch::Tensor a = mean + torch::exp(net->log_std()) * torch::randn(mean.sizes(), generator);
-      const auto [logp, entropy] = net->LogProbEntropy(x, a);
+      const torch::Tensor logp = net->LogProbEntropy(x, a).first;
       obs_buf[t] = x;
       act_buf[t] = a;
       logp_buf[t] = logp;
@@ -143,28 +143,30 @@ PpoResult TrainPpo(VecEnv* env, const PolicySignature& signature, const PpoOptio
       for (int i = 0; i < n; ++i) done[i] = env->terminated()[i] || env->truncated()[i];
       scale.Update(env->reward(), done, o.gamma);
       const double s = scale.scale();
-      std::vector<double> r(env->reward().begin(), env->reward().end());
-      // a truncated episode would have gone on: its tail is worth the value of where it stopped
-      std::vector<int> truncated;
+      // the scaled rewards; a truncated episode would have gone on, so its tail is worth the
+      // value of where it stopped
+      std::vector<double> reward(n), ended(n);
+      bool any_truncated = false;
       for (int i = 0; i < n; ++i) {
-        if (env->truncated()[i]) truncated.push_back(i);
-      }
-      if (!truncated.empty()) {
-        const torch::Tensor last = FromRows(env->final_observation(), n, no);
-        const torch::Tensor v = net->ValueOfNormalized(net->Normalize(last));
-        for (int i : truncated) r[i] = r[i] * s + o.gamma * v[i].item<double>();
-      }
-      for (int i = 0; i < n; ++i) {
+        reward[i] = env->reward()[i] * s;
+        ended[i] = done[i] ? 1.0 : 0.0;
+        any_truncated = any_truncated || env->truncated()[i];
         episode_return[i] += env->reward()[i];
         if (done[i]) {
           recent.push_back(episode_return[i]);
           if (recent.size() > 50) recent.pop_front();
           episode_return[i] = 0;
         }
-        const bool bootstrapped = env->truncated()[i];
-        rew_buf[t][i] = bootstrapped ? r[i] : r[i] * s;
-        done_buf[t][i] = done[i] ? 1.0 : 0.0;
       }
+      if (any_truncated) {
+        const torch::Tensor last = FromRows(env->final_observation(), n, no);
+        const torch::Tensor v = net->ValueOfNormalized(net->Normalize(last)).contiguous();
+        for (int i = 0; i < n; ++i) {
+          if (env->truncated()[i]) reward[i] += o.gamma * static_cast<double>(v.data_ptr<float>()[i]);
+        }
+      }
+      rew_buf[t] = torch::from_blob(reward.data(), {n}, torch::kFloat64).to(torch::kFloat32);
+      done_buf[t] = torch::from_blob(ended.data(), {n}, torch::kFloat64).to(torch::kFloat32);
     }
 
     // generalized advantage estimates, backwards through the rollout

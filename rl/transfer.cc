@@ -39,7 +39,8 @@ bool IsMpcMethod(const std::string& m) {
 // what one method gave: the final real returns of every seed's policy (or of MPC), pooled
 struct MethodResult {
   std::string trained_on;
-  std::vector<double> returns;
+  std::vector<double> returns;       // every scored episode, pooled over seeds
+  std::vector<uint64_t> seeds;       // the seed of each of them (MPC: the seed of its start states)
   std::vector<double> seed_means;
   double seconds = 0;
   long diverged = 0;
@@ -88,10 +89,9 @@ class Transfer {
     returns << "method,seed,episode,real_return\n";
     for (const std::string& method : o_.methods) {
       MethodResult r = IsPolicyMethod(method) ? RunPolicyMethod(method, &curves) : RunMpcMethod(method);
-      for (size_t i = 0; i < r.returns.size(); ++i) {
-        const size_t per_seed = r.returns.size() / std::max<size_t>(1, r.seed_means.size());
-        returns << method << ',' << (IsPolicyMethod(method) ? o_.seeds[i / per_seed] : 0) << ',' << i % per_seed
-                << ',' << r.returns[i] << '\n';
+      for (size_t i = 0, episode = 0; i < r.returns.size(); ++i) {
+        episode = i > 0 && r.seeds[i] == r.seeds[i - 1] ? episode + 1 : 0;
+        returns << method << ',' << r.seeds[i] << ',' << episode << ',' << r.returns[i] << '\n';
       }
       returns.flush();
       curves.flush();
@@ -142,6 +142,7 @@ class Transfer {
       SavePolicy(trained.policy, Out(method + "-s" + std::to_string(seed) + ".pt"));
       const std::vector<double> final_returns = RunEpisodes(real.get(), PolicyController(&trained.policy));
       r.returns.insert(r.returns.end(), final_returns.begin(), final_returns.end());
+      r.seeds.insert(r.seeds.end(), final_returns.size(), seed);
       r.seed_means.push_back(Summarize(final_returns).mean);
       r.diverged += trained.diverged;
     }
@@ -165,6 +166,7 @@ class Transfer {
       };
       const double ret = RunEpisodes(real.get(), act).front();
       r.returns.push_back(ret);
+      r.seeds.push_back(o_.seeds.front());
       std::printf("[transfer %s] episode %d/%d  real return %.4g\n", method.c_str(), e + 1, o_.mpc_episodes, ret);
       std::fflush(stdout);
     }

@@ -165,21 +165,25 @@ void Renderer::ResetCamera(const Lockstep& sim) {
     camera_.azimuth = std::atan2(-offset[1], -offset[0]) * 180 / mjPI;
     camera_.elevation = std::atan2(-offset[2], horizontal) * 180 / mjPI;
     // the target's height at the start, kept while the camera follows it across the ground
-    const World& leader = sim.world(WorldKind::kReal).live() ? sim.world(WorldKind::kReal) : sim.reference();
-    const mjtNum* target = follow_subtree_ ? leader.data()->subtree_com + 3 * follow_body_
-                                           : leader.data()->xpos + 3 * follow_body_;
-    camera_.lookat[2] = target[2];
-    Follow(sim);
+    if (const mjtNum* target = FollowedPoint(sim)) {
+      camera_.lookat[2] = target[2];
+      Follow(sim);
+    }
     break;
   }
 }
 
-void Renderer::Follow(const Lockstep& sim) {
-  if (follow_body_ < 0) return;
+const mjtNum* Renderer::FollowedPoint(const Lockstep& sim) const {
+  if (follow_body_ < 0) return nullptr;
   const World& leader = sim.world(WorldKind::kReal).live() ? sim.world(WorldKind::kReal) : sim.reference();
-  if (!leader.live() || follow_body_ >= leader.model()->nbody) return;
-  const mjtNum* target = follow_subtree_ ? leader.data()->subtree_com + 3 * follow_body_
-                                         : leader.data()->xpos + 3 * follow_body_;
+  if (!leader.live() || follow_body_ >= leader.model()->nbody) return nullptr;
+  const mjData* d = leader.data();
+  return (follow_subtree_ ? d->subtree_com : d->xpos) + 3 * follow_body_;
+}
+
+void Renderer::Follow(const Lockstep& sim) {
+  const mjtNum* target = FollowedPoint(sim);
+  if (!target) return;
   camera_.lookat[0] = target[0];
   camera_.lookat[1] = target[1];
 }

@@ -93,6 +93,8 @@ class Renderer {
   // horizontally only, so the ground stays put; the other worlds are seen from the same place,
   // so their drift from real stays visible
   void Follow(const Lockstep& sim);
+  // the followed body's point (subtree com or origin) in the leading world; null for none
+  const mjtNum* FollowedPoint(const Lockstep& sim) const;
 
   WorldGraphics graphics_[kWorldCount];
   mjvCamera camera_;
