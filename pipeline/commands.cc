@@ -13,6 +13,7 @@
 #include "pipeline/mujoco_util.h"
 #include "pipeline/scene_config.h"
 #include "pipeline/targets.h"
+#include "pipeline/velocity_targets.h"
 #include "plugin/core/mlp.h"
 #include "plugin/mujoco/state_layout_from_model.h"
 
@@ -67,7 +68,14 @@ void RunCollect(const CollectCommand& c) {
                data.transitions() * data.timestep);
 }
 
-void RunTrain(const TrainCommand& c) {
+void RunTrain(const TrainCommand& command) {
+  TrainCommand c = command;
+  if (!c.protocol.empty()) {
+    const SceneTraining scene = LoadSceneConfig(c.protocol).train;
+    // a contact model (--replace) always outputs pair wrenches
+    if (!scene.output.empty() && !c.given.count("output") && c.replace.empty()) c.output = scene.output;
+    if (scene.target_window > 0 && !c.given.count("target-window")) c.target_window = scene.target_window;
+  }
   CheckOutputPath(c.out, c.force);
   if (c.ctrl_history < 0) throw std::runtime_error("--history must be >= 0");
   ModelPtr sim = LoadModel(c.sim);
@@ -79,6 +87,10 @@ void RunTrain(const TrainCommand& c) {
   spec.ctrl_history = c.ctrl_history;
   const mjModel* analytic = sim.get();
   ModelPtr without_contact;
+  if (!c.replace.empty() && c.output != "force") {
+    throw std::runtime_error("--output " + c.output + " is for whole-state residuals; a contact model (--replace) outputs pair wrenches");
+  }
+  spec.output = c.output == "velocity" ? ResidualOutput::kVelocity : ResidualOutput::kForce;
   if (!c.replace.empty()) {
     // a contact model learns each pair's whole wrench, against sim.xml without their contact
     spec.kind = ResidualKind::kContact;
@@ -98,11 +110,15 @@ void RunTrain(const TrainCommand& c) {
   }
   std::string pair_list;
   for (const ContactPair& p : spec.contact_pairs) pair_list += " " + p.geom1.name + ":" + p.geom2.name;
+  const bool velocity = spec.kind == ResidualKind::kWholeState && spec.output == ResidualOutput::kVelocity;
   std::fprintf(stderr, "[train] %s residual; contact pairs:%s\n",
-               spec.kind == ResidualKind::kContact ? "contact (replace)" : "whole-state (augment)",
+               spec.kind == ResidualKind::kContact ? "contact (replace)"
+               : velocity ? "whole-state velocity (augment, after the step)"
+                          : "whole-state force (augment)",
                pair_list.empty() ? " none" : pair_list.c_str());
   const auto start = std::chrono::steady_clock::now();
-  TrainingSet set = BuildTrainingSet(analytic, data, spec, /*progress=*/true);
+  TrainingSet set = velocity ? BuildVelocityTrainingSet(analytic, data, spec, c.target_window, true)
+                             : BuildTrainingSet(analytic, data, spec, /*progress=*/true);
   if (set.rows() == 0) throw std::runtime_error("no training rows");
   const double target_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -122,7 +138,9 @@ void RunTrain(const TrainCommand& c) {
                 {"real_seconds", data.transitions() * data.timestep}, {"seed", data.seed},
                 {"excitation", data.excitation}}},
       {"sim", fs::path(c.sim).filename().string()},
-      {"targets", "finite differences through mj_step of the analytic model"},
+      {"targets", velocity ? "real minus analytic velocity change along " + std::to_string(c.target_window) +
+                                 "-step analytic rollouts from the recorded states"
+                           : std::string("finite differences through mj_step of the analytic model")},
       {"targets_seconds", target_seconds},
       {"training", result.report},
       {"calibration", calibration},

@@ -32,6 +32,10 @@ struct TrainCommand {
   int ctrl_history = 8;
   std::string contacts = "auto";  // whole-state contact features: auto | none | a:b,c:d
   std::vector<std::string> replace;  // geom pairs a:b for a contact model (mode replace)
+  std::string output = "force";      // whole-state models: force (qfrc) | velocity (dqvel)
+  int target_window = 20;            // velocity targets: steps per analytic rollout window
+  std::string protocol;              // a scene.json whose "train" section sets output and window
+  std::set<std::string> given;       // which of those were given on the command line (they win)
   double contact_range = 0;          // 0: 0.05 m for features, 0.01 m for replace
   bool calibrate = true;             // choose the output scale on validation rollouts
   TrainOptions options;

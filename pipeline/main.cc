@@ -37,6 +37,9 @@ int main(int argc, char** argv) {
   t->add_option("--history", train.ctrl_history, "previous controls fed to the network")->capture_default_str();
   t->add_option("--contacts", train.contacts, "contact pairs the residual sees: auto (the most frequent in the data), none, or GEOM1:GEOM2,...")->capture_default_str();
   t->add_option("--replace", train.replace, "train a contact model for these pairs GEOM1:GEOM2,... (mode replace)")->delimiter(',');
+  t->add_option("--output", train.output, "what a whole-state residual outputs: force (added before the constraint solver) or velocity (a velocity change after the step, which contacts cannot cancel)")->check(CLI::IsMember({"force", "velocity"}))->capture_default_str();
+  t->add_option("--target-window", train.target_window, "velocity residuals: targets along analytic rollouts of this many steps from the recorded states (1: at the recorded states only)")->check(CLI::PositiveNumber)->capture_default_str();
+  t->add_option("--protocol", train.protocol, "scene.json: its \"train\" section sets --output and --target-window (options given here win)");
   t->add_option("--contact-range", train.contact_range, "distance in m below which a pair counts as near (default 0.05, replace 0.01)");
   t->add_flag("!--no-calibrate", train.calibrate, "skip the do-no-harm output-scale calibration on validation rollouts");
   t->add_option("--huber", train.options.huber_delta, "Huber loss with this delta in normalized units (0: mean squared error)")->capture_default_str();
@@ -99,6 +102,9 @@ int main(int argc, char** argv) {
   if (!no_plots) study.python = MJHYBRID_PYTHON;
   for (const char* name : {"episodes", "steps", "dt"}) {
     if (c->count(std::string("--") + name)) collect.given.insert(name);
+  }
+  for (const char* name : {"output", "target-window"}) {
+    if (t->count(std::string("--") + name)) train.given.insert(name);
   }
   InstallMujocoLogHandler();
   try {

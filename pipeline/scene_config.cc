@@ -51,7 +51,7 @@ SceneConfig LoadSceneConfig(const std::string& path) {
   if (!in) throw std::runtime_error("cannot read scene config '" + path + "'");
   json root = json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) throw std::runtime_error(path + ": not valid JSON");
-  OnlyKeys(root, {"collect", "replace"}, "top level", path);
+  OnlyKeys(root, {"collect", "replace", "train"}, "top level", path);
 
   SceneConfig config;
   CollectOptions& c = config.collect;
@@ -87,6 +87,21 @@ SceneConfig LoadSceneConfig(const std::string& path) {
       throw std::runtime_error(path + ": 'replace' must be a list of [geom1, geom2] name pairs");
     }
     config.replace.push_back({pair[0], pair[1]});
+  }
+
+  if (root.contains("train")) {
+    const json& train = root["train"];
+    OnlyKeys(train, {"output", "target_window"}, "train", path);
+    if (train.contains("output")) {
+      const json& output = train["output"];
+      if (!output.is_string() || (output != "force" && output != "velocity")) {
+        throw std::runtime_error(path + ": 'train.output' must be \"force\" or \"velocity\"");
+      }
+      config.train.output = output;
+    }
+    if (train.contains("target_window")) {
+      config.train.target_window = ReadCount(train["target_window"], "train.target_window", path);
+    }
   }
   return config;
 }

@@ -14,8 +14,15 @@
 //       "joints": {"name": [lo, hi]},   placement range of hinge/slide joints
 //       "free": {"xy": [lo, hi], "z": [lo, hi], "yaw": [lo, hi], "vel": s, "angvel": s}
 //     },
-//     "replace": [["geom1", "geom2"]]
+//     "replace": [["geom1", "geom2"]],
+//     "train": {
+//       "output": "velocity",  force | velocity: what the whole-state residual outputs
+//       "target_window": 10    velocity targets: steps per analytic rollout window
+//     }
 //   }
+//
+// "train" holds what `mjhybrid train --protocol` and `study` use for this scene instead of
+// the defaults (options given on train's command line win).
 
 #ifndef MJHYBRID_PIPELINE_SCENE_CONFIG_H_
 #define MJHYBRID_PIPELINE_SCENE_CONFIG_H_
@@ -28,10 +35,16 @@
 
 namespace mjhybrid {
 
+struct SceneTraining {
+  std::string output;     // "" (the train default), "force" or "velocity"
+  int target_window = 0;  // 0: the train default
+};
+
 struct SceneConfig {
   CollectOptions collect;  // model_path and seed are left to the caller
   int eval_episodes = 8;
   std::vector<std::pair<std::string, std::string>> replace;
+  SceneTraining train;
 };
 
 // throws a one-line error naming the file and the key on anything malformed or unknown

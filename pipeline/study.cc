@@ -263,6 +263,7 @@ class Study {
     c.data = data;
     c.out = out;
     c.replace = replace;
+    c.protocol = scene_.config;  // the scene's "train" section, if any
     c.options = o_.train;
     c.options.seed = seed;
     RunTrain(c);

@@ -19,7 +19,9 @@
 // the recorded data (black-box rule).
 //
 // What it cannot do: a force added before the solver cannot make a contact softer or bouncier
-// than the analytic one (the solver cancels it). Such gaps are what mode replace is for.
+// than the analytic one (the solver cancels it). A velocity residual (output dqvel) can: it is
+// applied after the step, so its target is simply v_real - v_sim of the analytic step from s_t
+// (one mj_step per transition, no linearization).
 
 #ifndef MJHYBRID_PIPELINE_TARGETS_H_
 #define MJHYBRID_PIPELINE_TARGETS_H_
@@ -39,7 +41,7 @@ struct TrainingSet {
   int feature_count = 0;
   int output_count = 0;
   std::vector<double> features;  // rows x feature_count
-  std::vector<double> targets;   // rows x output_count (generalized force or pair wrench)
+  std::vector<double> targets;   // rows x output_count (generalized force, velocity change or pair wrench)
   std::vector<int> episode;      // episode of each row
   int episodes = 0;              // in the dataset (rows may skip some)
   int rows() const { return static_cast<int>(episode.size()); }

@@ -31,8 +31,10 @@ echo "== collect: training and held-out episodes from $dir/real.xml"
 "$bin" collect --model "$dir/real.xml" "${protocol[@]}" --held-out --out "$out/test.h5" --seed 2 --force
 
 echo "== train: residual on $dir/sim.xml"
+train_protocol=()
+[ -f "$dir/scene.json" ] && train_protocol=(--protocol "$dir/scene.json")  # its "train" section
 "$bin" train --model "$dir/sim.xml" --data "$out/train.h5" --out "$out/residual.safetensors" \
-  --seed 1 --force
+  "${train_protocol[@]}" --seed 1 --force
 
 echo "== attach: $out/hybrid.xml"
 "$bin" attach --model "$dir/sim.xml" --residual "$out/residual.safetensors" \

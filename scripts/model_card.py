@@ -37,8 +37,11 @@ def card(model_path: Path, meta: dict, ev: dict, command: str) -> str:
     else:
         what = (f"A whole-state residual (mode `augment`) for the scene whose analytic model is "
                 f"`{prov['sim']}`: {net['description']}, {features['ctrl_history']} previous controls as "
-                f"history, contact features of {pairs}. It outputs a generalized force per dof "
-                "added to `qfrc_passive`.")
+                f"history, contact features of {pairs}. " +
+                ("It outputs a velocity change per dof, added once each step is integrated (past "
+                 "the constraint solver, which cannot cancel it)."
+                 if meta["output"]["kind"] == "dqvel" else
+                 "It outputs a generalized force per dof added to `qfrc_passive`."))
     calibration = prov.get("calibration")
     scale = calibration.get("scale") if isinstance(calibration, dict) else None
     lines = [

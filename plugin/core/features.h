@@ -29,11 +29,21 @@ namespace mjhybrid {
 // wrench of each contact pair (mode replace)
 enum class ResidualKind { kWholeState, kContact };
 
+// where a whole-state residual acts (the file's output.kind):
+//   kForce     "qfrc": a generalized force added in mj_passive, before the constraint solver.
+//              The solver reacts to it: a push into a contact or a joint limit is cancelled.
+//   kVelocity  "dqvel": a velocity change added once the step is integrated (qvel += dv, and
+//              qpos moves on by h*dv, as if the step's acceleration had been dv/h larger). It
+//              comes after the solver, so a contact cannot cancel it: it can make a contact
+//              bouncier, softer or slipperier than the analytic one.
+enum class ResidualOutput { kForce, kVelocity };
+
 struct FeatureSpec {
   ResidualKind kind = ResidualKind::kWholeState;
   int ctrl_history = 0;  // number of previous control vectors fed to the network
   std::vector<ContactPair> contact_pairs;
   double contact_range = 0.05;  // m; pairs farther apart read as "nothing near"
+  ResidualOutput output = ResidualOutput::kForce;  // whole-state models only
 };
 
 // number of network inputs for a system (per pair for kContact)

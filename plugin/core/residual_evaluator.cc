@@ -53,14 +53,14 @@ ResidualEvaluator::ResidualEvaluator(std::shared_ptr<const ResidualModel> model,
 
 bool ResidualEvaluator::Compute(const double* qpos, const double* qvel, const double* ctrl,
                                 const double* history, const PairState* pairs, double scale,
-                                double* qfrc, ResidualDiagnostics* diagnostics) {
+                                double* out, ResidualDiagnostics* diagnostics) {
   const ResidualModel& m = *model_;
   if (m.features.kind != ResidualKind::kWholeState) {
-    std::fill(qfrc, qfrc + m.signature.nv, 0.0);
+    std::fill(out, out + m.signature.nv, 0.0);
     return false;  // a contact model has no whole-state output
   }
   ComputeFeatures(m.features, m.signature, qpos, qvel, ctrl, history, pairs, features_.data());
-  return Run(scale, m.signature.nv, qfrc, diagnostics);
+  return Run(scale, m.signature.nv, out, diagnostics);
 }
 
 bool ResidualEvaluator::ComputePairWrench(int index, const PairState& pair, double scale,

@@ -1,7 +1,7 @@
 // The residual's one code path: state -> features -> normalize (saturating at the training
-// range) -> network -> de-normalize -> bound -> generalized force (whole-state models) or a
-// contact pair's wrench (contact models). The plugin calls it inside mj_passive; nothing else
-// computes hybrid dynamics. One evaluator per mjData: it owns the scratch vectors, so no call
+// range) -> network -> de-normalize -> bound -> generalized force or velocity change
+// (whole-state models) or a contact pair's wrench (contact models). The plugin calls it inside
+// mj_passive; nothing else computes hybrid dynamics. One evaluator per mjData: it owns the scratch vectors, so no call
 // allocates.
 //
 // An evaluator runs the ensemble mean, or one member of the ensemble (config member="k"); the
@@ -38,11 +38,12 @@ class ResidualEvaluator {
   explicit ResidualEvaluator(std::shared_ptr<const ResidualModel> model,
                              int member = kAllMembers);
 
-  // Whole-state model: qfrc[nv] = scale * residual. Returns false, with qfrc zeroed, when the
+  // Whole-state model: out[nv] = scale * residual (a generalized force or a velocity change,
+  // as features.output says). Returns false, with out zeroed, when the
   // state or the network output is not finite. history: ctrl_history*nu previous controls,
   // newest first; pairs: one measured PairState per contact pair of the model.
   bool Compute(const double* qpos, const double* qvel, const double* ctrl, const double* history,
-               const PairState* pairs, double scale, double* qfrc, ResidualDiagnostics* diagnostics);
+               const PairState* pairs, double scale, double* out, ResidualDiagnostics* diagnostics);
 
   // Contact model: wrench[6] = scale * the wrench pair `index` exchanges (force and torque on
   // geom2's body at pair.point, world frame; geom1's body gets the opposite). Same failure rule;

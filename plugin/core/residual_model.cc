@@ -83,7 +83,10 @@ json ResidualModel::Metadata() const {
                       {"contact_range", features.contact_range},
                       {"names", FeatureNames(features, signature)}};
   meta["input"] = {{"mean", input_mean}, {"std", input_std}, {"min", input_min}, {"max", input_max}};
-  meta["output"] = {{"kind", features.kind == ResidualKind::kContact ? "pair_wrench" : "qfrc"},
+  const char* output_kind = features.kind == ResidualKind::kContact ? "pair_wrench"
+                            : features.output == ResidualOutput::kVelocity ? "dqvel"
+                                                                           : "qfrc";
+  meta["output"] = {{"kind", output_kind},
                     {"mean", output_mean}, {"std", output_std},
                     {"bound", output_bound}};
   meta["provenance"] = provenance;
@@ -148,8 +151,10 @@ bool ParseModelMetadata(const json& meta, ResidualModel* model, std::string* err
       return false;
     }
     const std::string kind = meta.at("output").value("kind", "");
-    if (kind == "qfrc") {
+    model->features.output = ResidualOutput::kForce;
+    if (kind == "qfrc" || kind == "dqvel") {
       model->features.kind = ResidualKind::kWholeState;
+      if (kind == "dqvel") model->features.output = ResidualOutput::kVelocity;
     } else if (kind == "pair_wrench") {
       model->features.kind = ResidualKind::kContact;
       if (model->features.contact_pairs.empty()) {
@@ -157,7 +162,7 @@ bool ParseModelMetadata(const json& meta, ResidualModel* model, std::string* err
         return false;
       }
     } else {
-      *error = "output.kind must be 'qfrc' or 'pair_wrench'";
+      *error = "output.kind must be 'qfrc', 'dqvel' or 'pair_wrench'";
       return false;
     }
     const size_t nin = FeatureCount(model->features, s);

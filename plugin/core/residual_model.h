@@ -9,8 +9,10 @@
 //   features   ctrl_history, contact_pairs [[{name, type, size}, {...}]], contact_range (m),
 //              names (see features.h and contact.h)
 //   input      mean, std, min, max per feature (the normalizer; min/max = training range)
-//   output     kind "qfrc" (generalized force, N or N*m per dof; mode augment) or
-//              "pair_wrench" (force and torque per contact pair, world frame; mode replace),
+//   output     kind "qfrc" (generalized force, N or N*m per dof, before the solver; mode
+//              augment), "dqvel" (velocity change per dof, m/s or rad/s, after the step; mode
+//              augment) or "pair_wrench" (force and torque per contact pair, world frame; mode
+//              replace),
 //              mean, std, bound per output
 //   network    backend "mlp" (members, layers, activation "tanh") or "torchscript"
 //   provenance free-form: data, seed, training time, metrics

@@ -57,6 +57,11 @@ LoadedInstance LoadInstanceOrThrow(const mjModel* m, int instance) {
   if (out.config.mode == ResidualMode::kAugment && contact_model) {
     return fail("this is a contact model (pair wrenches); use mode 'replace'");
   }
+  if (!contact_model && spec.output == ResidualOutput::kVelocity && m->opt.integrator == mjINT_RK4) {
+    return fail("a velocity residual (output 'dqvel') corrects each step once, after integration; "
+                "RK4 has no single start state to evaluate it at: use integrator Euler, implicit "
+                "or implicitfast");
+  }
   return out;
 }
 
@@ -139,6 +144,7 @@ void ResidualPlugin::Reset(mjtNum* plugin_state) {
 }
 
 void ResidualPlugin::Compute(const mjModel* m, mjData* d, int instance) {
+  velocity_pending_ = false;
   if (config_.mode == ResidualMode::kOff || !evaluator_) return;
   last_ = ResidualDiagnostics();
   bool ok = false;
@@ -165,7 +171,13 @@ bool ResidualPlugin::ComputeWholeState(const mjModel* m, mjData* d, int instance
                            residual_.data(), &last_)) {
     return false;
   }
-  mju_addTo(d->qfrc_passive, residual_.data(), m->nv);
+  if (evaluator_->model().features.output == ResidualOutput::kVelocity) {
+    // applied in Advance, once the analytic step (solver included) is done; a correction of
+    // exactly zero (scale 0) is skipped there so that it leaves the state bit for bit alone
+    velocity_pending_ = std::any_of(residual_.begin(), residual_.end(), [](mjtNum v) { return v != 0; });
+  } else {
+    mju_addTo(d->qfrc_passive, residual_.data(), m->nv);
+  }
   return true;
 }
 
@@ -195,6 +207,21 @@ void ResidualPlugin::Advance(const mjModel* m, mjData* d, int instance) {
   if (!evaluator_) return;
   // state changes only here, once per step; the diagnostics are those of the step's last
   // evaluation (the final RK4 stage)
+  if (velocity_pending_) {
+    velocity_pending_ = false;
+    if (m->opt.integrator == mjINT_RK4) {
+      // the integrator was switched to RK4 after compilation: the last evaluation was at the
+      // final RK4 stage, not at the step's start, so the correction is not applied
+      if (!warned_rk4_) {
+        mju_warning("%s: a velocity residual cannot run under RK4; not applied (warned once per "
+                    "mjData)", InstanceName(m, instance).c_str());
+        warned_rk4_ = true;
+      }
+    } else {
+      mju_addTo(d->qvel, residual_.data(), m->nv);
+      mj_integratePos(m, d->qpos, residual_.data(), m->opt.timestep);
+    }
+  }
   mjtNum* state = d->plugin_state + m->plugin_stateadr[instance];
   state_layout_.PushControl(state, d->ctrl);
   state[state_layout_.saturated_last()] = last_.saturated;

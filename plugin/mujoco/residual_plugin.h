@@ -3,16 +3,20 @@
 // contact pairs, and forwards each engine callback to the MuJoCo-free core (ResidualEvaluator).
 //
 //   compute  (inside mj_passive, possibly 4x per step under RK4): idempotent; changes no state.
-//            augment: adds the whole-state residual force to qfrc_passive.
+//            augment: adds the whole-state residual force to qfrc_passive, or, for a
+//            velocity model (output dqvel), only evaluates it at the step's start state.
 //            replace: for each contact pair within range, applies the learned wrench with
 //            mj_applyFT (the scene has switched the pair's native contact off).
-//   advance  (once per step, after integration): pushes the applied ctrl into the history and
-//            records the step's diagnostics (saturation, ensemble spread) in plugin_state
+//   advance  (once per step, after integration): applies a velocity model's correction
+//            (qvel += dv, qpos moved on by h*dv: past the solver, which cannot cancel it),
+//            pushes the applied ctrl into the history and records the step's diagnostics
+//            (saturation, ensemble spread) in plugin_state
 //   reset    zeroes the history and the counters
 //
 // Errors in the config or the model file surface when the model is compiled, as a MuJoCo error
 // naming the instance, the key or file, and what would be valid; so does a `member` index the
-// model's ensemble does not have.
+// model's ensemble does not have, and a velocity model in a scene integrated with RK4 (whose
+// four evaluations per step have no single start state to correct from).
 
 #ifndef MJHYBRID_PLUGIN_MUJOCO_RESIDUAL_PLUGIN_H_
 #define MJHYBRID_PLUGIN_MUJOCO_RESIDUAL_PLUGIN_H_
@@ -59,11 +63,14 @@ class ResidualPlugin {
   PluginStateLayout state_layout_;
   std::optional<ResidualEvaluator> evaluator_;  // empty in mode off without a model
   std::vector<mjtNum> residual_;                // nv scratch, sized once in Create
+  // a velocity model's correction computed for this step and not yet applied by Advance
+  bool velocity_pending_ = false;
   std::vector<ResolvedPair> pairs_;             // the model's contact pairs in this scene
   std::vector<PairState> pair_states_;          // their measurement, scratch
   std::vector<double> wrenches_;                // kWrenchSize per pair, scratch
   ResidualDiagnostics last_;  // of the last evaluation; written to plugin_state in Advance
   bool warned_non_finite_ = false;
+  bool warned_rk4_ = false;
 };
 
 // what loading this instance's config and model gives: the plugin pieces, or one error line

@@ -164,6 +164,21 @@ TEST_F(ResidualModelTest, MetadataFeatureNamesAreWritten) {
   EXPECT_EQ(meta["output"]["kind"], "qfrc");
 }
 
+TEST_F(ResidualModelTest, VelocityOutputRoundTrips) {
+  ResidualModel model = RandomModel(Arm2Layout(), 1, 1, 4);
+  model.features.output = ResidualOutput::kVelocity;
+  EXPECT_EQ(model.Metadata()["output"]["kind"], "dqvel");
+  std::string error;
+  auto loaded = LoadResidualModel(Save("velocity.safetensors", model), &error);
+  ASSERT_NE(loaded, nullptr) << error;
+  EXPECT_EQ(loaded->features.kind, ResidualKind::kWholeState);
+  EXPECT_EQ(loaded->features.output, ResidualOutput::kVelocity);
+  // and a force model reads back as one
+  auto force = LoadResidualModel(Save("force.safetensors", RandomModel(Arm2Layout(), 1, 1, 4)), &error);
+  ASSERT_NE(force, nullptr) << error;
+  EXPECT_EQ(force->features.output, ResidualOutput::kForce);
+}
+
 TEST_F(ResidualModelTest, SaveRejectsNetworksThatAreNotMlps) {
   struct OtherNetwork : ResidualNetwork {
     int input_size() const override { return 1; }
@@ -358,7 +373,7 @@ TEST_F(ParseMetadataTest, RejectsOutOfRangeHistoryAndOtherOutputKinds) {
   EXPECT_THAT(ExpectRejected(), HasSubstr("ctrl_history"));
   meta_ = model_.Metadata();
   meta_["output"]["kind"] = "qacc";
-  EXPECT_THAT(ExpectRejected(), HasSubstr("qfrc"));
+  EXPECT_THAT(ExpectRejected(), AllOf(HasSubstr("qfrc"), HasSubstr("dqvel")));
 }
 
 TEST_F(ParseMetadataTest, RejectsRangesTheEvaluatorCannotClampTo) {

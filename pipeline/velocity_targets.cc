@@ -1,0 +1,95 @@
+#include "pipeline/velocity_targets.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <stdexcept>
+#include <vector>
+
+#include "pipeline/mujoco_util.h"
+#include "plugin/mujoco/contact_pairs.h"
+#include "plugin/mujoco/state_layout_from_model.h"
+
+namespace mjhybrid {
+
+TrainingSet BuildVelocityTrainingSet(const mjModel* m, const TrajectoryDataset& data,
+                                     const FeatureSpec& spec, int window, bool progress) {
+  if (spec.kind != ResidualKind::kWholeState || spec.output != ResidualOutput::kVelocity) {
+    throw std::invalid_argument("velocity targets need a whole-state velocity spec");
+  }
+  if (window < 1) throw std::runtime_error("the target window must be >= 1 step");
+  const StateLayout layout = StateLayoutFromModel(m);
+  const int nq = m->nq, nv = m->nv, nu = m->nu, na = m->na;
+  std::vector<ResolvedPair> pairs;
+  const std::string why = ResolveContactPairs(m, spec.contact_pairs, &pairs);
+  if (!why.empty()) throw std::runtime_error(why);
+  const int npair = static_cast<int>(pairs.size());
+  const int stride = std::max(1, window / 2);
+
+  TrainingSet set;
+  set.feature_count = FeatureCount(spec, layout);
+  set.output_count = OutputCount(spec, layout);
+  set.episodes = static_cast<int>(data.episodes.size());
+  const long long rows = data.transitions() * (window > 1 ? 2 : 1);
+  set.features.reserve(rows * set.feature_count);
+  set.targets.reserve(rows * nv);
+
+  DataPtr owner = MakeData(m);
+  mjData* d = owner.get();
+  std::vector<double> history(spec.ctrl_history * nu), feature(set.feature_count), v_before(nv);
+  std::vector<PairState> states(npair);
+  for (size_t e = 0; e < data.episodes.size(); ++e) {
+    const Episode& ep = data.episodes[e];
+    const int steps = ep.steps();
+    // the analytic model's own hidden state (activations, warm start) at each recorded step,
+    // from a one-step replay: what a window starting there begins with
+    std::vector<mjtNum> act((steps + 1) * na), warm((steps + 1) * nv, 0.0);
+    mj_resetData(m, d);
+    mju_copy(act.data(), d->act, na);
+    for (int t = 0; t < steps; ++t) {
+      mju_copy(d->qpos, ep.qpos.data() + t * nq, nq);
+      mju_copy(d->qvel, ep.qvel.data() + t * nv, nv);
+      mju_copy(d->act, act.data() + t * na, na);
+      mju_copy(d->qacc_warmstart, warm.data() + t * nv, nv);
+      mju_copy(d->ctrl, ep.ctrl.data() + t * nu, nu);
+      mj_step(m, d);
+      mju_copy(act.data() + (t + 1) * na, d->act, na);
+      mju_copy(warm.data() + (t + 1) * nv, d->qacc_warmstart, nv);
+    }
+    for (int start = 0; start < steps; start += stride) {
+      mj_resetData(m, d);
+      mju_copy(d->qpos, ep.qpos.data() + start * nq, nq);
+      mju_copy(d->qvel, ep.qvel.data() + start * nv, nv);
+      mju_copy(d->act, act.data() + start * na, na);
+      mju_copy(d->qacc_warmstart, warm.data() + start * nv, nv);
+      d->time = ep.time[start];
+      for (int t = start; t < std::min(steps, start + window); ++t) {
+        mju_copy(d->ctrl, ep.ctrl.data() + t * nu, nu);
+        mj_forward(m, d);  // contacts of x_t, for the pair features
+        for (int p = 0; p < npair; ++p) MeasurePair(m, d, pairs[p], spec.contact_range, &states[p]);
+        ep.ControlHistory(t, spec.ctrl_history, nu, history.data());
+        ComputeFeatures(spec, layout, d->qpos, d->qvel, d->ctrl, history.data(), states.data(),
+                        feature.data());
+        std::copy(d->qvel, d->qvel + nv, v_before.begin());
+        mj_step(m, d);
+        if (!Healthy(m, d)) break;  // an analytic rollout that blew up teaches nothing
+        set.features.insert(set.features.end(), feature.begin(), feature.end());
+        const double* real = ep.qvel.data() + t * nv;
+        static std::vector<int> mask = [] { std::vector<int> m; if (const char* s = std::getenv("MJH_MASK")) { std::string t(s); size_t p = 0; while (p < t.size()) { m.push_back(std::stoi(t.substr(p))); p = t.find(',', p); if (p == std::string::npos) break; ++p; } } return m; }();
+        for (int j = 0; j < nv; ++j) {
+          double v = (real[nv + j] - real[j]) - (d->qvel[j] - v_before[j]);
+          if (std::find(mask.begin(), mask.end(), j) != mask.end()) v = 0;
+          set.targets.push_back(v);
+        }
+        set.episode.push_back(static_cast<int>(e));
+      }
+    }
+    if (progress && ((e + 1) % 8 == 0 || e + 1 == data.episodes.size())) {
+      std::fprintf(stderr, "[train] targets: %zu/%zu episodes\n", e + 1, data.episodes.size());
+    }
+  }
+  return set;
+}
+
+}  // namespace mjhybrid

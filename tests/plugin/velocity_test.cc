@@ -1,0 +1,210 @@
+// A velocity residual (output "dqvel") in mode augment: evaluated at the state a step starts
+// from, applied once the analytic step (constraint solver included) is integrated: qvel moves
+// by exactly the network's dv and qpos by h*dv, under Euler and the implicit integrators. RK4
+// is refused at compile time; scale 0 leaves the analytic trajectory bit for bit alone; the
+// state round trip replays a step exactly; free joints stay unit quaternions.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <mujoco/mujoco.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "plugin/core/residual_evaluator.h"
+#include "tests/plugin/fixture.h"
+
+namespace mjhybrid {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr int kHistory = 2;
+
+// a random whole-state model of `m` whose output is a velocity change, about +-0.05 m/s or
+// rad/s per step (comparable to what a real/sim gap gives at 5 ms)
+ResidualModel RandomVelocityResidual(const mjModel* m, unsigned seed) {
+  ResidualModel model = RandomResidual(m, kHistory, 2, seed);
+  model.features.output = ResidualOutput::kVelocity;
+  for (float& s : model.output_std) s = 0.05f;
+  for (float& b : model.output_bound) b = 0.2f;
+  return model;
+}
+
+std::string SceneXml(const std::string& scene) {
+  return ReadText(std::string(MJHYBRID_SOURCE_DIR) + "/scenes/" + scene + "/sim.xml");
+}
+
+class VelocityTest : public MujocoTest {
+ protected:
+  // the scene `name`'s sim.xml (with `integrator` unless empty) and its hybrid twin
+  void Load(const std::string& name, const std::string& integrator = "",
+            const std::string& extra_config = "") {
+    xml_ = SceneXml(name);
+    ASSERT_FALSE(xml_.empty());
+    if (!integrator.empty()) xml_ = WithOption(xml_, "integrator", integrator);
+    sim_ = LoadXml(xml_);
+    ASSERT_NE(sim_, nullptr);
+    model_path_ = SaveResidual(RandomVelocityResidual(sim_.get(), 5), name + "-velocity.safetensors");
+    hybrid_ = LoadXml(HybridXml(xml_, model_path_, "augment", extra_config));
+    ASSERT_NE(hybrid_, nullptr);
+  }
+
+  // a recorded-looking state: the analytic model run for `steps` random controls
+  void Settle(mjData* d, int steps, unsigned seed) {
+    const std::vector<double> controls = RandomControls(sim_.get(), steps, seed);
+    Rollout(sim_.get(), d, controls, 0, steps);
+  }
+
+  std::string xml_, model_path_;
+  UniqueModel sim_, hybrid_;
+};
+
+// the analytic model's state and controls into the hybrid's mjData (whose plugin state, the
+// control history, stays its own)
+void CopyState(const mjModel* sim, const mjData* from, mjData* to) {
+  mju_copy(to->qpos, from->qpos, sim->nq);
+  mju_copy(to->qvel, from->qvel, sim->nv);
+  mju_copy(to->act, from->act, sim->na);
+  mju_copy(to->ctrl, from->ctrl, sim->nu);
+  mju_copy(to->qacc_warmstart, from->qacc_warmstart, sim->nv);
+  to->time = from->time;
+}
+
+// from the same state, control and history, one hybrid step is the analytic step plus dv
+void ExpectStepIsAnalyticPlusCorrection(const mjModel* sim, const mjModel* hybrid,
+                                        const std::string& model_path, mjData* d_sim,
+                                        mjData* d_hybrid) {
+  std::string error;
+  auto loaded = LoadResidualModel(model_path, &error);
+  ASSERT_NE(loaded, nullptr) << error;
+  ResidualEvaluator evaluator(loaded);
+  mj_forward(hybrid, d_hybrid);  // contacts of the start state for the pair features
+  std::vector<PairState> pairs(loaded->features.contact_pairs.size());
+  ASSERT_TRUE(pairs.empty()) << "the random model sees no contact pairs";
+  std::vector<double> dv(hybrid->nv);
+  ASSERT_TRUE(evaluator.Compute(d_hybrid->qpos, d_hybrid->qvel, d_hybrid->ctrl,
+                                d_hybrid->plugin_state, nullptr, 1.0, dv.data(), nullptr));
+
+  mj_step(sim, d_sim);
+  mj_step(hybrid, d_hybrid);
+  // the solver never saw the correction: passive forces and accelerations are analytic
+  for (int i = 0; i < hybrid->nv; ++i) {
+    EXPECT_EQ(d_hybrid->qfrc_passive[i], d_sim->qfrc_passive[i]) << i;
+    EXPECT_EQ(d_hybrid->qacc[i], d_sim->qacc[i]) << i;
+    EXPECT_NEAR(d_hybrid->qvel[i], d_sim->qvel[i] + dv[i], 1e-12) << i;
+  }
+  std::vector<double> expected(d_sim->qpos, d_sim->qpos + hybrid->nq);
+  mj_integratePos(hybrid, expected.data(), dv.data(), hybrid->opt.timestep);
+  for (int i = 0; i < hybrid->nq; ++i) EXPECT_NEAR(d_hybrid->qpos[i], expected[i], 1e-12) << i;
+  EXPECT_NE(dv[0], 0);
+}
+
+TEST_F(VelocityTest, StepIsTheAnalyticStepPlusTheCorrection) {
+  for (const char* integrator : {"Euler", "implicitfast", "implicit"}) {
+    SCOPED_TRACE(integrator);
+    Load("arm2", integrator);
+    ASSERT_FALSE(HasFatalFailure());
+    UniqueData d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid_.get());
+    for (unsigned trial = 0; trial < 10; ++trial) {
+      Settle(d_sim.get(), 20, trial);
+      CopyState(sim_.get(), d_sim.get(), d_hybrid.get());
+      ExpectStepIsAnalyticPlusCorrection(sim_.get(), hybrid_.get(), model_path_, d_sim.get(),
+                                         d_hybrid.get());
+    }
+  }
+}
+
+TEST_F(VelocityTest, FreeBodiesUnderContactKeepUnitQuaternions) {
+  // toss: a free box on a floor; the correction acts past the solver, so it moves the box even
+  // while it rests on the floor
+  Load("toss");
+  ASSERT_FALSE(HasFatalFailure());
+  UniqueData d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid_.get());
+  for (unsigned trial = 0; trial < 5; ++trial) {
+    mj_resetData(sim_.get(), d_sim.get());
+    mj_resetData(hybrid_.get(), d_hybrid.get());
+    Settle(d_sim.get(), 100 + 50 * trial, trial);
+    CopyState(sim_.get(), d_sim.get(), d_hybrid.get());
+    ExpectStepIsAnalyticPlusCorrection(sim_.get(), hybrid_.get(), model_path_, d_sim.get(),
+                                       d_hybrid.get());
+  }
+  const std::vector<double> controls = RandomControls(sim_.get(), 1000, 9);
+  Trajectory t = Rollout(hybrid_.get(), d_hybrid.get(), controls, 0, 1000);
+  ASSERT_TRUE(AllFinite(t.qpos));
+  ASSERT_TRUE(AllFinite(t.qvel));
+  const int adr = hybrid_->jnt_qposadr[0] + 3;  // the box's quaternion
+  EXPECT_NEAR(mju_norm(d_hybrid->qpos + adr, 4), 1.0, 1e-9);
+}
+
+TEST_F(VelocityTest, ScaleZeroIsBitIdenticalToTheAnalyticModel) {
+  Load("toss", "", ConfigKey("scale", "0"));
+  ASSERT_FALSE(HasFatalFailure());
+  auto [a, b] = RolloutTwins(sim_.get(), hybrid_.get(), 1000, 3);
+  EXPECT_TRUE(BitIdentical(a.qpos, b.qpos));
+  EXPECT_TRUE(BitIdentical(a.qvel, b.qvel));
+}
+
+TEST_F(VelocityTest, ForwardAloneAppliesNothing) {
+  // mj_forward evaluates the network but never integrates: only a step applies the correction
+  Load("arm2");
+  ASSERT_FALSE(HasFatalFailure());
+  UniqueData d = MakeData(hybrid_.get());
+  d->qpos[0] = 0.4;
+  d->qvel[1] = -1.5;
+  const std::vector<double> qpos(d->qpos, d->qpos + hybrid_->nq), qvel(d->qvel, d->qvel + hybrid_->nv);
+  for (int i = 0; i < 3; ++i) mj_forward(hybrid_.get(), d.get());
+  EXPECT_TRUE(BitIdentical(qpos, std::vector<double>(d->qpos, d->qpos + hybrid_->nq)));
+  EXPECT_TRUE(BitIdentical(qvel, std::vector<double>(d->qvel, d->qvel + hybrid_->nv)));
+}
+
+TEST_F(VelocityTest, StateRoundTripReplaysTheNextSteps) {
+  Load("toss");
+  ASSERT_FALSE(HasFatalFailure());
+  UniqueData d = MakeData(hybrid_.get());
+  const std::vector<double> controls = RandomControls(hybrid_.get(), 200, 4);
+  Rollout(hybrid_.get(), d.get(), controls, 0, 100);
+  const int spec = mjSTATE_INTEGRATION;
+  std::vector<double> state(mj_stateSize(hybrid_.get(), spec));
+  mj_getState(hybrid_.get(), d.get(), state.data(), spec);
+  Trajectory first = Rollout(hybrid_.get(), d.get(), controls, 100, 100);
+  UniqueData e = MakeData(hybrid_.get());
+  mj_setState(hybrid_.get(), e.get(), state.data(), spec);
+  Trajectory second = Rollout(hybrid_.get(), e.get(), controls, 100, 100);
+  EXPECT_TRUE(BitIdentical(first.qpos, second.qpos));
+  EXPECT_TRUE(BitIdentical(first.qvel, second.qvel));
+}
+
+TEST_F(VelocityTest, Rk4IsRefusedWhenTheSceneCompiles) {
+  const std::string xml = WithOption(SceneXml("arm2"), "integrator", "RK4");
+  UniqueModel sim = LoadXml(xml);
+  ASSERT_NE(sim, nullptr);
+  const std::string path = SaveResidual(RandomVelocityResidual(sim.get(), 6), "rk4.safetensors");
+  std::string error;
+  UniqueModel hybrid = LoadXml(HybridXml(xml, path, "augment"), &error);
+  EXPECT_EQ(hybrid, nullptr);
+  EXPECT_THAT(error, HasSubstr("RK4"));
+  EXPECT_THAT(error, HasSubstr("dqvel"));
+  EXPECT_THAT(error, HasSubstr("implicitfast"));
+}
+
+TEST_F(VelocityTest, SwitchingToRk4AfterCompilingWarnsAndSkipsTheCorrection) {
+  Load("arm2");
+  ASSERT_FALSE(HasFatalFailure());
+  AllowWarnings();
+  // a new mjData would refuse RK4 like the compiler does; these were made before the switch
+  UniqueData d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid_.get());
+  hybrid_->opt.integrator = mjINT_RK4;
+  sim_->opt.integrator = mjINT_RK4;
+  const std::vector<double> controls = RandomControls(sim_.get(), 50, 2);
+  Trajectory a = Rollout(sim_.get(), d_sim.get(), controls, 0, 50);
+  Trajectory b = Rollout(hybrid_.get(), d_hybrid.get(), controls, 0, 50);
+  EXPECT_TRUE(BitIdentical(a.qvel, b.qvel));
+  const std::vector<std::string> warnings = TakeWarnings();
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("RK4"));
+}
+
+}  // namespace
+}  // namespace mjhybrid
