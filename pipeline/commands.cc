@@ -91,6 +91,7 @@ void RunTrain(const TrainCommand& command) {
     throw std::runtime_error("--output " + c.output + " is for whole-state residuals; a contact model (--replace) outputs pair wrenches");
   }
   spec.output = c.output == "velocity" ? ResidualOutput::kVelocity : ResidualOutput::kForce;
+  spec.constraint_response = spec.output == ResidualOutput::kVelocity && c.constraint_features;
   if (!c.replace.empty()) {
     // a contact model learns each pair's whole wrench, against sim.xml without their contact
     spec.kind = ResidualKind::kContact;
@@ -123,6 +124,27 @@ void RunTrain(const TrainCommand& command) {
   const double target_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   TrainResult result = TrainResidual(set, StateLayoutFromModel(sim.get()), spec, c.options, true);
+  for (int round = 2; velocity && round <= c.rounds; ++round) {
+    // the windows of this round follow the hybrid the last round made; the new rows join the
+    // old ones and the network is fit again on all of them
+    const std::string scratch = c.out + ".round" + std::to_string(round);
+    std::string error;
+    if (!SaveResidualModel(scratch, *result.model, &error)) {
+      throw std::runtime_error("cannot write '" + scratch + "': " + error);
+    }
+    AttachOptions attach;
+    attach.sim_path = c.sim;
+    attach.residual_path = scratch;
+    ModelPtr hybrid = CompileHybrid(attach);
+    std::fprintf(stderr, "[train] round %d/%d: windows along the hybrid of round %d\n", round,
+                 c.rounds, round - 1);
+    TrainingSet more = BuildVelocityTrainingSet(analytic, data, spec, c.target_window, true, hybrid.get());
+    fs::remove(scratch);
+    set.features.insert(set.features.end(), more.features.begin(), more.features.end());
+    set.targets.insert(set.targets.end(), more.targets.begin(), more.targets.end());
+    set.episode.insert(set.episode.end(), more.episode.begin(), more.episode.end());
+    result = TrainResidual(set, StateLayoutFromModel(sim.get()), spec, c.options, true);
+  }
 
   json calibration = "off";
   if (c.calibrate) {

@@ -34,6 +34,8 @@ struct TrainCommand {
   std::vector<std::string> replace;  // geom pairs a:b for a contact model (mode replace)
   std::string output = "force";      // whole-state models: force (qfrc) | velocity (dqvel)
   int target_window = 20;            // velocity targets: steps per analytic rollout window
+  bool constraint_features = true;   // velocity models see the solver's response to the step
+  int rounds = 1;                    // velocity models: rounds of targets along the last hybrid
   std::string protocol;              // a scene.json whose "train" section sets output and window
   std::set<std::string> given;       // which of those were given on the command line (they win)
   double contact_range = 0;          // 0: 0.05 m for features, 0.01 m for replace

@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
   t->add_option("--replace", train.replace, "train a contact model for these pairs GEOM1:GEOM2,... (mode replace)")->delimiter(',');
   t->add_option("--output", train.output, "what a whole-state residual outputs: force (added before the constraint solver) or velocity (a velocity change after the step, which contacts cannot cancel)")->check(CLI::IsMember({"force", "velocity"}))->capture_default_str();
   t->add_option("--target-window", train.target_window, "velocity residuals: targets along analytic rollouts of this many steps from the recorded states (1: at the recorded states only)")->check(CLI::PositiveNumber)->capture_default_str();
+  t->add_flag("!--no-constraint-features", train.constraint_features, "velocity residuals: do not show the network the velocity change the constraint solver imposed in the step");
+  t->add_option("--rounds", train.rounds, "velocity residuals: fit, then re-take the targets along the hybrid's own rollouts and refit, this many rounds in all")->check(CLI::Range(1, 5))->capture_default_str();
   t->add_option("--protocol", train.protocol, "scene.json: its \"train\" section sets --output and --target-window (options given here win)");
   t->add_option("--contact-range", train.contact_range, "distance in m below which a pair counts as near (default 0.05, replace 0.01)");
   t->add_flag("!--no-calibrate", train.calibrate, "skip the do-no-harm output-scale calibration on validation rollouts");

@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
-#include <string>
 #include <stdexcept>
 #include <vector>
 
+#include "pipeline/kstep_error.h"
 #include "pipeline/mujoco_util.h"
 #include "plugin/mujoco/contact_pairs.h"
 #include "plugin/mujoco/state_layout_from_model.h"
@@ -14,7 +13,8 @@
 namespace mjhybrid {
 
 TrainingSet BuildVelocityTrainingSet(const mjModel* m, const TrajectoryDataset& data,
-                                     const FeatureSpec& spec, int window, bool progress) {
+                                     const FeatureSpec& spec, int window, bool progress,
+                                     const mjModel* rollout) {
   if (spec.kind != ResidualKind::kWholeState || spec.output != ResidualOutput::kVelocity) {
     throw std::invalid_argument("velocity targets need a whole-state velocity spec");
   }
@@ -37,7 +37,10 @@ TrainingSet BuildVelocityTrainingSet(const mjModel* m, const TrajectoryDataset& 
 
   DataPtr owner = MakeData(m);
   mjData* d = owner.get();
-  std::vector<double> history(spec.ctrl_history * nu), feature(set.feature_count), v_before(nv);
+  DataPtr rollout_owner = rollout ? MakeData(rollout) : nullptr;
+  mjData* r = rollout_owner.get();
+  std::vector<double> history(spec.ctrl_history * nu), feature(set.feature_count), v_before(nv),
+      constraint_dv(nv);
   std::vector<PairState> states(npair);
   for (size_t e = 0; e < data.episodes.size(); ++e) {
     const Episode& ep = data.episodes[e];
@@ -64,7 +67,20 @@ TrainingSet BuildVelocityTrainingSet(const mjModel* m, const TrajectoryDataset& 
       mju_copy(d->act, act.data() + start * na, na);
       mju_copy(d->qacc_warmstart, warm.data() + start * nv, nv);
       d->time = ep.time[start];
+      if (r) {
+        StartRollout(rollout, r, ep, start, nullptr);
+        mju_copy(r->act, d->act, na);
+        mju_copy(r->qacc_warmstart, d->qacc_warmstart, nv);
+      }
       for (int t = start; t < std::min(steps, start + window); ++t) {
+        if (r && t > start) {
+          // the analytic step is taken from where the hybrid went
+          mju_copy(d->qpos, r->qpos, nq);
+          mju_copy(d->qvel, r->qvel, nv);
+          mju_copy(d->act, r->act, na);
+          mju_copy(d->qacc_warmstart, r->qacc_warmstart, nv);
+          d->time = r->time;
+        }
         mju_copy(d->ctrl, ep.ctrl.data() + t * nu, nu);
         mj_forward(m, d);  // contacts of x_t, for the pair features
         for (int p = 0; p < npair; ++p) MeasurePair(m, d, pairs[p], spec.contact_range, &states[p]);
@@ -74,15 +90,19 @@ TrainingSet BuildVelocityTrainingSet(const mjModel* m, const TrajectoryDataset& 
         std::copy(d->qvel, d->qvel + nv, v_before.begin());
         mj_step(m, d);
         if (!Healthy(m, d)) break;  // an analytic rollout that blew up teaches nothing
+        // what the solver did in this step, as the plugin sees it in advance
+        for (int j = 0; j < nv; ++j) constraint_dv[j] = m->opt.timestep * (d->qacc[j] - d->qacc_smooth[j]);
+        SetConstraintFeatures(spec, layout, constraint_dv.data(), feature.data());
         set.features.insert(set.features.end(), feature.begin(), feature.end());
         const double* real = ep.qvel.data() + t * nv;
-        static std::vector<int> mask = [] { std::vector<int> m; if (const char* s = std::getenv("MJH_MASK")) { std::string t(s); size_t p = 0; while (p < t.size()) { m.push_back(std::stoi(t.substr(p))); p = t.find(',', p); if (p == std::string::npos) break; ++p; } } return m; }();
         for (int j = 0; j < nv; ++j) {
-          double v = (real[nv + j] - real[j]) - (d->qvel[j] - v_before[j]);
-          if (std::find(mask.begin(), mask.end(), j) != mask.end()) v = 0;
-          set.targets.push_back(v);
+          set.targets.push_back((real[nv + j] - real[j]) - (d->qvel[j] - v_before[j]));
         }
         set.episode.push_back(static_cast<int>(e));
+        if (r) {
+          StepRollout(rollout, r, ep, t, nullptr);
+          if (!Healthy(rollout, r)) break;
+        }
       }
     }
     if (progress && ((e + 1) % 8 == 0 || e + 1 == data.episodes.size())) {

@@ -19,7 +19,9 @@
 // settled into its own contact, and the target is the difference of the two systems'
 // accelerations over the same stretch of motion (slower sliding, more bounce, weaker motors),
 // the part that makes rollouts drift. The features are those of x_t, as the plugin will see
-// them. Windows start every window/2 steps, so each recorded step is seen at two offsets.
+// them, the constraint response included (h * (qacc - qacc_smooth) of the analytic step from
+// x_t) when the spec asks for it. Windows start every window/2 steps, so each recorded step is
+// seen at two offsets.
 // Only the analytic model and the recorded data are used (black-box rule).
 
 #ifndef MJHYBRID_PIPELINE_VELOCITY_TARGETS_H_
@@ -35,9 +37,14 @@ namespace mjhybrid {
 
 inline constexpr int kDefaultVelocityWindow = 20;
 
-// `window` steps per analytic rollout; 1 gives the plain one-step targets at the recorded states
+// `window` steps per analytic rollout; 1 gives the plain one-step targets at the recorded
+// states. With `rollout` (the hybrid model of a previous round: sim plus the residual so far),
+// the windows follow the hybrid instead of the analytic model, so the next round also learns
+// at the states its own corrections lead to (data aggregation, "DAgger for models"); the
+// targets stay the real minus the *analytic* velocity change from each state.
 TrainingSet BuildVelocityTrainingSet(const mjModel* sim, const TrajectoryDataset& data,
-                                     const FeatureSpec& spec, int window, bool progress);
+                                     const FeatureSpec& spec, int window, bool progress,
+                                     const mjModel* rollout = nullptr);
 
 }  // namespace mjhybrid
 

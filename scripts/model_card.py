@@ -39,7 +39,9 @@ def card(model_path: Path, meta: dict, ev: dict, command: str) -> str:
                 f"`{prov['sim']}`: {net['description']}, {features['ctrl_history']} previous controls as "
                 f"history, contact features of {pairs}. " +
                 ("It outputs a velocity change per dof, added once each step is integrated (past "
-                 "the constraint solver, which cannot cancel it)."
+                 "the constraint solver, which cannot cancel it)" +
+                 (", and also sees the velocity change the solver imposed in that step."
+                  if features.get("constraint_response") else ".")
                  if meta["output"]["kind"] == "dqvel" else
                  "It outputs a generalized force per dof added to `qfrc_passive`."))
     calibration = prov.get("calibration")

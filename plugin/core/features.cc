@@ -44,7 +44,8 @@ int FeatureCount(const FeatureSpec& spec, const StateLayout& layout) {
   if (spec.kind == ResidualKind::kContact) return kPairFeatureCount + (pairs > 1 ? pairs : 0);
   int n = 0;
   for (const JointInfo& j : layout.joints) n += PositionFeatureCount(j.kind);
-  return n + layout.nv + layout.nu * (1 + spec.ctrl_history) + kPairFeatureCount * pairs;
+  return n + layout.nv + layout.nu * (1 + spec.ctrl_history) + kPairFeatureCount * pairs +
+         (spec.constraint_response ? layout.nv : 0);
 }
 
 int OutputCount(const FeatureSpec& spec, const StateLayout& layout) {
@@ -86,6 +87,9 @@ std::vector<std::string> FeatureNames(const FeatureSpec& spec, const StateLayout
   }
   for (const ContactPair& p : spec.contact_pairs) {
     for (std::string& n : PairFeatureNames(p)) names.push_back(std::move(n));
+  }
+  if (spec.constraint_response) {
+    for (int i = 0; i < layout.nv; ++i) names.push_back("dv_constraint[" + std::to_string(i) + "]");
   }
   return names;
 }
@@ -130,6 +134,13 @@ void ComputeFeatures(const FeatureSpec& spec, const StateLayout& layout, const d
     PairFeatures(pairs[p], spec.contact_range, out + k);
     k += kPairFeatureCount;
   }
+}
+
+void SetConstraintFeatures(const FeatureSpec& spec, const StateLayout& layout, const double* dv,
+                           double* out) {
+  if (!spec.constraint_response) return;
+  double* at = out + FeatureCount(spec, layout) - layout.nv;
+  for (int i = 0; i < layout.nv; ++i) at[i] = dv[i];
 }
 
 void ComputePairInput(const FeatureSpec& spec, int index, const PairState& pair, double* out) {

@@ -9,7 +9,12 @@
 //          the physics of a free body does not depend on where it is
 // then qvel (nv), ctrl (nu), and the `ctrl_history` previous controls, most recent first
 // (nu each): u[t-1], u[t-2], ... They let the network infer hidden actuator state such as a
-// first-order motor lag. Then kPairFeatureCount features per contact pair (contact.h).
+// first-order motor lag. Then kPairFeatureCount features per contact pair (contact.h). A
+// velocity model may end with nv more: the velocity change the constraint solver imposed in
+// the step being corrected, h * (qacc - qacc_smooth) ("constraint response"). They exist only
+// once the solver has run, which is when a velocity model is applied; they show the network
+// what the analytic contact did (a kick out of a real state it would not be in, friction, an
+// impact), so that it can learn the real contact's answer relative to it.
 //
 // A contact residual (kind kContact) sees one pair at a time instead: that pair's features,
 // then, when there are several pairs, a one-hot code of which pair it is.
@@ -44,6 +49,7 @@ struct FeatureSpec {
   std::vector<ContactPair> contact_pairs;
   double contact_range = 0.05;  // m; pairs farther apart read as "nothing near"
   ResidualOutput output = ResidualOutput::kForce;  // whole-state models only
+  bool constraint_response = false;  // velocity models only: the nv solver features at the end
 };
 
 // number of network inputs for a system (per pair for kContact)
@@ -55,11 +61,16 @@ int OutputCount(const FeatureSpec& spec, const StateLayout& layout);
 // human-readable names, e.g. "sin(shoulder)", "qvel[1]", "ctrl[elbow](t-2)"
 std::vector<std::string> FeatureNames(const FeatureSpec& spec, const StateLayout& layout);
 
-// whole-state features: fills out[FeatureCount]; history holds ctrl_history*nu values, most
+// whole-state features: fills out[FeatureCount] (all but the constraint response); history holds ctrl_history*nu values, most
 // recent first; pairs holds one PairState per spec.contact_pairs (may be null without pairs)
 void ComputeFeatures(const FeatureSpec& spec, const StateLayout& layout, const double* qpos,
                      const double* qvel, const double* ctrl, const double* history,
                      const PairState* pairs, double* out);
+
+// the constraint-response features (spec.constraint_response): writes dv[nv] into their place
+// at the end of the whole feature vector `out`
+void SetConstraintFeatures(const FeatureSpec& spec, const StateLayout& layout, const double* dv,
+                           double* out);
 
 // contact-residual input for pair `index`: fills out[FeatureCount]
 void ComputePairInput(const FeatureSpec& spec, int index, const PairState& pair, double* out);

@@ -55,11 +55,29 @@ bool ResidualEvaluator::Compute(const double* qpos, const double* qvel, const do
                                 const double* history, const PairState* pairs, double scale,
                                 double* out, ResidualDiagnostics* diagnostics) {
   const ResidualModel& m = *model_;
-  if (m.features.kind != ResidualKind::kWholeState) {
+  if (m.features.kind != ResidualKind::kWholeState || m.features.constraint_response) {
     std::fill(out, out + m.signature.nv, 0.0);
-    return false;  // a contact model has no whole-state output
+    return false;  // a contact model has no whole-state output; a solver-aware one needs FinishStep
   }
   ComputeFeatures(m.features, m.signature, qpos, qvel, ctrl, history, pairs, features_.data());
+  return Run(scale, m.signature.nv, out, diagnostics);
+}
+
+void ResidualEvaluator::BeginStep(const double* qpos, const double* qvel, const double* ctrl,
+                                  const double* history, const PairState* pairs) {
+  const ResidualModel& m = *model_;
+  if (m.features.kind != ResidualKind::kWholeState) return;
+  ComputeFeatures(m.features, m.signature, qpos, qvel, ctrl, history, pairs, features_.data());
+}
+
+bool ResidualEvaluator::FinishStep(const double* constraint_dv, double scale, double* out,
+                                   ResidualDiagnostics* diagnostics) {
+  const ResidualModel& m = *model_;
+  if (m.features.kind != ResidualKind::kWholeState || !m.features.constraint_response) {
+    std::fill(out, out + m.signature.nv, 0.0);
+    return false;
+  }
+  SetConstraintFeatures(m.features, m.signature, constraint_dv, features_.data());
   return Run(scale, m.signature.nv, out, diagnostics);
 }
 

@@ -45,6 +45,15 @@ class ResidualEvaluator {
   bool Compute(const double* qpos, const double* qvel, const double* ctrl, const double* history,
                const PairState* pairs, double scale, double* out, ResidualDiagnostics* diagnostics);
 
+  // A velocity model with constraint-response features runs in two halves: BeginStep at the
+  // state the step starts from (inside mj_passive; no output yet), then FinishStep once the
+  // solver has run, with the velocity change it imposed, constraint_dv[nv]. Compute refuses
+  // such a model (returns false), and FinishStep one without those features.
+  void BeginStep(const double* qpos, const double* qvel, const double* ctrl, const double* history,
+                 const PairState* pairs);
+  bool FinishStep(const double* constraint_dv, double scale, double* out,
+                  ResidualDiagnostics* diagnostics);
+
   // Contact model: wrench[6] = scale * the wrench pair `index` exchanges (force and torque on
   // geom2's body at pair.point, world frame; geom1's body gets the opposite). Same failure rule;
   // each method also returns false for the other kind of model.

@@ -79,6 +79,7 @@ json ResidualModel::Metadata() const {
     pairs.push_back(pair);
   }
   meta["features"] = {{"ctrl_history", features.ctrl_history},
+                      {"constraint_response", features.constraint_response},
                       {"contact_pairs", pairs},
                       {"contact_range", features.contact_range},
                       {"names", FeatureNames(features, signature)}};
@@ -163,6 +164,11 @@ bool ParseModelMetadata(const json& meta, ResidualModel* model, std::string* err
       }
     } else {
       *error = "output.kind must be 'qfrc', 'dqvel' or 'pair_wrench'";
+      return false;
+    }
+    model->features.constraint_response = features.value("constraint_response", false);
+    if (model->features.constraint_response && model->features.output != ResidualOutput::kVelocity) {
+      *error = "features.constraint_response needs output.kind 'dqvel' (it is known only after the solver)";
       return false;
     }
     const size_t nin = FeatureCount(model->features, s);

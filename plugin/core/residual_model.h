@@ -7,7 +7,8 @@
 // Metadata schema (format "mjhybrid.residual/1"):
 //   signature  nq, nv, nu, timestep, joints [{name, type, qposadr, dofadr}], actuators [names]
 //   features   ctrl_history, contact_pairs [[{name, type, size}, {...}]], contact_range (m),
-//              names (see features.h and contact.h)
+//              constraint_response (bool, dqvel models only), names (see features.h and
+//              contact.h)
 //   input      mean, std, min, max per feature (the normalizer; min/max = training range)
 //   output     kind "qfrc" (generalized force, N or N*m per dof, before the solver; mode
 //              augment), "dqvel" (velocity change per dof, m/s or rad/s, after the step; mode

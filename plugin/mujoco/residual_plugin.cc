@@ -128,6 +128,7 @@ std::unique_ptr<ResidualPlugin> ResidualPlugin::Create(const mjModel* m, mjData*
   std::unique_ptr<ResidualPlugin> plugin(new ResidualPlugin(loaded.config, loaded.model));
   plugin->state_layout_ = loaded.StateLayout(nu);
   plugin->residual_.resize(m->nv);
+  plugin->constraint_dv_.resize(m->nv);
   plugin->pairs_ = loaded.pairs;
   plugin->pair_states_.resize(loaded.pairs.size());
   plugin->wrenches_.resize(kWrenchSize * loaded.pairs.size());
@@ -145,6 +146,7 @@ void ResidualPlugin::Reset(mjtNum* plugin_state) {
 
 void ResidualPlugin::Compute(const mjModel* m, mjData* d, int instance) {
   velocity_pending_ = false;
+  finish_pending_ = false;
   if (config_.mode == ResidualMode::kOff || !evaluator_) return;
   last_ = ResidualDiagnostics();
   bool ok = false;
@@ -153,13 +155,16 @@ void ResidualPlugin::Compute(const mjModel* m, mjData* d, int instance) {
   } catch (const std::exception&) {
     ok = false;  // e.g. a TorchScript module throwing; treated like a non-finite output
   }
-  if (!ok) {
-    last_ = ResidualDiagnostics();
-    if (!warned_non_finite_) {
-      mju_warning("%s: non-finite state or network output at time %g; residual set to zero "
-                  "(warned once per mjData)", InstanceName(m, instance).c_str(), d->time);
-      warned_non_finite_ = true;
-    }
+  if (!ok) NonFinite(m, d, instance);
+}
+
+void ResidualPlugin::NonFinite(const mjModel* m, const mjData* d, int instance) {
+  last_ = ResidualDiagnostics();
+  velocity_pending_ = false;
+  if (!warned_non_finite_) {
+    mju_warning("%s: non-finite state or network output at time %g; residual set to zero "
+                "(warned once per mjData)", InstanceName(m, instance).c_str(), d->time);
+    warned_non_finite_ = true;
   }
 }
 
@@ -167,6 +172,12 @@ bool ResidualPlugin::ComputeWholeState(const mjModel* m, mjData* d, int instance
   const double range = evaluator_->model().features.contact_range;
   for (size_t i = 0; i < pairs_.size(); ++i) MeasurePair(m, d, pairs_[i], range, &pair_states_[i]);
   const mjtNum* history = d->plugin_state + m->plugin_stateadr[instance];
+  if (evaluator_->model().features.constraint_response) {
+    // the rest of the features is the solver's answer to this step: finished in Advance
+    evaluator_->BeginStep(d->qpos, d->qvel, d->ctrl, history, pair_states_.data());
+    finish_pending_ = true;
+    return true;
+  }
   if (!evaluator_->Compute(d->qpos, d->qvel, d->ctrl, history, pair_states_.data(), config_.scale,
                            residual_.data(), &last_)) {
     return false;
@@ -203,24 +214,47 @@ bool ResidualPlugin::ComputeContact(const mjModel* m, mjData* d) {
   return true;
 }
 
+void ResidualPlugin::FinishVelocity(const mjModel* m, mjData* d, int instance) {
+  // qacc and qacc_smooth still describe the step just solved: their difference is what the
+  // constraints did to it
+  for (int i = 0; i < m->nv; ++i) {
+    constraint_dv_[i] = m->opt.timestep * (d->qacc[i] - d->qacc_smooth[i]);
+  }
+  bool ok = false;
+  try {
+    ok = evaluator_->FinishStep(constraint_dv_.data(), config_.scale, residual_.data(), &last_);
+  } catch (const std::exception&) {
+    ok = false;
+  }
+  if (!ok) {
+    NonFinite(m, d, instance);
+    return;
+  }
+  velocity_pending_ = std::any_of(residual_.begin(), residual_.end(), [](mjtNum v) { return v != 0; });
+}
+
 void ResidualPlugin::Advance(const mjModel* m, mjData* d, int instance) {
   if (!evaluator_) return;
   // state changes only here, once per step; the diagnostics are those of the step's last
   // evaluation (the final RK4 stage)
+  if ((velocity_pending_ || finish_pending_) && m->opt.integrator == mjINT_RK4) {
+    // the integrator was switched to RK4 after compilation: the last evaluation was at the
+    // final RK4 stage, not at the step's start, so the correction is not applied
+    velocity_pending_ = finish_pending_ = false;
+    if (!warned_rk4_) {
+      mju_warning("%s: a velocity residual cannot run under RK4; not applied (warned once per "
+                  "mjData)", InstanceName(m, instance).c_str());
+      warned_rk4_ = true;
+    }
+  }
+  if (finish_pending_) {
+    finish_pending_ = false;
+    FinishVelocity(m, d, instance);
+  }
   if (velocity_pending_) {
     velocity_pending_ = false;
-    if (m->opt.integrator == mjINT_RK4) {
-      // the integrator was switched to RK4 after compilation: the last evaluation was at the
-      // final RK4 stage, not at the step's start, so the correction is not applied
-      if (!warned_rk4_) {
-        mju_warning("%s: a velocity residual cannot run under RK4; not applied (warned once per "
-                    "mjData)", InstanceName(m, instance).c_str());
-        warned_rk4_ = true;
-      }
-    } else {
-      mju_addTo(d->qvel, residual_.data(), m->nv);
-      mj_integratePos(m, d->qpos, residual_.data(), m->opt.timestep);
-    }
+    mju_addTo(d->qvel, residual_.data(), m->nv);
+    mj_integratePos(m, d->qpos, residual_.data(), m->opt.timestep);
   }
   mjtNum* state = d->plugin_state + m->plugin_stateadr[instance];
   state_layout_.PushControl(state, d->ctrl);

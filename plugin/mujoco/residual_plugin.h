@@ -4,10 +4,12 @@
 //
 //   compute  (inside mj_passive, possibly 4x per step under RK4): idempotent; changes no state.
 //            augment: adds the whole-state residual force to qfrc_passive, or, for a
-//            velocity model (output dqvel), only evaluates it at the step's start state.
+//            velocity model (output dqvel), only evaluates it at the step's start state
+//            (with constraint-response features: only computes those of the start state).
 //            replace: for each contact pair within range, applies the learned wrench with
 //            mj_applyFT (the scene has switched the pair's native contact off).
-//   advance  (once per step, after integration): applies a velocity model's correction
+//   advance  (once per step, after integration): finishes a constraint-response model's
+//            evaluation with the step's h*(qacc - qacc_smooth), applies a velocity model's correction
 //            (qvel += dv, qpos moved on by h*dv: past the solver, which cannot cancel it),
 //            pushes the applied ctrl into the history and records the step's diagnostics
 //            (saturation, ensemble spread) in plugin_state
@@ -56,6 +58,10 @@ class ResidualPlugin {
   // false when the state or the network output is not finite
   bool ComputeWholeState(const mjModel* m, mjData* d, int instance);
   bool ComputeContact(const mjModel* m, mjData* d);
+  // a velocity model with constraint-response features: the network, once the solver has run
+  void FinishVelocity(const mjModel* m, mjData* d, int instance);
+  // zero residual, warned once
+  void NonFinite(const mjModel* m, const mjData* d, int instance);
 
   ResidualPlugin(PluginConfig config, std::shared_ptr<const ResidualModel> model);
 
@@ -65,6 +71,9 @@ class ResidualPlugin {
   std::vector<mjtNum> residual_;                // nv scratch, sized once in Create
   // a velocity model's correction computed for this step and not yet applied by Advance
   bool velocity_pending_ = false;
+  // a velocity model with constraint-response features has begun this step's evaluation
+  bool finish_pending_ = false;
+  std::vector<mjtNum> constraint_dv_;  // nv scratch: h * (qacc - qacc_smooth)
   std::vector<ResolvedPair> pairs_;             // the model's contact pairs in this scene
   std::vector<PairState> pair_states_;          // their measurement, scratch
   std::vector<double> wrenches_;                // kWrenchSize per pair, scratch

@@ -215,3 +215,34 @@ TEST(FeaturesTest, JointKindNames) {
 
 }  // namespace
 }  // namespace mjhybrid
+
+namespace mjhybrid {
+namespace {
+
+TEST(FeaturesTest, ConstraintResponseComesLastAndIsWrittenSeparately) {
+  const StateLayout layout = MixedLayout();
+  FeatureSpec spec = History(1);
+  const int base = FeatureCount(spec, layout);
+  spec.output = ResidualOutput::kVelocity;
+  spec.constraint_response = true;
+  ASSERT_EQ(FeatureCount(spec, layout), base + layout.nv);
+  const std::vector<std::string> names = FeatureNames(spec, layout);
+  ASSERT_EQ(names.size(), static_cast<size_t>(base + layout.nv));
+  EXPECT_EQ(names[base], "dv_constraint[0]");
+  EXPECT_EQ(names.back(), "dv_constraint[" + std::to_string(layout.nv - 1) + "]");
+
+  std::vector<double> out(FeatureCount(spec, layout), -7);
+  std::vector<double> dv(layout.nv);
+  for (int i = 0; i < layout.nv; ++i) dv[i] = 0.5 * i + 1;
+  SetConstraintFeatures(spec, layout, dv.data(), out.data());
+  for (int i = 0; i < base; ++i) EXPECT_EQ(out[i], -7) << "state feature " << i << " was touched";
+  for (int i = 0; i < layout.nv; ++i) EXPECT_EQ(out[base + i], dv[i]);
+  // a spec without them writes nothing
+  spec.constraint_response = false;
+  std::vector<double> untouched(base, -7);
+  SetConstraintFeatures(spec, layout, dv.data(), untouched.data());
+  for (double v : untouched) EXPECT_EQ(v, -7);
+}
+
+}  // namespace
+}  // namespace mjhybrid

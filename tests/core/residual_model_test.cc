@@ -29,6 +29,12 @@ using ::testing::Not;
 using nlohmann::json;
 using testutil::Arm2Layout;
 
+FeatureSpec History1NoConstraint() {
+  FeatureSpec spec;
+  spec.ctrl_history = 1;
+  return spec;
+}
+
 // a complete model with a random normalizer and a random MLP ensemble
 ResidualModel RandomModel(const StateLayout& layout, int ctrl_history, int members,
                           unsigned seed) {
@@ -177,6 +183,40 @@ TEST_F(ResidualModelTest, VelocityOutputRoundTrips) {
   auto force = LoadResidualModel(Save("force.safetensors", RandomModel(Arm2Layout(), 1, 1, 4)), &error);
   ASSERT_NE(force, nullptr) << error;
   EXPECT_EQ(force->features.output, ResidualOutput::kForce);
+}
+
+TEST_F(ResidualModelTest, ConstraintResponseRoundTripsAndRunsOnlyInTwoHalves) {
+  FeatureSpec spec;
+  spec.ctrl_history = 1;
+  spec.output = ResidualOutput::kVelocity;
+  spec.constraint_response = true;
+  ResidualModel model = testutil::ConstantNormalizerModel(Arm2Layout(), spec, 10, 0.1f, 1);
+  std::mt19937 rng(3);
+  const int nin = static_cast<int>(model.input_mean.size());
+  ASSERT_EQ(nin, FeatureCount(History1NoConstraint(), Arm2Layout()) + 2);
+  model.network = testutil::RandomEnsemble({nin, 8, 2}, 1, &rng);
+  EXPECT_EQ(model.Metadata()["features"]["constraint_response"], true);
+  std::string error;
+  auto loaded = LoadResidualModel(Save("solver.safetensors", model), &error);
+  ASSERT_NE(loaded, nullptr) << error;
+  EXPECT_TRUE(loaded->features.constraint_response);
+
+  ResidualEvaluator evaluator(loaded);
+  const double qpos[2] = {0.1, -0.2}, qvel[2] = {1, 2}, ctrl[2] = {0.5, 0}, history[2] = {0, 0};
+  double out[2] = {9, 9};
+  // the one-shot path cannot know what the solver did: refused
+  EXPECT_FALSE(evaluator.Compute(qpos, qvel, ctrl, history, nullptr, 1.0, out, nullptr));
+  evaluator.BeginStep(qpos, qvel, ctrl, history, nullptr);
+  const double calm[2] = {0, 0}, kick[2] = {0.3, -0.4};
+  ASSERT_TRUE(evaluator.FinishStep(calm, 1.0, out, nullptr));
+  const double a = out[0];
+  evaluator.BeginStep(qpos, qvel, ctrl, history, nullptr);
+  ASSERT_TRUE(evaluator.FinishStep(kick, 1.0, out, nullptr));
+  EXPECT_NE(out[0], a) << "the solver features do not reach the network";
+
+  // and a model without them refuses FinishStep
+  ResidualEvaluator plain(LoadResidualModel(Save("plain.safetensors", RandomModel(Arm2Layout(), 1, 1, 4)), &error));
+  EXPECT_FALSE(plain.FinishStep(kick, 1.0, out, nullptr));
 }
 
 TEST_F(ResidualModelTest, SaveRejectsNetworksThatAreNotMlps) {
@@ -374,6 +414,10 @@ TEST_F(ParseMetadataTest, RejectsOutOfRangeHistoryAndOtherOutputKinds) {
   meta_ = model_.Metadata();
   meta_["output"]["kind"] = "qacc";
   EXPECT_THAT(ExpectRejected(), AllOf(HasSubstr("qfrc"), HasSubstr("dqvel")));
+  // the solver's response exists only for a model applied after the solver
+  meta_ = model_.Metadata();
+  meta_["features"]["constraint_response"] = true;
+  EXPECT_THAT(ExpectRejected(), AllOf(HasSubstr("constraint_response"), HasSubstr("dqvel")));
 }
 
 TEST_F(ParseMetadataTest, RejectsRangesTheEvaluatorCannotClampTo) {

@@ -123,3 +123,23 @@ def test_scene_config_unknown_key_is_an_error(tmp_path: Path) -> None:
                           str(tmp_path / "x.h5"), ok=False))
     assert "no hinge or slide joint" in line and "elbow" in line
     assert not (tmp_path / "x.h5").exists()
+
+
+def test_contact_ceiling_bounds_what_parameters_can_close(workdir: Path, tmp_path: Path) -> None:
+    """scripts/contact_ceiling.py: real.xml's own parameters at sim.xml's step beat sim.xml on
+    push (they are the hidden effects), but do not close the whole gap (the discretization)."""
+    import subprocess
+    import sys
+    script = str(ROOT / "scripts/contact_ceiling.py")
+    proc = subprocess.run([sys.executable, script, str(PUSH), str(workdir / "test.h5"),
+                           "--horizons", "10,100", "--stride", "20"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    rows = [l.split() for l in proc.stdout.splitlines()[1:]]
+    assert [r[0] for r in rows] == ["10", "100"]
+    for r in rows:
+        sim_error, true_error, closed = float(r[1]), float(r[2]), float(r[3])
+        assert true_error < sim_error and 20 < closed < 99, proc.stdout
+    proc = subprocess.run([sys.executable, script, str(tmp_path), str(workdir / "test.h5")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "real.xml not found" in proc.stderr

@@ -32,14 +32,18 @@ def test_velocity_model_closes_the_gap_on_arm2(workdir: Path) -> None:
     train(workdir, "velocity.safetensors", "--output", "velocity", "--target-window", "1")
     meta = model_metadata(workdir / "velocity.safetensors")
     assert meta["output"]["kind"] == "dqvel"
+    # by default the network also sees what the solver did in the step
+    assert meta["features"]["constraint_response"] is True
+    assert meta["features"]["names"][-1] == "dv_constraint[1]"
     assert "1-step analytic rollouts" in meta["provenance"]["targets"]
     out = workdir / "eval.json"
     run("eval", "--model", SIM, "--residual", str(workdir / "velocity.safetensors"), "--data",
         str(workdir / "test.h5"), "--horizons", "1,10,100", "--json", str(out))
     gap = json.loads(out.read_text())["gap_closed"]
     # arm2's gap is damping, friction and weak motors: no contact, so a velocity change after
-    # the step corrects it as well as a force would (the shipped force model: 93 % at h = 10)
-    assert gap["qvel"][1] > 0.6 and gap["qpos"][1] > 0.6, gap
+    # the step corrects it like a force does (on the demo's 240 s of data both close 93 % at
+    # h = 10; this fixture has 16 s and 60 epochs)
+    assert min(gap["qvel"][1], gap["qpos"][1], gap["qpos"][2]) > 0.3, gap
     assert meta["provenance"]["calibration"]["scale"] > 0
 
 
@@ -85,3 +89,20 @@ def test_velocity_model_is_refused_under_rk4(workdir: Path, tmp_path: Path) -> N
                           ok=False))
     assert "RK4" in line and "dqvel" in line
     assert not (tmp_path / "h.xml").exists()
+
+
+def test_without_constraint_features_and_with_rounds(workdir: Path) -> None:
+    train(workdir, "plain.safetensors", "--output", "velocity", "--no-constraint-features",
+          "--no-calibrate")
+    meta = model_metadata(workdir / "plain.safetensors")
+    assert meta["features"]["constraint_response"] is False
+    assert not any(n.startswith("dv_constraint") for n in meta["features"]["names"])
+    proc = train(workdir, "rounds.safetensors", "--output", "velocity", "--target-window", "5",
+                 "--rounds", "2", "--no-calibrate")
+    assert "round 2/2: windows along the hybrid of round 1" in proc.stderr
+    # the round's scratch model is gone, the result is a velocity model
+    assert not list(workdir.glob("rounds.safetensors.round*"))
+    assert model_metadata(workdir / "rounds.safetensors")["output"]["kind"] == "dqvel"
+    # CLI11 checks the range
+    proc = train(workdir, "x.safetensors", "--rounds", "9", ok=False)
+    assert proc.returncode != 0 and "rounds" in proc.stderr

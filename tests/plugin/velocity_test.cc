@@ -23,12 +23,17 @@ using ::testing::HasSubstr;
 constexpr int kHistory = 2;
 
 // a random whole-state model of `m` whose output is a velocity change, about +-0.05 m/s or
-// rad/s per step (comparable to what a real/sim gap gives at 5 ms)
-ResidualModel RandomVelocityResidual(const mjModel* m, unsigned seed) {
-  ResidualModel model = RandomResidual(m, kHistory, 2, seed);
-  model.features.output = ResidualOutput::kVelocity;
-  for (float& s : model.output_std) s = 0.05f;
-  for (float& b : model.output_bound) b = 0.2f;
+// rad/s per step (comparable to what a real/sim gap gives at 5 ms); with `constraint_response`
+// it also sees the solver's velocity change in the step
+ResidualModel RandomVelocityResidual(const mjModel* m, unsigned seed, bool constraint_response = false) {
+  std::mt19937 rng(seed);
+  FeatureSpec spec;
+  spec.ctrl_history = kHistory;
+  spec.output = ResidualOutput::kVelocity;
+  spec.constraint_response = constraint_response;
+  ResidualModel model = testutil::ConstantNormalizerModel(StateLayoutFromModel(m), spec, 20, 0.05f, 0.2f);
+  const int nin = static_cast<int>(model.input_mean.size()), nv = model.signature.nv;
+  model.network = testutil::RandomEnsemble({nin, 16, 16, nv}, 2, &rng);
   return model;
 }
 
@@ -40,13 +45,14 @@ class VelocityTest : public MujocoTest {
  protected:
   // the scene `name`'s sim.xml (with `integrator` unless empty) and its hybrid twin
   void Load(const std::string& name, const std::string& integrator = "",
-            const std::string& extra_config = "") {
+            const std::string& extra_config = "", bool constraint_response = false) {
     xml_ = SceneXml(name);
     ASSERT_FALSE(xml_.empty());
     if (!integrator.empty()) xml_ = WithOption(xml_, "integrator", integrator);
     sim_ = LoadXml(xml_);
     ASSERT_NE(sim_, nullptr);
-    model_path_ = SaveResidual(RandomVelocityResidual(sim_.get(), 5), name + "-velocity.safetensors");
+    model_path_ = SaveResidual(RandomVelocityResidual(sim_.get(), 5, constraint_response),
+                               name + "-velocity.safetensors");
     hybrid_ = LoadXml(HybridXml(xml_, model_path_, "augment", extra_config));
     ASSERT_NE(hybrid_, nullptr);
   }
@@ -84,11 +90,24 @@ void ExpectStepIsAnalyticPlusCorrection(const mjModel* sim, const mjModel* hybri
   std::vector<PairState> pairs(loaded->features.contact_pairs.size());
   ASSERT_TRUE(pairs.empty()) << "the random model sees no contact pairs";
   std::vector<double> dv(hybrid->nv);
-  ASSERT_TRUE(evaluator.Compute(d_hybrid->qpos, d_hybrid->qvel, d_hybrid->ctrl,
-                                d_hybrid->plugin_state, nullptr, 1.0, dv.data(), nullptr));
+  const bool solver_features = loaded->features.constraint_response;
+  if (solver_features) {
+    evaluator.BeginStep(d_hybrid->qpos, d_hybrid->qvel, d_hybrid->ctrl, d_hybrid->plugin_state, nullptr);
+  } else {
+    ASSERT_TRUE(evaluator.Compute(d_hybrid->qpos, d_hybrid->qvel, d_hybrid->ctrl,
+                                  d_hybrid->plugin_state, nullptr, 1.0, dv.data(), nullptr));
+  }
 
   mj_step(sim, d_sim);
   mj_step(hybrid, d_hybrid);
+  if (solver_features) {
+    // the network's last inputs are what the solver did in the (analytic) step
+    std::vector<double> constraint_dv(hybrid->nv);
+    for (int i = 0; i < hybrid->nv; ++i) {
+      constraint_dv[i] = hybrid->opt.timestep * (d_sim->qacc[i] - d_sim->qacc_smooth[i]);
+    }
+    ASSERT_TRUE(evaluator.FinishStep(constraint_dv.data(), 1.0, dv.data(), nullptr));
+  }
   // the solver never saw the correction: passive forces and accelerations are analytic
   for (int i = 0; i < hybrid->nv; ++i) {
     EXPECT_EQ(d_hybrid->qfrc_passive[i], d_sim->qfrc_passive[i]) << i;
@@ -138,6 +157,26 @@ TEST_F(VelocityTest, FreeBodiesUnderContactKeepUnitQuaternions) {
   EXPECT_NEAR(mju_norm(d_hybrid->qpos + adr, 4), 1.0, 1e-9);
 }
 
+TEST_F(VelocityTest, ConstraintResponseFeaturesAreTheSolversVelocityChange) {
+  // toss resting and bouncing on its floor: the solver's response is large and varied
+  Load("toss", "", "", /*constraint_response=*/true);
+  ASSERT_FALSE(HasFatalFailure());
+  UniqueData d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid_.get());
+  for (unsigned trial = 0; trial < 5; ++trial) {
+    mj_resetData(sim_.get(), d_sim.get());
+    mj_resetData(hybrid_.get(), d_hybrid.get());
+    Settle(d_sim.get(), 60 + 40 * trial, trial);
+    CopyState(sim_.get(), d_sim.get(), d_hybrid.get());
+    ExpectStepIsAnalyticPlusCorrection(sim_.get(), hybrid_.get(), model_path_, d_sim.get(),
+                                       d_hybrid.get());
+  }
+  // and 1000 steps stay finite
+  const std::vector<double> controls = RandomControls(sim_.get(), 1000, 5);
+  Trajectory t = Rollout(hybrid_.get(), d_hybrid.get(), controls, 0, 1000);
+  EXPECT_TRUE(AllFinite(t.qpos));
+  EXPECT_TRUE(AllFinite(t.qvel));
+}
+
 TEST_F(VelocityTest, ScaleZeroIsBitIdenticalToTheAnalyticModel) {
   Load("toss", "", ConfigKey("scale", "0"));
   ASSERT_FALSE(HasFatalFailure());
@@ -180,7 +219,7 @@ TEST_F(VelocityTest, Rk4IsRefusedWhenTheSceneCompiles) {
   const std::string xml = WithOption(SceneXml("arm2"), "integrator", "RK4");
   UniqueModel sim = LoadXml(xml);
   ASSERT_NE(sim, nullptr);
-  const std::string path = SaveResidual(RandomVelocityResidual(sim.get(), 6), "rk4.safetensors");
+  const std::string path = SaveResidual(RandomVelocityResidual(sim.get(), 6, true), "rk4.safetensors");
   std::string error;
   UniqueModel hybrid = LoadXml(HybridXml(xml, path, "augment"), &error);
   EXPECT_EQ(hybrid, nullptr);
