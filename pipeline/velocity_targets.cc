@@ -82,13 +82,15 @@ TrainingSet BuildVelocityTrainingSet(const mjModel* m, const TrajectoryDataset& 
           d->time = r->time;
         }
         mju_copy(d->ctrl, ep.ctrl.data() + t * nu, nu);
-        mj_forward(m, d);  // contacts of x_t, for the pair features
+        // mj_step in its two halves: the first computes the contacts of x_t, which the pair
+        // features need, and the second finishes the step without computing them again
+        mj_step1(m, d);
         for (int p = 0; p < npair; ++p) MeasurePair(m, d, pairs[p], spec.contact_range, &states[p]);
         ep.ControlHistory(t, spec.ctrl_history, nu, history.data());
         ComputeFeatures(spec, layout, d->qpos, d->qvel, d->ctrl, history.data(), states.data(),
                         feature.data());
         std::copy(d->qvel, d->qvel + nv, v_before.begin());
-        mj_step(m, d);
+        mj_step2(m, d);
         if (!Healthy(m, d)) break;  // an analytic rollout that blew up teaches nothing
         // what the solver did in this step, as the plugin sees it in advance
         for (int j = 0; j < nv; ++j) constraint_dv[j] = m->opt.timestep * (d->qacc[j] - d->qacc_smooth[j]);

@@ -61,8 +61,9 @@ int OutputCount(const FeatureSpec& spec, const StateLayout& layout);
 // human-readable names, e.g. "sin(shoulder)", "qvel[1]", "ctrl[elbow](t-2)"
 std::vector<std::string> FeatureNames(const FeatureSpec& spec, const StateLayout& layout);
 
-// whole-state features: fills out[FeatureCount] (all but the constraint response); history holds ctrl_history*nu values, most
-// recent first; pairs holds one PairState per spec.contact_pairs (may be null without pairs)
+// whole-state features: fills out[FeatureCount], all but the constraint response; history holds
+// ctrl_history*nu values, most recent first; pairs holds one PairState per spec.contact_pairs
+// (may be null without pairs)
 void ComputeFeatures(const FeatureSpec& spec, const StateLayout& layout, const double* qpos,
                      const double* qvel, const double* ctrl, const double* history,
                      const PairState* pairs, double* out);

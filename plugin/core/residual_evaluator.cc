@@ -73,9 +73,9 @@ void ResidualEvaluator::BeginStep(const double* qpos, const double* qvel, const 
 bool ResidualEvaluator::FinishStep(const double* constraint_dv, double scale, double* out,
                                    ResidualDiagnostics* diagnostics) {
   const ResidualModel& m = *model_;
-  if (m.features.kind != ResidualKind::kWholeState || !m.features.constraint_response) {
+  if (m.features.kind != ResidualKind::kWholeState || m.features.output != ResidualOutput::kVelocity) {
     std::fill(out, out + m.signature.nv, 0.0);
-    return false;
+    return false;  // only a velocity model is applied after the solver
   }
   SetConstraintFeatures(m.features, m.signature, constraint_dv, features_.data());
   return Run(scale, m.signature.nv, out, diagnostics);

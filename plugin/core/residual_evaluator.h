@@ -1,8 +1,8 @@
 // The residual's one code path: state -> features -> normalize (saturating at the training
 // range) -> network -> de-normalize -> bound -> generalized force or velocity change
 // (whole-state models) or a contact pair's wrench (contact models). The plugin calls it inside
-// mj_passive; nothing else computes hybrid dynamics. One evaluator per mjData: it owns the scratch vectors, so no call
-// allocates.
+// mj_passive (and, for velocity models, in advance); nothing else computes hybrid dynamics. One
+// evaluator per mjData: it owns the scratch vectors, so no call allocates.
 //
 // An evaluator runs the ensemble mean, or one member of the ensemble (config member="k"); the
 // spread it reports is the whole ensemble's either way.
@@ -39,16 +39,17 @@ class ResidualEvaluator {
                              int member = kAllMembers);
 
   // Whole-state model: out[nv] = scale * residual (a generalized force or a velocity change,
-  // as features.output says). Returns false, with out zeroed, when the
-  // state or the network output is not finite. history: ctrl_history*nu previous controls,
-  // newest first; pairs: one measured PairState per contact pair of the model.
+  // as features.output says). Returns false, with out zeroed, when the state or the network
+  // output is not finite. history: ctrl_history*nu previous controls, newest first; pairs: one
+  // measured PairState per contact pair of the model.
   bool Compute(const double* qpos, const double* qvel, const double* ctrl, const double* history,
                const PairState* pairs, double scale, double* out, ResidualDiagnostics* diagnostics);
 
-  // A velocity model with constraint-response features runs in two halves: BeginStep at the
-  // state the step starts from (inside mj_passive; no output yet), then FinishStep once the
-  // solver has run, with the velocity change it imposed, constraint_dv[nv]. Compute refuses
-  // such a model (returns false), and FinishStep one without those features.
+  // A velocity model in two halves, as the plugin runs it: BeginStep at the state the step
+  // starts from (inside mj_passive; no output yet), then FinishStep once the solver has run,
+  // with the velocity change it imposed, constraint_dv[nv] (read only by a model with
+  // constraint-response features). Compute refuses a model with those features (it cannot know
+  // them), and FinishStep any model that is not a velocity model.
   void BeginStep(const double* qpos, const double* qvel, const double* ctrl, const double* history,
                  const PairState* pairs);
   bool FinishStep(const double* constraint_dv, double scale, double* out,

@@ -145,8 +145,7 @@ void ResidualPlugin::Reset(mjtNum* plugin_state) {
 }
 
 void ResidualPlugin::Compute(const mjModel* m, mjData* d, int instance) {
-  velocity_pending_ = false;
-  finish_pending_ = false;
+  velocity_begun_ = false;
   if (config_.mode == ResidualMode::kOff || !evaluator_) return;
   last_ = ResidualDiagnostics();
   bool ok = false;
@@ -160,7 +159,7 @@ void ResidualPlugin::Compute(const mjModel* m, mjData* d, int instance) {
 
 void ResidualPlugin::NonFinite(const mjModel* m, const mjData* d, int instance) {
   last_ = ResidualDiagnostics();
-  velocity_pending_ = false;
+  velocity_begun_ = false;
   if (!warned_non_finite_) {
     mju_warning("%s: non-finite state or network output at time %g; residual set to zero "
                 "(warned once per mjData)", InstanceName(m, instance).c_str(), d->time);
@@ -172,23 +171,18 @@ bool ResidualPlugin::ComputeWholeState(const mjModel* m, mjData* d, int instance
   const double range = evaluator_->model().features.contact_range;
   for (size_t i = 0; i < pairs_.size(); ++i) MeasurePair(m, d, pairs_[i], range, &pair_states_[i]);
   const mjtNum* history = d->plugin_state + m->plugin_stateadr[instance];
-  if (evaluator_->model().features.constraint_response) {
-    // the rest of the features is the solver's answer to this step: finished in Advance
+  if (evaluator_->model().features.output == ResidualOutput::kVelocity) {
+    // the features of the step's start state; the network runs in Advance, once the analytic
+    // step (solver included) is done
     evaluator_->BeginStep(d->qpos, d->qvel, d->ctrl, history, pair_states_.data());
-    finish_pending_ = true;
+    velocity_begun_ = true;
     return true;
   }
   if (!evaluator_->Compute(d->qpos, d->qvel, d->ctrl, history, pair_states_.data(), config_.scale,
                            residual_.data(), &last_)) {
     return false;
   }
-  if (evaluator_->model().features.output == ResidualOutput::kVelocity) {
-    // applied in Advance, once the analytic step (solver included) is done; a correction of
-    // exactly zero (scale 0) is skipped there so that it leaves the state bit for bit alone
-    velocity_pending_ = std::any_of(residual_.begin(), residual_.end(), [](mjtNum v) { return v != 0; });
-  } else {
-    mju_addTo(d->qfrc_passive, residual_.data(), m->nv);
-  }
+  mju_addTo(d->qfrc_passive, residual_.data(), m->nv);
   return true;
 }
 
@@ -215,10 +209,12 @@ bool ResidualPlugin::ComputeContact(const mjModel* m, mjData* d) {
 }
 
 void ResidualPlugin::FinishVelocity(const mjModel* m, mjData* d, int instance) {
-  // qacc and qacc_smooth still describe the step just solved: their difference is what the
-  // constraints did to it
-  for (int i = 0; i < m->nv; ++i) {
-    constraint_dv_[i] = m->opt.timestep * (d->qacc[i] - d->qacc_smooth[i]);
+  if (evaluator_->model().features.constraint_response) {
+    // qacc and qacc_smooth still describe the step just solved: their difference is what the
+    // constraints did to it
+    for (int i = 0; i < m->nv; ++i) {
+      constraint_dv_[i] = m->opt.timestep * (d->qacc[i] - d->qacc_smooth[i]);
+    }
   }
   bool ok = false;
   try {
@@ -230,31 +226,28 @@ void ResidualPlugin::FinishVelocity(const mjModel* m, mjData* d, int instance) {
     NonFinite(m, d, instance);
     return;
   }
-  velocity_pending_ = std::any_of(residual_.begin(), residual_.end(), [](mjtNum v) { return v != 0; });
+  // a correction of exactly zero (scale 0) is skipped, so that it leaves the state bit for bit
+  // alone (mj_integratePos renormalizes quaternions)
+  if (std::none_of(residual_.begin(), residual_.end(), [](mjtNum v) { return v != 0; })) return;
+  mju_addTo(d->qvel, residual_.data(), m->nv);
+  mj_integratePos(m, d->qpos, residual_.data(), m->opt.timestep);
 }
 
 void ResidualPlugin::Advance(const mjModel* m, mjData* d, int instance) {
   if (!evaluator_) return;
   // state changes only here, once per step; the diagnostics are those of the step's last
   // evaluation (the final RK4 stage)
-  if ((velocity_pending_ || finish_pending_) && m->opt.integrator == mjINT_RK4) {
-    // the integrator was switched to RK4 after compilation: the last evaluation was at the
-    // final RK4 stage, not at the step's start, so the correction is not applied
-    velocity_pending_ = finish_pending_ = false;
-    if (!warned_rk4_) {
+  if (velocity_begun_) {
+    velocity_begun_ = false;
+    if (m->opt.integrator != mjINT_RK4) {
+      FinishVelocity(m, d, instance);
+    } else if (!warned_rk4_) {
+      // the integrator was switched to RK4 after compilation: the last features are those of
+      // the final RK4 stage, not of the step's start, so no correction is applied
       mju_warning("%s: a velocity residual cannot run under RK4; not applied (warned once per "
                   "mjData)", InstanceName(m, instance).c_str());
       warned_rk4_ = true;
     }
-  }
-  if (finish_pending_) {
-    finish_pending_ = false;
-    FinishVelocity(m, d, instance);
-  }
-  if (velocity_pending_) {
-    velocity_pending_ = false;
-    mju_addTo(d->qvel, residual_.data(), m->nv);
-    mj_integratePos(m, d->qpos, residual_.data(), m->opt.timestep);
   }
   mjtNum* state = d->plugin_state + m->plugin_stateadr[instance];
   state_layout_.PushControl(state, d->ctrl);

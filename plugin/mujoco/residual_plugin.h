@@ -4,15 +4,14 @@
 //
 //   compute  (inside mj_passive, possibly 4x per step under RK4): idempotent; changes no state.
 //            augment: adds the whole-state residual force to qfrc_passive, or, for a
-//            velocity model (output dqvel), only evaluates it at the step's start state
-//            (with constraint-response features: only computes those of the start state).
+//            velocity model (output dqvel), only computes the features of the start state.
 //            replace: for each contact pair within range, applies the learned wrench with
 //            mj_applyFT (the scene has switched the pair's native contact off).
-//   advance  (once per step, after integration): finishes a constraint-response model's
-//            evaluation with the step's h*(qacc - qacc_smooth), applies a velocity model's correction
-//            (qvel += dv, qpos moved on by h*dv: past the solver, which cannot cancel it),
-//            pushes the applied ctrl into the history and records the step's diagnostics
-//            (saturation, ensemble spread) in plugin_state
+//   advance  (once per step, after integration): runs a velocity model's network (its
+//            constraint-response features, if any, are the step's h*(qacc - qacc_smooth)) and
+//            applies the correction (qvel += dv, qpos moved on by h*dv: past the solver, which
+//            cannot cancel it); pushes the applied ctrl into the history and records the
+//            step's diagnostics (saturation, ensemble spread) in plugin_state
 //   reset    zeroes the history and the counters
 //
 // Errors in the config or the model file surface when the model is compiled, as a MuJoCo error
@@ -58,7 +57,7 @@ class ResidualPlugin {
   // false when the state or the network output is not finite
   bool ComputeWholeState(const mjModel* m, mjData* d, int instance);
   bool ComputeContact(const mjModel* m, mjData* d);
-  // a velocity model with constraint-response features: the network, once the solver has run
+  // a velocity model's network, once the solver has run, and its correction
   void FinishVelocity(const mjModel* m, mjData* d, int instance);
   // zero residual, warned once
   void NonFinite(const mjModel* m, const mjData* d, int instance);
@@ -69,10 +68,8 @@ class ResidualPlugin {
   PluginStateLayout state_layout_;
   std::optional<ResidualEvaluator> evaluator_;  // empty in mode off without a model
   std::vector<mjtNum> residual_;                // nv scratch, sized once in Create
-  // a velocity model's correction computed for this step and not yet applied by Advance
-  bool velocity_pending_ = false;
-  // a velocity model with constraint-response features has begun this step's evaluation
-  bool finish_pending_ = false;
+  // a velocity model has the features of this step's start state; Advance finishes it
+  bool velocity_begun_ = false;
   std::vector<mjtNum> constraint_dv_;  // nv scratch: h * (qacc - qacc_smooth)
   std::vector<ResolvedPair> pairs_;             // the model's contact pairs in this scene
   std::vector<PairState> pair_states_;          // their measurement, scratch
