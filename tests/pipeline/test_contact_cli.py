@@ -140,6 +140,16 @@ def test_contact_ceiling_bounds_what_parameters_can_close(workdir: Path, tmp_pat
     for r in rows:
         sim_error, true_error, closed = float(r[1]), float(r[2]), float(r[3])
         assert true_error < sim_error and 20 < closed < 99, proc.stdout
+    # at the real step and integrator (RK4, 1 ms: 5 substeps of the 5 ms data) the true
+    # parameters reproduce the recording: a check of the metric and of the data together
+    proc = subprocess.run([sys.executable, script, str(PUSH), str(workdir / "test.h5"),
+                           "--horizons", "10", "--stride", "40", "--substeps", "5",
+                           "--integrator", "rk4"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert float(proc.stdout.splitlines()[1].split()[2]) < 1e-6, proc.stdout
+    proc = subprocess.run([sys.executable, script, str(PUSH), str(workdir / "test.h5"), "--substeps", "0"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "--substeps must be >= 1" in proc.stderr
     proc = subprocess.run([sys.executable, script, str(tmp_path), str(workdir / "test.h5")],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "real.xml not found" in proc.stderr
