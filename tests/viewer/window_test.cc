@@ -3,6 +3,7 @@
 // read back and must show three distinct worlds.
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <stb_image.h>
 #include <sys/wait.h>
@@ -10,6 +11,7 @@
 
 #include <array>
 #include <chrono>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -105,26 +107,41 @@ TEST_F(ViewerCliTest, WithoutADisplayTheWindowIsRefusedClearly) {
   EXPECT_NE(r.output.find("--headless"), std::string::npos) << r.output;
 }
 
-// a virtual X server for the tests of this suite, on a display number nobody uses
+// a virtual X server for the tests of this suite. Xvfb picks a free display itself and writes
+// its number to a pipe once it accepts connections (-displayfd): ctest runs each case in its
+// own process, and two of them choosing a number by looking for lock files could both pick the
+// same one, the loser then drawing on the winner's server until it goes away.
 class Xvfb {
  public:
   Xvfb() {
-    for (int n = 90 + getpid() % 100; n < 400; ++n) {
-      if (fs::exists("/tmp/.X" + std::to_string(n) + "-lock") || fs::exists("/tmp/.X11-unix/X" + std::to_string(n))) {
-        continue;
-      }
-      display_ = ":" + std::to_string(n);
-      pid_ = fork();
-      if (pid_ == 0) {
-        execlp("Xvfb", "Xvfb", display_.c_str(), "-screen", "0", "1920x1080x24", "-nolisten", "tcp", nullptr);
-        _exit(127);
-      }
-      const std::string socket = "/tmp/.X11-unix/X" + std::to_string(n);
-      for (int i = 0; i < 100 && !fs::exists(socket); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      if (fs::exists(socket)) return;
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      close(fds[0]);
+      const std::string fd = std::to_string(fds[1]);
+      execlp("Xvfb", "Xvfb", "-displayfd", fd.c_str(), "-screen", "0", "1920x1080x24", "-nolisten", "tcp",
+             nullptr);
+      _exit(127);
+    }
+    close(fds[1]);
+    // a loaded machine can take seconds to start it: wait up to a minute for the number
+    std::string number;
+    pollfd ready{fds[0], POLLIN, 0};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
+      if (poll(&ready, 1, 200) <= 0) continue;
+      char c;
+      if (read(fds[0], &c, 1) != 1) break;  // Xvfb exited without a display
+      if (c == '\n') break;
+      number += c;
+    }
+    close(fds[0]);
+    if (!number.empty() && std::isdigit(static_cast<unsigned char>(number[0]))) {
+      display_ = ":" + number;
+    } else {
       Stop();
     }
-    display_.clear();
   }
   ~Xvfb() { Stop(); }
   const std::string& display() const { return display_; }
