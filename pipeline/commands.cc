@@ -75,6 +75,7 @@ void RunTrain(const TrainCommand& command) {
     // a contact model (--replace) always outputs pair wrenches
     if (!scene.output.empty() && !c.given.count("output") && c.replace.empty()) c.output = scene.output;
     if (scene.target_window > 0 && !c.given.count("target-window")) c.target_window = scene.target_window;
+    if (scene.huber >= 0 && !c.given.count("huber")) c.options.huber_delta = scene.huber;
   }
   CheckOutputPath(c.out, c.force);
   if (c.ctrl_history < 0) throw std::runtime_error("--history must be >= 0");

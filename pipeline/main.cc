@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   t->add_option("--target-window", train.target_window, "velocity residuals: targets along analytic rollouts of this many steps from the recorded states (1: at the recorded states only)")->check(CLI::PositiveNumber)->capture_default_str();
   t->add_flag("!--no-constraint-features", train.constraint_features, "velocity residuals: do not show the network the velocity change the constraint solver imposed in the step");
   t->add_option("--rounds", train.rounds, "velocity residuals: fit, then re-take the targets along the hybrid's own rollouts and refit, this many rounds in all")->check(CLI::Range(1, 5))->capture_default_str();
-  t->add_option("--protocol", train.protocol, "scene.json: its \"train\" section sets --output and --target-window (options given here win)");
+  t->add_option("--protocol", train.protocol, "scene.json: its \"train\" section sets --output, --target-window and --huber (options given here win)");
   t->add_option("--contact-range", train.contact_range, "distance in m below which a pair counts as near (default 0.05, replace 0.01)");
   t->add_flag("!--no-calibrate", train.calibrate, "skip the do-no-harm output-scale calibration on validation rollouts");
   t->add_option("--huber", train.options.huber_delta, "Huber loss with this delta in normalized units (0: mean squared error)")->capture_default_str();
@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
   for (const char* name : {"episodes", "steps", "dt"}) {
     if (c->count(std::string("--") + name)) collect.given.insert(name);
   }
-  for (const char* name : {"output", "target-window"}) {
+  for (const char* name : {"output", "target-window", "huber"}) {
     if (t->count(std::string("--") + name)) train.given.insert(name);
   }
   InstallMujocoLogHandler();

@@ -1,5 +1,6 @@
 #include "pipeline/scene_config.h"
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -91,7 +92,7 @@ SceneConfig LoadSceneConfig(const std::string& path) {
 
   if (root.contains("train")) {
     const json& train = root["train"];
-    OnlyKeys(train, {"output", "target_window"}, "train", path);
+    OnlyKeys(train, {"output", "target_window", "huber"}, "train", path);
     if (train.contains("output")) {
       const json& output = train["output"];
       if (!output.is_string() || (output != "force" && output != "velocity")) {
@@ -101,6 +102,13 @@ SceneConfig LoadSceneConfig(const std::string& path) {
     }
     if (train.contains("target_window")) {
       config.train.target_window = ReadCount(train["target_window"], "train.target_window", path);
+    }
+    if (train.contains("huber")) {
+      const json& huber = train["huber"];
+      if (!huber.is_number() || huber.get<double>() < 0 || !std::isfinite(huber.get<double>())) {
+        throw std::runtime_error(path + ": 'train.huber' must be a number >= 0 (0: mean squared error)");
+      }
+      config.train.huber = huber;
     }
   }
   return config;

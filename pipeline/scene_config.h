@@ -17,7 +17,8 @@
 //     "replace": [["geom1", "geom2"]],
 //     "train": {
 //       "output": "velocity",  force | velocity: what the whole-state residual outputs
-//       "target_window": 10    velocity targets: steps per analytic rollout window
+//       "target_window": 10,   velocity targets: steps per analytic rollout window
+//       "huber": 0.02          Huber loss with this delta (normalized units); 0: MSE
 //     }
 //   }
 //
@@ -38,6 +39,7 @@ namespace mjhybrid {
 struct SceneTraining {
   std::string output;     // "" (the train default), "force" or "velocity"
   int target_window = 0;  // 0: the train default
+  double huber = -1;      // < 0: the train default (Huber 0.05); 0: MSE; > 0: Huber with this delta
 };
 
 struct SceneConfig {

@@ -25,7 +25,11 @@ struct TrainOptions {
   double validation_fraction = 0.15;  // share of episodes held out for model selection
   double time_budget_s = 100;         // whole training, all members
   double bound_factor = 1.5;          // residual bound = factor * largest target seen
-  double huber_delta = 0;             // > 0: Huber loss with this delta (normalized units), else MSE
+  // > 0: Huber loss with this delta (normalized units), else MSE. One-step targets are
+  // heavy-tailed (impacts, end stops, stick-slip): under MSE those few rows decide the fit.
+  // 0.05 was chosen on the never-tuned pairs of tests/unseen/ and then confirmed, by a rule
+  // fixed beforehand, on tests/unseen2/ (written afterwards, see README "Generalization").
+  double huber_delta = 0.05;
   uint64_t seed = 0;
   int threads = 1;  // tiny networks: OpenMP sync costs more than it saves, and collapses under load
 };

@@ -52,7 +52,7 @@ fi
 if [ -n "$pairs" ]; then
   echo "== train: contact model for $pairs (mode replace)"
   "$bin" train --model "$dir/sim.xml" --data "$out/train.h5" --replace "$pairs" \
-    --out "$out/contact.safetensors" --seed 1 --force
+    --out "$out/contact.safetensors" "${train_protocol[@]}" --seed 1 --force
   echo "== eval: mode replace"
   "$bin" eval --model "$dir/sim.xml" --residual "$out/contact.safetensors" \
     --data "$out/test.h5" --horizons 1,10,100,1000 --json "$out/eval-replace.json" --force

@@ -49,14 +49,17 @@ def test_velocity_model_closes_the_gap_on_arm2(workdir: Path) -> None:
 
 def test_scene_config_selects_the_output_and_the_command_line_wins(workdir: Path) -> None:
     scene = workdir / "scene.json"
-    scene.write_text(json.dumps({"train": {"output": "velocity", "target_window": 3}}))
+    scene.write_text(json.dumps({"train": {"output": "velocity", "target_window": 3, "huber": 0.05}}))
     train(workdir, "from-scene.safetensors", "--protocol", str(scene), "--no-calibrate")
     meta = model_metadata(workdir / "from-scene.safetensors")
     assert meta["output"]["kind"] == "dqvel"
     assert "3-step analytic rollouts" in meta["provenance"]["targets"]
+    assert meta["provenance"]["training"]["loss"] == "huber"
+    assert meta["provenance"]["training"]["huber_delta"] == 0.05
     train(workdir, "overridden.safetensors", "--protocol", str(scene), "--output", "force",
-          "--no-calibrate")
-    assert model_metadata(workdir / "overridden.safetensors")["output"]["kind"] == "qfrc"
+          "--huber", "0", "--no-calibrate")
+    meta = model_metadata(workdir / "overridden.safetensors")
+    assert meta["output"]["kind"] == "qfrc" and meta["provenance"]["training"]["loss"] == "mse"
 
 
 def test_bad_velocity_input_is_one_line(workdir: Path, tmp_path: Path) -> None:
@@ -69,6 +72,8 @@ def test_bad_velocity_input_is_one_line(workdir: Path, tmp_path: Path) -> None:
     scene = tmp_path / "scene.json"
     for bad, expect in [({"train": {"output": "accel"}}, "'train.output' must be"),
                         ({"train": {"target_window": 0}}, "'train.target_window' must be"),
+                        ({"train": {"huber": -1}}, "'train.huber' must be a number >= 0"),
+                        ({"train": {"huber": "yes"}}, "'train.huber' must be a number >= 0"),
                         ({"train": {"window": 5}}, "unknown key 'window' in 'train'")]:
         scene.write_text(json.dumps(bad))
         line = error_line(train(workdir, "x.safetensors", "--protocol", str(scene), ok=False))
