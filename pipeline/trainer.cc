@@ -149,8 +149,9 @@ TrainResult TrainResidual(const TrainingSet& set, const StateLayout& layout, con
         for (auto& p : net->parameters()) best_params.push_back(p.detach().clone());
       }
       if (progress && (epoch % 25 == 0 || epoch + 1 == opt.epochs)) {
-        std::fprintf(stderr, "[train] member %d/%d epoch %d/%d  val mse %.4f (normalized)  %.0f s\n",
-                     e + 1, opt.members, epoch + 1, opt.epochs, val, Seconds(start));
+        std::fprintf(stderr, "[train] member %d/%d epoch %d/%d  val %s %.4f (normalized)  %.0f s\n",
+                     e + 1, opt.members, epoch + 1, opt.epochs, opt.huber_delta > 0 ? "huber" : "mse", val,
+                     Seconds(start));
       }
     }
     {
@@ -158,10 +159,12 @@ TrainResult TrainResidual(const TrainingSet& set, const StateLayout& layout, con
       auto params = net->parameters();
       for (size_t i = 0; i < params.size(); ++i) params[i].copy_(best_params[i]);
     }
-    double train_mse;
+    // the selected network's MSE, whatever loss selected it: comparable across models
+    double train_mse, val_mse;
     {
       torch::NoGradGuard no_grad;
       train_mse = torch::mse_loss(net->forward(x_train), y_train).item<double>();
+      val_mse = torch::mse_loss(net->forward(x_val), y_val).item<double>();
     }
     if (epoch < opt.epochs) {
       std::fprintf(stderr, "[train] warning: time budget of %.0f s reached at epoch %d/%d; "
@@ -169,7 +172,7 @@ TrainResult TrainResidual(const TrainingSet& set, const StateLayout& layout, con
                    opt.time_budget_s, epoch, opt.epochs);
     }
     member_reports.push_back({{"epochs", epoch}, {"best_epoch", best_epoch},
-                              {"val_mse", best}, {"train_mse", train_mse}});
+                              {"val_loss", best}, {"val_mse", val_mse}, {"train_mse", train_mse}});
     members.push_back(ExportLayers(net));
   }
 

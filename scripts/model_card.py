@@ -27,6 +27,8 @@ def card(model_path: Path, meta: dict, ev: dict, command: str) -> str:
     data, training = prov["data"], prov["training"]
     joints = ", ".join(f"{j['name']} ({j['type']})" for j in sig["joints"])
     val = ", ".join(f"{m['val_mse']:.4f} (epoch {m['best_epoch']})" for m in training["members"])
+    loss = (f"Huber loss (delta {training['huber_delta']:g})" if training.get("loss") == "huber"
+            else "MSE loss")
     features = meta["features"]
     pairs = ", ".join(f"{a['name']}:{b['name']}" for a, b in features.get("contact_pairs", [])) or "none"
     if meta["output"]["kind"] == "pair_wrench":
@@ -61,7 +63,7 @@ def card(model_path: Path, meta: dict, ev: dict, command: str) -> str:
         f"| excitation | {data['excitation']['kind']} |",
         f"| targets | {prov['targets']} ({prov['targets_seconds']:.1f} s) |",
         f"| training | seed {training['seed']}, {training['epochs']} epochs max, batch {training['batch']}, "
-        f"lr {training['learning_rate']}, {training['torch_threads']} threads: {training['seconds']:.1f} s |",
+        f"lr {training['learning_rate']}, {loss}, {training['torch_threads']} threads: {training['seconds']:.1f} s |",
         f"| validation MSE (normalized) | {val} |",
         f"| output scale | {scale if scale is not None else 'not calibrated'} (chosen by k-step error on the validation episodes; 0 means the residual did not beat the analytic model there) |",
         f"| versions | {prov['versions']}, git {prov['git']} |",
