@@ -1,5 +1,6 @@
 // Training the residual network with LibTorch: an ensemble of tanh MLPs fit by Adam to the
-// normalized force targets, one-step MSE, cosine learning-rate decay, model selection on
+// normalized targets (forces or velocity changes), a one-step Huber loss (or MSE), cosine
+// learning-rate decay, model selection on
 // held-out episodes. The result is exported to the Eigen MLP the plugin runs, with the
 // normalizer and the signature of the scene it was trained for.
 
