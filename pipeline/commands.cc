@@ -139,11 +139,8 @@ void RunTrain(const TrainCommand& command) {
     ModelPtr hybrid = CompileHybrid(attach);
     std::fprintf(stderr, "[train] round %d/%d: windows along the hybrid of round %d\n", round,
                  c.rounds, round - 1);
-    TrainingSet more = BuildVelocityTrainingSet(analytic, data, spec, c.target_window, true, hybrid.get());
+    set.Append(BuildVelocityTrainingSet(analytic, data, spec, c.target_window, true, hybrid.get()));
     fs::remove(scratch);
-    set.features.insert(set.features.end(), more.features.begin(), more.features.end());
-    set.targets.insert(set.targets.end(), more.targets.begin(), more.targets.end());
-    set.episode.insert(set.episode.end(), more.episode.begin(), more.episode.end());
     result = TrainResidual(set, StateLayoutFromModel(sim.get()), spec, c.options, true);
   }
 

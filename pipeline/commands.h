@@ -36,7 +36,7 @@ struct TrainCommand {
   int target_window = 20;            // velocity targets: steps per analytic rollout window
   bool constraint_features = true;   // velocity models see the solver's response to the step
   int rounds = 1;                    // velocity models: rounds of targets along the last hybrid
-  std::string protocol;              // a scene.json whose "train" section sets output and window
+  std::string protocol;              // a scene.json whose "train" section sets output, window, huber
   std::set<std::string> given;       // which of those were given on the command line (they win)
   double contact_range = 0;          // 0: 0.05 m for features, 0.01 m for replace
   bool calibrate = true;             // choose the output scale on validation rollouts

@@ -20,8 +20,7 @@
 //
 // What it cannot do: a force added before the solver cannot make a contact softer or bouncier
 // than the analytic one (the solver cancels it). A velocity residual (output dqvel) can: it is
-// applied after the step, so its target is simply v_real - v_sim of the analytic step from s_t
-// (one mj_step per transition, no linearization).
+// applied after the step, so its targets need no linearization (velocity_targets.h).
 
 #ifndef MJHYBRID_PIPELINE_TARGETS_H_
 #define MJHYBRID_PIPELINE_TARGETS_H_
@@ -45,6 +44,12 @@ struct TrainingSet {
   std::vector<int> episode;      // episode of each row
   int episodes = 0;              // in the dataset (rows may skip some)
   int rows() const { return static_cast<int>(episode.size()); }
+  // the rows of `more` (same layout) after these
+  void Append(const TrainingSet& more) {
+    features.insert(features.end(), more.features.begin(), more.features.end());
+    targets.insert(targets.end(), more.targets.begin(), more.targets.end());
+    episode.insert(episode.end(), more.episode.begin(), more.episode.end());
+  }
   std::vector<long long> pair_rows;  // contact models: rows per pair
 };
 

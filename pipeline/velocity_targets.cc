@@ -7,6 +7,7 @@
 
 #include "pipeline/kstep_error.h"
 #include "pipeline/mujoco_util.h"
+#include "plugin/mujoco/constraint_response.h"
 #include "plugin/mujoco/contact_pairs.h"
 #include "plugin/mujoco/state_layout_from_model.h"
 
@@ -93,7 +94,7 @@ TrainingSet BuildVelocityTrainingSet(const mjModel* m, const TrajectoryDataset& 
         mj_step2(m, d);
         if (!Healthy(m, d)) break;  // an analytic rollout that blew up teaches nothing
         // what the solver did in this step, as the plugin sees it in advance
-        for (int j = 0; j < nv; ++j) constraint_dv[j] = m->opt.timestep * (d->qacc[j] - d->qacc_smooth[j]);
+        ConstraintResponse(m, d, constraint_dv.data());
         SetConstraintFeatures(spec, layout, constraint_dv.data(), feature.data());
         set.features.insert(set.features.end(), feature.begin(), feature.end());
         const double* real = ep.qvel.data() + t * nv;

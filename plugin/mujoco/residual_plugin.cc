@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "plugin/mujoco/constraint_response.h"
 #include "plugin/mujoco/state_layout_from_model.h"
 
 namespace mjhybrid {
@@ -209,13 +210,7 @@ bool ResidualPlugin::ComputeContact(const mjModel* m, mjData* d) {
 }
 
 void ResidualPlugin::FinishVelocity(const mjModel* m, mjData* d, int instance) {
-  if (evaluator_->model().features.constraint_response) {
-    // qacc and qacc_smooth still describe the step just solved: their difference is what the
-    // constraints did to it
-    for (int i = 0; i < m->nv; ++i) {
-      constraint_dv_[i] = m->opt.timestep * (d->qacc[i] - d->qacc_smooth[i]);
-    }
-  }
+  if (evaluator_->model().features.constraint_response) ConstraintResponse(m, d, constraint_dv_.data());
   bool ok = false;
   try {
     ok = evaluator_->FinishStep(constraint_dv_.data(), config_.scale, residual_.data(), &last_);

@@ -15,6 +15,13 @@ def run(*args: str, ok: bool = True, cwd=None) -> subprocess.CompletedProcess:
     return proc
 
 
+def collect_train_and_test(real: str, folder: Path, episodes: int, steps: int) -> None:
+    """folder/train.h5 (seed 1) and a 2-episode folder/test.h5 (seed 2) from REAL at 5 ms."""
+    for name, count, seed in (("train.h5", episodes, 1), ("test.h5", 2, 2)):
+        run("collect", "--model", real, "--out", str(folder / name), "--episodes", str(count),
+            "--steps", str(steps), "--dt", "0.005", "--seed", str(seed))
+
+
 def error_line(proc: subprocess.CompletedProcess) -> str:
     """The one error line a failing command prints."""
     assert proc.returncode != 0, "the command should have failed"

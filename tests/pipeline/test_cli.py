@@ -7,7 +7,7 @@ import h5py
 import numpy as np
 import pytest
 
-from cli_helpers import ROOT, error_line, model_metadata, run
+from cli_helpers import ROOT, collect_train_and_test, error_line, model_metadata, run
 
 SIM = str(ROOT / "scenes/arm2/sim.xml")
 REAL = str(ROOT / "scenes/arm2/real.xml")
@@ -17,10 +17,7 @@ REAL = str(ROOT / "scenes/arm2/real.xml")
 def workdir(tmp_path_factory) -> Path:
     """A small but real run: collect, train, attach."""
     d = tmp_path_factory.mktemp("arm2")
-    run("collect", "--model", REAL, "--out", str(d / "train.h5"), "--episodes", "6",
-        "--steps", "300", "--dt", "0.005", "--seed", "1")
-    run("collect", "--model", REAL, "--out", str(d / "test.h5"), "--episodes", "2",
-        "--steps", "300", "--dt", "0.005", "--seed", "2")
+    collect_train_and_test(REAL, d, episodes=6, steps=300)
     run("train", "--model", SIM, "--data", str(d / "train.h5"), "--out",
         str(d / "residual.safetensors"), "--epochs", "30", "--seed", "1")
     run("attach", "--model", SIM, "--residual", str(d / "residual.safetensors"), "--out",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import ROOT, error_line, model_metadata, run
+from cli_helpers import ROOT, collect_train_and_test, error_line, model_metadata, run
 
 SIM = str(ROOT / "scenes/arm2/sim.xml")
 REAL = str(ROOT / "scenes/arm2/real.xml")
@@ -16,10 +16,7 @@ REAL = str(ROOT / "scenes/arm2/real.xml")
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("velocity")
-    run("collect", "--model", REAL, "--out", str(d / "train.h5"), "--episodes", "8",
-        "--steps", "400", "--dt", "0.005", "--seed", "1")
-    run("collect", "--model", REAL, "--out", str(d / "test.h5"), "--episodes", "2",
-        "--steps", "400", "--dt", "0.005", "--seed", "2")
+    collect_train_and_test(REAL, d, episodes=8, steps=400)
     return d
 
 

@@ -63,6 +63,10 @@ class VelocityTest : public MujocoTest {
     Rollout(sim_.get(), d, controls, 0, steps);
   }
 
+  // from `trials` fresh starts settled for first, first + every, ... steps: one hybrid step is
+  // the analytic step plus dv each time
+  void ExpectStepsFromSettledStates(mjData* d_sim, mjData* d_hybrid, int trials, int first, int every);
+
   std::string xml_, model_path_;
   UniqueModel sim_, hybrid_;
 };
@@ -120,6 +124,17 @@ void ExpectStepIsAnalyticPlusCorrection(const mjModel* sim, const mjModel* hybri
   EXPECT_NE(dv[0], 0);
 }
 
+void VelocityTest::ExpectStepsFromSettledStates(mjData* d_sim, mjData* d_hybrid, int trials,
+                                               int first, int every) {
+  for (int trial = 0; trial < trials; ++trial) {
+    mj_resetData(sim_.get(), d_sim);
+    mj_resetData(hybrid_.get(), d_hybrid);
+    Settle(d_sim, first + every * trial, trial);
+    CopyState(sim_.get(), d_sim, d_hybrid);
+    ExpectStepIsAnalyticPlusCorrection(sim_.get(), hybrid_.get(), model_path_, d_sim, d_hybrid);
+  }
+}
+
 TEST_F(VelocityTest, StepIsTheAnalyticStepPlusTheCorrection) {
   for (const char* integrator : {"Euler", "implicitfast", "implicit"}) {
     SCOPED_TRACE(integrator);
@@ -141,14 +156,7 @@ TEST_F(VelocityTest, FreeBodiesUnderContactKeepUnitQuaternions) {
   Load("toss");
   ASSERT_FALSE(HasFatalFailure());
   UniqueData d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid_.get());
-  for (unsigned trial = 0; trial < 5; ++trial) {
-    mj_resetData(sim_.get(), d_sim.get());
-    mj_resetData(hybrid_.get(), d_hybrid.get());
-    Settle(d_sim.get(), 100 + 50 * trial, trial);
-    CopyState(sim_.get(), d_sim.get(), d_hybrid.get());
-    ExpectStepIsAnalyticPlusCorrection(sim_.get(), hybrid_.get(), model_path_, d_sim.get(),
-                                       d_hybrid.get());
-  }
+  ExpectStepsFromSettledStates(d_sim.get(), d_hybrid.get(), 5, 100, 50);
   const std::vector<double> controls = RandomControls(sim_.get(), 1000, 9);
   Trajectory t = Rollout(hybrid_.get(), d_hybrid.get(), controls, 0, 1000);
   ASSERT_TRUE(AllFinite(t.qpos));
@@ -162,14 +170,7 @@ TEST_F(VelocityTest, ConstraintResponseFeaturesAreTheSolversVelocityChange) {
   Load("toss", "", "", /*constraint_response=*/true);
   ASSERT_FALSE(HasFatalFailure());
   UniqueData d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid_.get());
-  for (unsigned trial = 0; trial < 5; ++trial) {
-    mj_resetData(sim_.get(), d_sim.get());
-    mj_resetData(hybrid_.get(), d_hybrid.get());
-    Settle(d_sim.get(), 60 + 40 * trial, trial);
-    CopyState(sim_.get(), d_sim.get(), d_hybrid.get());
-    ExpectStepIsAnalyticPlusCorrection(sim_.get(), hybrid_.get(), model_path_, d_sim.get(),
-                                       d_hybrid.get());
-  }
+  ExpectStepsFromSettledStates(d_sim.get(), d_hybrid.get(), 5, 60, 40);
   // and 1000 steps stay finite
   const std::vector<double> controls = RandomControls(sim_.get(), 1000, 5);
   Trajectory t = Rollout(hybrid_.get(), d_hybrid.get(), controls, 0, 1000);
