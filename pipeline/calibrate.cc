@@ -7,10 +7,20 @@
 #include <stdexcept>
 #include <vector>
 
-#include "pipeline/attach.h"
-#include "pipeline/kstep_error.h"
+#include "scene/attach.h"
+#include "plugin/mujoco/residual_instance.h"
+#include "scene/kstep_error.h"
 
-namespace mjhybrid {
+namespace mjhybrid::pipeline {
+
+using scene::AttachOptions;
+using scene::CompileHybrid;
+using scene::Episode;
+using scene::HorizonError;
+using scene::KStepError;
+using scene::KStepOptions;
+using scene::LoadModel;
+using scene::TrajectoryDataset;
 
 namespace {
 
@@ -85,4 +95,4 @@ nlohmann::json CalibrateScale(const std::string& sim_path, const TrajectoryDatas
           {"relative_error", best_score}, {"validation_episodes", validation.episodes.size()}};
 }
 
-}  // namespace mjhybrid
+}  // namespace mjhybrid::pipeline

@@ -13,17 +13,17 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "pipeline/dataset.h"
+#include "scene/dataset.h"
 #include "plugin/core/residual_model.h"
 
-namespace mjhybrid {
+namespace mjhybrid::pipeline {
 
 // Scores each candidate scale on `validation` (horizons 10 and 100, std-normalized errors
 // relative to the analytic model's), scales *model by the best, and returns a report.
 // `scratch` is a file path the model may be written to while it is scored.
-nlohmann::json CalibrateScale(const std::string& sim_path, const TrajectoryDataset& validation,
+nlohmann::json CalibrateScale(const std::string& sim_path, const scene::TrajectoryDataset& validation,
                               const std::string& scratch, ResidualModel* model);
 
-}  // namespace mjhybrid
+}  // namespace mjhybrid::pipeline
 
 #endif  // MJHYBRID_PIPELINE_CALIBRATE_H_

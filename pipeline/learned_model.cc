@@ -6,12 +6,18 @@
 #include <stdexcept>
 #include <vector>
 
-#include "pipeline/mujoco_util.h"
+#include "scene/mujoco_util.h"
 #include "plugin/core/residual_evaluator.h"
 #include "plugin/mujoco/contact_pairs.h"
+#include "plugin/mujoco/residual_instance.h"
 #include "plugin/mujoco/state_layout_from_model.h"
 
-namespace mjhybrid {
+namespace mjhybrid::pipeline {
+
+using scene::Episode;
+using scene::MakeData;
+using scene::RolloutStepper;
+using scene::TrajectoryDataset;
 
 namespace {
 
@@ -120,4 +126,4 @@ std::function<std::unique_ptr<RolloutStepper>()> LearnedStepper(const mjModel* m
   return [m, network] { return std::unique_ptr<RolloutStepper>(new Stepper(m, network)); };
 }
 
-}  // namespace mjhybrid
+}  // namespace mjhybrid::pipeline

@@ -12,13 +12,13 @@
 
 #include <memory>
 
-#include "pipeline/dataset.h"
-#include "pipeline/kstep_error.h"
+#include "scene/dataset.h"
+#include "scene/kstep_error.h"
 #include "pipeline/trainer.h"
 #include "plugin/core/features.h"
 #include "plugin/core/residual_model.h"
 
-namespace mjhybrid {
+namespace mjhybrid::pipeline {
 
 struct LearnedModel {
   std::shared_ptr<const ResidualModel> network;  // outputs: nv accelerations
@@ -26,12 +26,12 @@ struct LearnedModel {
 };
 
 // m supplies the kinematics only (joint layout, geom shapes for the contact features)
-LearnedModel TrainLearnedModel(const mjModel* m, const TrajectoryDataset& data, const FeatureSpec& spec,
+LearnedModel TrainLearnedModel(const mjModel* m, const scene::TrajectoryDataset& data, const FeatureSpec& spec,
                                const TrainOptions& options, bool progress);
 
 // a stepper for KStepOptions::stepper that rolls the learned model out on m's layout
-std::function<std::unique_ptr<RolloutStepper>()> LearnedStepper(const mjModel* m, const LearnedModel& model);
+std::function<std::unique_ptr<scene::RolloutStepper>()> LearnedStepper(const mjModel* m, const LearnedModel& model);
 
-}  // namespace mjhybrid
+}  // namespace mjhybrid::pipeline
 
 #endif  // MJHYBRID_PIPELINE_LEARNED_MODEL_H_

@@ -12,17 +12,51 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "pipeline/attach.h"
-#include "pipeline/collect.h"
-#include "pipeline/commands.h"
-#include "pipeline/kstep_error.h"
 #include "pipeline/learned_model.h"
-#include "pipeline/mujoco_util.h"
-#include "pipeline/scene_config.h"
-#include "pipeline/sysid.h"
+#include "pipeline/residual_recipe.h"
 #include "pipeline/targets.h"
+#include "scene/attach.h"
+#include "scene/collect.h"
+#include "scene/kstep_error.h"
+#include "scene/mujoco_util.h"
+#include "scene/report.h"
+#include "scene/rollout.h"
+#include "scene/run_files.h"
+#include "scene/scene_config.h"
+#include "scene/sysid.h"
 
-namespace mjhybrid {
+namespace mjhybrid::pipeline {
+
+using scene::AttachOptions;
+using scene::CheckNewRunFolder;
+using scene::CheckOutputPath;
+using scene::Collect;
+using scene::CollectOptions;
+using scene::CompileHybrid;
+using scene::Episode;
+using scene::GapClosed;
+using scene::GitHash;
+using scene::Healthy;
+using scene::HorizonError;
+using scene::Identify;
+using scene::KStepError;
+using scene::KStepOptions;
+using scene::LoadDataset;
+using scene::LoadModel;
+using scene::LoadSceneConfig;
+using scene::MakeData;
+using scene::QposNames;
+using scene::RolloutStepper;
+using scene::SaveDataset;
+using scene::SceneConfig;
+using scene::StartRollout;
+using scene::StepRollout;
+using scene::SysidMjcf;
+using scene::SysidOptions;
+using scene::SysidParameter;
+using scene::SysidResult;
+using scene::TrajectoryDataset;
+using scene::Versions;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -214,7 +248,7 @@ class Study {
     ModelPtr sim = LoadModel(scene_.sim);
     SysidOptions options;
     options.threads = std::max(2, threads);
-    SysidResult result = mjhybrid::Identify(sim.get(), data, options);
+    SysidResult result = scene::Identify(sim.get(), data, options);
     std::ofstream(path) << SysidMjcf(scene_.sim, result.parameters);
     std::fprintf(stderr, "[study] sysid on %.0f s of data: %d-step error %.4g -> %.4g\n", Seconds(data),
                  options.horizon, result.initial_cost, result.final_cost);
@@ -261,15 +295,18 @@ class Study {
   double TrainResidualFile(const std::string& sim, const std::string& data, const std::string& out, uint64_t seed,
                            const std::vector<std::string>& replace) {
     const auto start = Clock::now();
-    TrainCommand c;
-    c.sim = sim;
-    c.data = data;
-    c.out = out;
-    c.replace = replace;
-    c.protocol = scene_.config;  // the scene's "train" section, if any
-    c.options = o_.train;
-    c.options.seed = seed;
-    RunTrain(c);
+    ResidualRecipe recipe;
+    recipe.replace = replace;
+    recipe.options = o_.train;
+    recipe.options.seed = seed;
+    // the scene's "train" section, if any
+    if (!scene_.config.empty()) ApplySceneTraining(LoadSceneConfig(scene_.config).train, {}, &recipe);
+    FittedResidual fitted = FitResidual(sim, data, recipe, out);
+    std::string error;
+    if (!SaveResidualModel(out, *fitted.model, &error)) throw std::runtime_error("cannot write '" + out + "': " + error);
+    std::fprintf(stderr, "[train] wrote %s (%s): %.1f s targets + %.1f s training\n", out.c_str(),
+                 fitted.model->network->description().c_str(), fitted.target_seconds,
+                 fitted.model->provenance["training"]["seconds"].get<double>());
     return Since(start);
   }
 
@@ -385,7 +422,7 @@ void Study::WriteResults(double seconds) {
     if (f.method == "nominal") nominal = f.errors;
   }
   auto gap = [&](size_t i, const HorizonError& e, bool pos) {
-    return pos ? 1 - e.qpos_rmse / nominal[i].qpos_rmse : 1 - e.qvel_rmse / nominal[i].qvel_rmse;
+    return pos ? GapClosed(nominal[i].qpos_rmse, e.qpos_rmse) : GapClosed(nominal[i].qvel_rmse, e.qvel_rmse);
   };
 
   std::ostringstream csv;
@@ -510,7 +547,6 @@ void RunStudy(const StudyOptions& options) {
   }
   fs::create_directories(options.out);
   study.Run();
-  MakePlots(options.python, "study_plots.py", options.out, "study");
 }
 
-}  // namespace mjhybrid
+}  // namespace mjhybrid::pipeline

@@ -1,4 +1,4 @@
-// `mjhybrid study`: the residual against the methods a sceptic would try first, on the same
+// The study: the residual against the methods a sceptic would try first, on the same
 // data, in one run. For a scene folder it collects training and held-out trajectories from
 // real.xml (the scene's protocol), then fits and scores on the held-out set:
 //
@@ -15,7 +15,7 @@
 //   study.json    eval-shaped summary (mean and std over seeds) + config, versions, git hash
 //   table.md      the Markdown table that is also printed
 //   overlay.csv   one held-out episode, real vs each method (the trajectory plot)
-//   *.png         made from those files by scripts/study_plots.py
+//   *.png         made from those files by scripts/study_plots.py (the command does that)
 
 #ifndef MJHYBRID_PIPELINE_STUDY_H_
 #define MJHYBRID_PIPELINE_STUDY_H_
@@ -26,7 +26,7 @@
 
 #include "pipeline/trainer.h"
 
-namespace mjhybrid {
+namespace mjhybrid::pipeline {
 
 struct StudyOptions {
   std::string scene;   // folder with real.xml, sim.xml, optional scene.json
@@ -37,12 +37,12 @@ struct StudyOptions {
   int eval_stride = 2;  // k-step error from every other start index
   // > 0: override the scene protocol's episode counts and length (quick runs, tests)
   int episodes = 0, eval_episodes = 0, steps = 0;
-  std::string python;   // interpreter for the plots ("" = no plots)
   TrainOptions train;
 };
 
+// refuses an existing run folder before anything is written; throws one line on bad input
 void RunStudy(const StudyOptions& options);
 
-}  // namespace mjhybrid
+}  // namespace mjhybrid::pipeline
 
 #endif  // MJHYBRID_PIPELINE_STUDY_H_

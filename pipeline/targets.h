@@ -30,11 +30,11 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/dataset.h"
+#include "scene/dataset.h"
 #include "plugin/core/features.h"
 #include "plugin/core/state_layout.h"
 
-namespace mjhybrid {
+namespace mjhybrid::pipeline {
 
 struct TrainingSet {
   int feature_count = 0;
@@ -53,14 +53,10 @@ struct TrainingSet {
   std::vector<long long> pair_rows;  // contact models: rows per pair
 };
 
-// throws a one-line error when the data was not recorded from a system like `sim`
-void CheckDatasetFits(const mjModel* sim, const std::string& sim_path, const TrajectoryDataset& data,
-                      const std::string& data_path);
-
 // The contact pairs seen most in the data, for whole-state features: geom pairs in contact in
 // at least `min_share` of the recorded states of the analytic model, most frequent first, at
 // most `max_pairs`. Unnamed geoms are skipped (a model refers to geoms by name).
-std::vector<ContactPair> FrequentContactPairs(const mjModel* sim, const TrajectoryDataset& data,
+std::vector<ContactPair> FrequentContactPairs(const mjModel* sim, const scene::TrajectoryDataset& data,
                                               int max_pairs, double min_share);
 
 // "a:b" -> the pair of geoms named a and b in `m`, with their shapes; throws on unknown names
@@ -68,9 +64,9 @@ ContactPair NamedContactPair(const mjModel* m, const std::string& text);
 
 // `sim` for a whole-state spec; for a contact spec, the analytic model with the pairs' native
 // contact switched off
-TrainingSet BuildTrainingSet(const mjModel* sim, const TrajectoryDataset& data,
+TrainingSet BuildTrainingSet(const mjModel* sim, const scene::TrajectoryDataset& data,
                              const FeatureSpec& spec, bool progress);
 
-}  // namespace mjhybrid
+}  // namespace mjhybrid::pipeline
 
 #endif  // MJHYBRID_PIPELINE_TARGETS_H_

@@ -10,7 +10,7 @@
 
 #include "plugin/core/mlp.h"
 
-namespace mjhybrid {
+namespace mjhybrid::pipeline {
 
 namespace {
 
@@ -202,4 +202,4 @@ TrainResult TrainResidual(const TrainingSet& set, const StateLayout& layout, con
   return result;
 }
 
-}  // namespace mjhybrid
+}  // namespace mjhybrid::pipeline

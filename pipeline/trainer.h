@@ -15,7 +15,7 @@
 #include "pipeline/targets.h"
 #include "plugin/core/residual_model.h"
 
-namespace mjhybrid {
+namespace mjhybrid::pipeline {
 
 struct TrainOptions {
   std::vector<int> hidden = {64};  // one layer: meets the accuracy bars on arm2 at the lowest step cost
@@ -46,6 +46,6 @@ int ValidationEpisodeCount(int episodes, double fraction);
 TrainResult TrainResidual(const TrainingSet& set, const StateLayout& layout, const FeatureSpec& spec,
                           const TrainOptions& options, bool progress);
 
-}  // namespace mjhybrid
+}  // namespace mjhybrid::pipeline
 
 #endif  // MJHYBRID_PIPELINE_TRAINER_H_

@@ -5,13 +5,20 @@
 #include <stdexcept>
 #include <vector>
 
-#include "pipeline/kstep_error.h"
-#include "pipeline/mujoco_util.h"
+#include "scene/rollout.h"
+#include "scene/mujoco_util.h"
 #include "plugin/mujoco/constraint_response.h"
 #include "plugin/mujoco/contact_pairs.h"
 #include "plugin/mujoco/state_layout_from_model.h"
 
-namespace mjhybrid {
+namespace mjhybrid::pipeline {
+
+using scene::Episode;
+using scene::Healthy;
+using scene::MakeData;
+using scene::StartRollout;
+using scene::StepRollout;
+using scene::TrajectoryDataset;
 
 TrainingSet BuildVelocityTrainingSet(const mjModel* m, const TrajectoryDataset& data,
                                      const FeatureSpec& spec, int window, bool progress,
@@ -115,4 +122,4 @@ TrainingSet BuildVelocityTrainingSet(const mjModel* m, const TrajectoryDataset& 
   return set;
 }
 
-}  // namespace mjhybrid
+}  // namespace mjhybrid::pipeline

@@ -29,11 +29,11 @@
 
 #include <mujoco/mujoco.h>
 
-#include "pipeline/dataset.h"
+#include "scene/dataset.h"
 #include "pipeline/targets.h"
 #include "plugin/core/features.h"
 
-namespace mjhybrid {
+namespace mjhybrid::pipeline {
 
 inline constexpr int kDefaultVelocityWindow = 20;
 
@@ -42,10 +42,10 @@ inline constexpr int kDefaultVelocityWindow = 20;
 // the windows follow the hybrid instead of the analytic model, so the next round also learns
 // at the states its own corrections lead to (data aggregation, "DAgger for models"); the
 // targets stay the real minus the *analytic* velocity change from each state.
-TrainingSet BuildVelocityTrainingSet(const mjModel* sim, const TrajectoryDataset& data,
+TrainingSet BuildVelocityTrainingSet(const mjModel* sim, const scene::TrajectoryDataset& data,
                                      const FeatureSpec& spec, int window, bool progress,
                                      const mjModel* rollout = nullptr);
 
-}  // namespace mjhybrid
+}  // namespace mjhybrid::pipeline
 
 #endif  // MJHYBRID_PIPELINE_VELOCITY_TARGETS_H_

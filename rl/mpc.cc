@@ -5,9 +5,12 @@
 #include <limits>
 #include <stdexcept>
 
-#include "pipeline/kstep_error.h"
+#include "plugin/mujoco/residual_instance.h"
 
 namespace mjhybrid::rl {
+
+using scene::Healthy;
+using scene::MakeData;
 
 PredictiveSampling::PredictiveSampling(const mjModel* internal, const TaskSpec& task, const MpcOptions& options)
     : m_(internal), task_(task, internal), o_(options), rng_(options.seed), pool_(options.threads) {

@@ -21,7 +21,7 @@
 #include <random>
 #include <vector>
 
-#include "pipeline/mujoco_util.h"
+#include "scene/mujoco_util.h"
 #include "rl/task.h"
 #include "rl/thread_pool.h"
 

@@ -6,6 +6,8 @@
 
 namespace mjhybrid::rl {
 
+using scene::MakeData;
+
 std::vector<ModelPtr> RandomizedModels(const mjModel* nominal, int count, double spread, uint64_t seed) {
   if (spread < 1) throw std::runtime_error("randomization spread must be >= 1 (1: no randomization)");
   std::mt19937_64 rng(seed);

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "pipeline/mujoco_util.h"
+#include "scene/mujoco_util.h"
 
 namespace mjhybrid::rl {
 

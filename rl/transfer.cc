@@ -12,11 +12,17 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "pipeline/commands.h"
-#include "pipeline/mujoco_util.h"
 #include "rl/randomize.h"
+#include "scene/mujoco_util.h"
+#include "scene/run_files.h"
 
 namespace mjhybrid::rl {
+
+using scene::CheckNewRunFolder;
+using scene::CheckOutputPath;
+using scene::GitHash;
+using scene::LoadModel;
+using scene::Versions;
 
 namespace {
 
@@ -265,7 +271,6 @@ void RunTransfer(const TransferOptions& options) {
   Transfer transfer(options);  // checks the scene before anything is written
   fs::create_directories(options.out);
   transfer.Run();
-  MakePlots(options.python, "transfer_plots.py", options.out, "transfer");
 }
 
 }  // namespace mjhybrid::rl

@@ -45,7 +45,6 @@ struct TransferOptions {
   int mpc_episodes = 8;
   PpoOptions ppo;
   MpcOptions mpc;
-  std::string python;  // for the plots ("" = none)
 };
 
 void RunTransfer(const TransferOptions& options);

@@ -5,9 +5,13 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "pipeline/kstep_error.h"
+#include "plugin/mujoco/residual_instance.h"
 
 namespace mjhybrid::rl {
+
+using scene::Healthy;
+using scene::LoadModel;
+using scene::MakeData;
 
 namespace {
 

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/mujoco_util.h"
+#include "scene/mujoco_util.h"
 #include "rl/task.h"
 #include "rl/thread_pool.h"
 

@@ -12,7 +12,8 @@
 #include <map>
 #include <string>
 
-#include "pipeline/mujoco_util.h"
+#include "scene/mujoco_util.h"
+#include "scene/run_files.h"
 #include "viewer/sim/lockstep.h"
 #include "viewer/ui/app.h"
 #ifdef MJHYBRID_VIEWER_POLICY
@@ -20,6 +21,9 @@
 #endif
 
 namespace mjhybrid::viewer {
+
+using scene::CheckOutputPath;
+using scene::InstallMujocoLogHandler;
 namespace {
 
 struct Args {

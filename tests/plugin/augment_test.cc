@@ -27,8 +27,8 @@ class AugmentTest : public SimSceneTest {
     model_path_ = SaveResidual(model_, "augment.safetensors");
   }
 
-  UniqueModel Hybrid(const std::string& extra_config = "") {
-    UniqueModel m = LoadXml(HybridXml(sim_xml_, model_path_, "augment", extra_config));
+  ModelPtr Hybrid(const std::string& extra_config = "") {
+    ModelPtr m = LoadXml(HybridXml(sim_xml_, model_path_, "augment", extra_config));
     EXPECT_NE(m, nullptr);
     return m;
   }
@@ -48,7 +48,7 @@ class AugmentTest : public SimSceneTest {
 };
 
 TEST_F(AugmentTest, DeclaresHistoryAndDiagnosticsAsPluginState) {
-  UniqueModel hybrid = Hybrid();
+  ModelPtr hybrid = Hybrid();
   ASSERT_NE(hybrid, nullptr);
   ASSERT_EQ(hybrid->nplugin, 1);
   EXPECT_EQ(hybrid->plugin_statenum[0], (PluginStateLayout{2, kHistory}.size()));
@@ -57,7 +57,7 @@ TEST_F(AugmentTest, DeclaresHistoryAndDiagnosticsAsPluginState) {
 }
 
 TEST_F(AugmentTest, TrajectoryDiffersFromSimAndStaysFinite) {
-  UniqueModel hybrid = Hybrid();
+  ModelPtr hybrid = Hybrid();
   ASSERT_NE(hybrid, nullptr);
   auto [a, b] = RolloutTwins(sim_.get(), hybrid.get(), 1000, 3);
   EXPECT_TRUE(AllFinite(b.qpos));
@@ -72,9 +72,9 @@ TEST_F(AugmentTest, StaysFiniteUnderEveryIntegrator) {
   for (const char* integrator : {"RK4", "implicitfast", "implicit"}) {
     SCOPED_TRACE(integrator);
     std::string xml = WithOption(sim_xml_, "integrator", integrator);
-    UniqueModel hybrid = LoadXml(HybridXml(xml, model_path_, "augment"));
+    ModelPtr hybrid = LoadXml(HybridXml(xml, model_path_, "augment"));
     ASSERT_NE(hybrid, nullptr);
-    UniqueModel sim = LoadXml(xml);
+    ModelPtr sim = LoadXml(xml);
     auto [a, b] = RolloutTwins(sim.get(), hybrid.get(), 1000, 4);
     EXPECT_TRUE(AllFinite(b.qpos));
     EXPECT_TRUE(AllFinite(b.qvel));
@@ -85,9 +85,9 @@ TEST_F(AugmentTest, StaysFiniteUnderEveryIntegrator) {
 TEST_F(AugmentTest, ResidualEqualsTheEvaluatorOnTheSameState) {
   for (const char* scale : {"1", "0.5", "3"}) {
     SCOPED_TRACE(std::string("scale ") + scale);
-    UniqueModel hybrid = Hybrid(ConfigKey("scale", scale));
+    ModelPtr hybrid = Hybrid(ConfigKey("scale", scale));
     ASSERT_NE(hybrid, nullptr);
-    UniqueData d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid.get());
+    DataPtr d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid.get());
     std::string error;
     auto loaded = LoadResidualModel(model_path_, &error);
     ASSERT_NE(loaded, nullptr) << error;
@@ -122,7 +122,7 @@ TEST_F(AugmentTest, ResidualEqualsTheEvaluatorOnTheSameState) {
 }
 
 TEST_F(AugmentTest, MemberAllIsTheDefault) {
-  UniqueModel by_default = Hybrid(), all = Hybrid(ConfigKey("member", "all"));
+  ModelPtr by_default = Hybrid(), all = Hybrid(ConfigKey("member", "all"));
   ASSERT_NE(by_default, nullptr);
   ASSERT_NE(all, nullptr);
   auto [a, b] = RolloutTwins(by_default.get(), all.get(), 300, 7);
@@ -132,20 +132,20 @@ TEST_F(AugmentTest, MemberAllIsTheDefault) {
 }
 
 TEST_F(AugmentTest, EachMemberRunsAloneAndDiffers) {
-  UniqueModel mean = Hybrid();
+  ModelPtr mean = Hybrid();
   ASSERT_NE(mean, nullptr);
   std::vector<Trajectory> runs;
   const std::vector<double> controls = RandomControls(mean.get(), 300, 8);
   for (const char* member : {"0", "1"}) {
     SCOPED_TRACE(std::string("member ") + member);
-    UniqueModel hybrid = Hybrid(ConfigKey("member", member));
+    ModelPtr hybrid = Hybrid(ConfigKey("member", member));
     ASSERT_NE(hybrid, nullptr);
-    UniqueData d = MakeData(hybrid.get());
+    DataPtr d = MakeData(hybrid.get());
     runs.push_back(Rollout(hybrid.get(), d.get(), controls, 0, 300));
     EXPECT_TRUE(AllFinite(runs.back().qpos));
     EXPECT_TRUE(AllFinite(runs.back().qvel));
   }
-  UniqueData d = MakeData(mean.get());
+  DataPtr d = MakeData(mean.get());
   Trajectory ensemble = Rollout(mean.get(), d.get(), controls, 0, 300);
   // members with different weights move the arm differently, and neither is the mean
   EXPECT_GT(MaxAbsDifference(runs[0].qpos, runs[1].qpos), 1e-3);
@@ -160,12 +160,12 @@ TEST_F(AugmentTest, MemberResidualEqualsThatMembersEvaluatorWithTheEnsembleSprea
   ASSERT_EQ(loaded->network->members(), 3);
   ResidualEvaluator mean(loaded);
   const PluginStateLayout layout{2, kHistory};
-  UniqueData d_sim = MakeData(sim_.get());
+  DataPtr d_sim = MakeData(sim_.get());
   for (int member = 0; member < 3; ++member) {
     SCOPED_TRACE("member " + std::to_string(member));
-    UniqueModel hybrid = Hybrid(ConfigKey("member", std::to_string(member)));
+    ModelPtr hybrid = Hybrid(ConfigKey("member", std::to_string(member)));
     ASSERT_NE(hybrid, nullptr);
-    UniqueData d_hybrid = MakeData(hybrid.get());
+    DataPtr d_hybrid = MakeData(hybrid.get());
     ResidualEvaluator evaluator(loaded, member);
     for (unsigned trial = 0; trial < 10; ++trial) {
       RandomState(hybrid.get(), d_hybrid.get(), d_sim.get(), trial);
@@ -191,9 +191,9 @@ TEST_F(AugmentTest, MemberResidualEqualsThatMembersEvaluatorWithTheEnsembleSprea
 }
 
 TEST_F(AugmentTest, ResidualIsBounded) {
-  UniqueModel hybrid = Hybrid(ConfigKey("scale", "1.5"));
+  ModelPtr hybrid = Hybrid(ConfigKey("scale", "1.5"));
   ASSERT_NE(hybrid, nullptr);
-  UniqueData d = MakeData(hybrid.get());
+  DataPtr d = MakeData(hybrid.get());
   const std::vector<double> controls = RandomControls(hybrid.get(), 300, 5);
   for (int k = 0; k < 300; ++k) {
     std::copy(controls.begin() + 2 * k, controls.begin() + 2 * k + 2, d->ctrl);
@@ -206,9 +206,9 @@ TEST_F(AugmentTest, ResidualIsBounded) {
 }
 
 TEST_F(AugmentTest, ForwardIsIdempotent) {
-  UniqueModel hybrid = Hybrid();
+  ModelPtr hybrid = Hybrid();
   ASSERT_NE(hybrid, nullptr);
-  UniqueData d = MakeData(hybrid.get());
+  DataPtr d = MakeData(hybrid.get());
   Rollout(hybrid.get(), d.get(), RandomControls(hybrid.get(), 25, 6), 0, 25);
   mj_forward(hybrid.get(), d.get());
   const int nv = hybrid->nv, ns = hybrid->npluginstate;
@@ -227,10 +227,10 @@ TEST_F(AugmentTest, HistoryHoldsTheLastControlsNewestFirst) {
   // RK4 evaluates the residual four times per step; the history must still move once
   for (const char* integrator : {"Euler", "RK4", "implicitfast"}) {
     SCOPED_TRACE(integrator);
-    UniqueModel hybrid =
+    ModelPtr hybrid =
         LoadXml(HybridXml(WithOption(sim_xml_, "integrator", integrator), model_path_, "augment"));
     ASSERT_NE(hybrid, nullptr);
-    UniqueData d = MakeData(hybrid.get());
+    DataPtr d = MakeData(hybrid.get());
     // a fresh mjData starts with an empty history
     for (int i = 0; i < hybrid->npluginstate; ++i) EXPECT_EQ(d->plugin_state[i], 0) << i;
     const std::vector<double> controls = RandomControls(hybrid.get(), 7, 10);
@@ -253,9 +253,9 @@ TEST_F(AugmentTest, SaturationCounterSumsEveryStep) {
   ResidualModel narrow = model_;
   NarrowControlRange(&narrow, 0.5f);
   const std::string path = SaveResidual(narrow, "narrow.safetensors");
-  UniqueModel hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"));
+  ModelPtr hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"));
   ASSERT_NE(hybrid, nullptr);
-  UniqueData d = MakeData(hybrid.get());
+  DataPtr d = MakeData(hybrid.get());
   const PluginStateLayout layout{2, kHistory};
   const std::vector<double> controls = RandomControls(hybrid.get(), 50, 11);
   double sum = 0;

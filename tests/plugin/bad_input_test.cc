@@ -29,7 +29,7 @@ class BadInputTest : public SimSceneTest {
   // parser errors add a second line with the element, which our errors do not need)
   std::string ExpectCompileError(const std::string& xml, bool one_line = true) {
     std::string error;
-    UniqueModel m = LoadXml(xml, &error);
+    ModelPtr m = LoadXml(xml, &error);
     EXPECT_EQ(m, nullptr) << "compiled, but should not have";
     EXPECT_FALSE(error.empty());
     if (one_line) {
@@ -207,7 +207,7 @@ TEST_F(BadInputTest, ModelFileChangedBetweenCompileAndMakeData) {
   const std::string path = TempPath("changing.safetensors");
   std::string error;
   ASSERT_TRUE(SaveResidualModel(path, RandomResidual(sim_.get(), 1, 1, 8), &error)) << error;
-  UniqueModel hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"));
+  ModelPtr hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"));
   ASSERT_NE(hybrid, nullptr);
   // a longer history needs a bigger plugin_state than the compiled model declared
   ASSERT_TRUE(SaveResidualModel(path, RandomResidual(sim_.get(), 6, 2, 9), &error)) << error;
@@ -220,9 +220,9 @@ TEST_F(BadInputTest, ModelFileChangedBetweenCompileAndMakeData) {
 TEST_F(BadInputTest, NanControlDoesNotCrashAndWarnsOnce) {
   AllowWarnings();
   const std::string path = SaveResidual(RandomResidual(sim_.get(), 2, 1, 10), "nan.safetensors");
-  UniqueModel hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"));
+  ModelPtr hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"));
   ASSERT_NE(hybrid, nullptr);
-  UniqueData d = MakeData(hybrid.get());
+  DataPtr d = MakeData(hybrid.get());
   for (int k = 0; k < 10; ++k) {
     d->ctrl[0] = std::nan("");
     d->ctrl[1] = 0.5;
@@ -242,9 +242,9 @@ TEST_F(BadInputTest, FailedEvaluationsAddNothingToTheSaturationCounter) {
   ResidualModel model = RandomResidual(sim_.get(), 1, 1, 18);
   NarrowControlRange(&model, 0.1f);
   const std::string path = SaveResidual(model, "counter.safetensors");
-  UniqueModel hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"));
+  ModelPtr hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"));
   ASSERT_NE(hybrid, nullptr);
-  UniqueData d = MakeData(hybrid.get());
+  DataPtr d = MakeData(hybrid.get());
   const PluginStateLayout layout{2, 1};
   for (int k = 0; k < 5; ++k) {
     d->ctrl[0] = d->ctrl[1] = 1;
@@ -265,9 +265,9 @@ TEST_F(BadInputTest, FailedEvaluationsAddNothingToTheSaturationCounter) {
 TEST_F(BadInputTest, NanQvelInForwardZeroesTheResidual) {
   AllowWarnings();
   const std::string path = SaveResidual(RandomResidual(sim_.get(), 0, 1, 11), "v.safetensors");
-  UniqueModel hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"));
+  ModelPtr hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"));
   ASSERT_NE(hybrid, nullptr);
-  UniqueData d = MakeData(hybrid.get()), d_sim = MakeData(sim_.get());
+  DataPtr d = MakeData(hybrid.get()), d_sim = MakeData(sim_.get());
   d->qvel[0] = d_sim->qvel[0] = 0.5;
   d->qvel[1] = d_sim->qvel[1] = std::nan("");
   mj_forward(hybrid.get(), d.get());
@@ -285,7 +285,7 @@ TEST_F(BadInputTest, NanWeightIsACompileError) {
   model.network = std::make_shared<MlpEnsemble>(weights);
   const std::string path = SaveResidual(model, "nanweight.safetensors");
   std::string error;
-  UniqueModel hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"), &error);
+  ModelPtr hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"), &error);
   EXPECT_EQ(hybrid, nullptr);
   EXPECT_THAT(error, AllOf(HasSubstr("nanweight.safetensors"), HasSubstr("member0.layer1.weight"),
                            HasSubstr("non-finite")));
@@ -300,9 +300,9 @@ TEST_F(BadInputTest, HugeHiddenWeightsSaturateWithoutWarnings) {
   weights[0][1].weight *= 1e6f;
   model.network = std::make_shared<MlpEnsemble>(weights);
   const std::string path = SaveResidual(model, "huge.safetensors");
-  UniqueModel hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"));
+  ModelPtr hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"));
   ASSERT_NE(hybrid, nullptr);
-  UniqueData d = MakeData(hybrid.get());
+  DataPtr d = MakeData(hybrid.get());
   Trajectory t = Rollout(hybrid.get(), d.get(), RandomControls(hybrid.get(), 1000, 15), 0, 1000);
   EXPECT_TRUE(AllFinite(t.qpos));
   EXPECT_TRUE(AllFinite(t.qvel));
@@ -319,7 +319,7 @@ TEST_F(BadInputTest, OverflowingOutputZeroesTheResidualWithOneWarningPerData) {
   weights[0][2].weight.setConstant(3e38f);
   model.network = std::make_shared<MlpEnsemble>(weights);
   const std::string path = SaveResidual(model, "overflow.safetensors");
-  UniqueModel hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"));
+  ModelPtr hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"));
   ASSERT_NE(hybrid, nullptr);
 
   // every evaluation fails, so the hybrid runs exactly like sim
@@ -332,7 +332,7 @@ TEST_F(BadInputTest, OverflowingOutputZeroesTheResidualWithOneWarningPerData) {
                                  HasSubstr("non-finite"), HasSubstr("warned once")));
 
   // a second mjData warns again, once
-  UniqueData other = MakeData(hybrid.get());
+  DataPtr other = MakeData(hybrid.get());
   Rollout(hybrid.get(), other.get(), RandomControls(hybrid.get(), 20, 13), 0, 20);
   EXPECT_EQ(CountWarnings(TakeWarnings(), "non-finite"), 1);
 }

@@ -184,7 +184,7 @@ class PushTest : public MujocoTest {
   }
 
   std::string xml_, exclude_xml_;
-  UniqueModel sim_, excluded_;
+  ModelPtr sim_, excluded_;
 };
 
 // ---------------------------------------------------------------- MeasurePair
@@ -209,7 +209,7 @@ TEST_F(PushTest, GeomShapeOfReadsTheScene) {
 
 TEST_F(PushTest, MeasurePairGeometryAtKnownPoses) {
   const mjModel* m = sim_.get();
-  UniqueData d = MakeData(m);
+  DataPtr d = MakeData(m);
   const ResolvedPair pair = Resolve(m, {PusherObject()}).at(0);
   const double box[3] = {0, 0, kBoxHalfZ};
   struct Case {
@@ -262,7 +262,7 @@ TEST_F(PushTest, MeasurePairGeometryAtKnownPoses) {
 
 TEST_F(PushTest, MeasurePairBeyondRangeReadsRangeAndNothingElse) {
   const mjModel* m = sim_.get();
-  UniqueData d = MakeData(m);
+  DataPtr d = MakeData(m);
   const ResolvedPair pair = Resolve(m, {PusherObject()}).at(0);
   const double box[3] = {0, 0, kBoxHalfZ};
   // 6.8 cm from the -y face, moving: beyond a range of 5 cm
@@ -296,7 +296,7 @@ TEST_F(PushTest, MeasurePairVelocityByHand) {
   // box at rest pose, spinning and sliding; the rod moving: the relative velocity of the box at
   // its nearest point, computed here from rigid-body kinematics
   const mjModel* m = sim_.get();
-  UniqueData d = MakeData(m);
+  DataPtr d = MakeData(m);
   const ResolvedPair pair = Resolve(m, {PusherObject()}).at(0);
   const double box[3] = {0.01, -0.005, kBoxHalfZ};
   Place(m, d.get(), box[0] - kBoxHalfX - kRodRadius - 0.01, 0, box, 0);
@@ -322,7 +322,7 @@ TEST_F(PushTest, MeasurePairVelocityByHand) {
 
 TEST_F(PushTest, PairJacobianTimesQvelIsTheMeasuredRelativeVelocity) {
   const mjModel* m = sim_.get();
-  UniqueData d = MakeData(m);
+  DataPtr d = MakeData(m);
   // rod-box, box-rod (MuJoCo flips the geoms internally) and floor-box (a static first body)
   const std::vector<ContactPair> pairs = {
       PusherObject(),
@@ -354,7 +354,7 @@ TEST_F(PushTest, PairJacobianTimesQvelIsTheMeasuredRelativeVelocity) {
 
 TEST_F(PushTest, ApplyPairWrenchAddsJacobianTransposeTimesWrench) {
   const mjModel* m = sim_.get();
-  UniqueData d = MakeData(m);
+  DataPtr d = MakeData(m);
   const std::vector<ContactPair> pairs = {PusherObject(),
                                           {Shape("floor", "plane", 0, 0, 0), ObjectShape()}};
   const std::vector<ResolvedPair> resolved = Resolve(m, pairs);
@@ -387,7 +387,7 @@ TEST_F(PushTest, ApplyPairWrenchByHand) {
   // point p give F on its linear dofs and T + (p - c) x F on its angular ones; the rod, on
   // slides, feels -F along x and y
   const mjModel* m = sim_.get();
-  UniqueData d = MakeData(m);
+  DataPtr d = MakeData(m);
   const ResolvedPair pair = Resolve(m, {PusherObject()}).at(0);
   const double box[3] = {0, 0.01, kBoxHalfZ};
   Place(m, d.get(), -kBoxHalfX - kRodRadius - 0.005, 0.01, box, 0);
@@ -419,10 +419,10 @@ TEST_F(PushTest, AugmentResidualSeesThePair) {
                                          FeatureSpec{ResidualKind::kWholeState, kHistory, {}},
                                          model.signature) + kPairFeatureCount));
   const std::string path = SaveResidual(model, "augment_pair.safetensors");
-  UniqueModel hybrid = LoadXml(HybridXml(xml_, path, "augment"));
+  ModelPtr hybrid = LoadXml(HybridXml(xml_, path, "augment"));
   ASSERT_NE(hybrid, nullptr);
   const mjModel* h = hybrid.get();
-  UniqueData d_sim = MakeData(sim_.get()), d_hybrid = MakeData(h);
+  DataPtr d_sim = MakeData(sim_.get()), d_hybrid = MakeData(h);
   std::string error;
   auto loaded = LoadResidualModel(path, &error);
   ASSERT_NE(loaded, nullptr) << error;
@@ -481,8 +481,8 @@ class ReplaceTest : public PushTest {
     model_path_ = SaveResidual(model_, "replace.safetensors");
   }
 
-  UniqueModel Hybrid(const std::string& extra_config = "") {
-    UniqueModel m = LoadXml(HybridXml(exclude_xml_, model_path_, "replace", extra_config));
+  ModelPtr Hybrid(const std::string& extra_config = "") {
+    ModelPtr m = LoadXml(HybridXml(exclude_xml_, model_path_, "replace", extra_config));
     EXPECT_NE(m, nullptr);
     return m;
   }
@@ -492,27 +492,27 @@ class ReplaceTest : public PushTest {
 };
 
 TEST_F(ReplaceTest, CompilesWithTheExcludeAndDeclaresPluginState) {
-  UniqueModel hybrid = Hybrid();
+  ModelPtr hybrid = Hybrid();
   ASSERT_NE(hybrid, nullptr);
   ASSERT_EQ(hybrid->nplugin, 1);
   // no control history in a contact model: the diagnostics only
   EXPECT_EQ(hybrid->npluginstate, (PluginStateLayout{2, 0}.size()));
-  UniqueData d = MakeData(hybrid.get());
+  DataPtr d = MakeData(hybrid.get());
   EXPECT_NE(d, nullptr);
   // the exclude may name the bodies in either order
   const std::string reversed =
       WithContactSection(xml_, "    <exclude body1=\"object\" body2=\"pusher\"/>\n");
-  UniqueModel other = LoadXml(HybridXml(reversed, model_path_, "replace"));
+  ModelPtr other = LoadXml(HybridXml(reversed, model_path_, "replace"));
   ASSERT_NE(other, nullptr);
-  UniqueData d_other = MakeData(other.get());
+  DataPtr d_other = MakeData(other.get());
   EXPECT_NE(d_other, nullptr);
 }
 
 TEST_F(ReplaceTest, FarFromTheBoxTheTrajectoryIsBitIdenticalToTheExcludedScene) {
-  UniqueModel hybrid = Hybrid();
+  ModelPtr hybrid = Hybrid();
   ASSERT_NE(hybrid, nullptr);
   const mjModel* h = hybrid.get();
-  UniqueData d_sim = MakeData(excluded_.get()), d_hybrid = MakeData(h);
+  DataPtr d_sim = MakeData(excluded_.get()), d_hybrid = MakeData(h);
   // the rod starts and stays in the corner at (0.09..0.1, -0.1..-0.09), at least 7 cm from the
   // box
   for (mjData* d : {d_sim.get(), d_hybrid.get()}) {
@@ -547,10 +547,10 @@ TEST_F(ReplaceTest, FarFromTheBoxTheTrajectoryIsBitIdenticalToTheExcludedScene) 
 TEST_F(ReplaceTest, NearTheBoxThePassiveForceIsTheLearnedWrench) {
   for (const char* scale : {"1", "2.5"}) {
     SCOPED_TRACE(std::string("scale ") + scale);
-    UniqueModel hybrid = Hybrid(ConfigKey("scale", scale));
+    ModelPtr hybrid = Hybrid(ConfigKey("scale", scale));
     ASSERT_NE(hybrid, nullptr);
     const mjModel* h = hybrid.get();
-    UniqueData d_sim = MakeData(excluded_.get()), d_hybrid = MakeData(h);
+    DataPtr d_sim = MakeData(excluded_.get()), d_hybrid = MakeData(h);
     std::string error;
     auto loaded = LoadResidualModel(model_path_, &error);
     ASSERT_NE(loaded, nullptr) << error;
@@ -592,10 +592,10 @@ TEST_F(ReplaceTest, NearTheBoxThePassiveForceIsTheLearnedWrench) {
 }
 
 TEST_F(ReplaceTest, DiagnosticsAreRecordedForNearPairsOnly) {
-  UniqueModel hybrid = Hybrid();
+  ModelPtr hybrid = Hybrid();
   ASSERT_NE(hybrid, nullptr);
   const mjModel* h = hybrid.get();
-  UniqueData d = MakeData(h);
+  DataPtr d = MakeData(h);
   const PluginStateLayout layout{2, 0};
   const double box[3] = {0, 0, kBoxHalfZ};
   // near: two members disagree, so the spread is positive
@@ -610,9 +610,9 @@ TEST_F(ReplaceTest, DiagnosticsAreRecordedForNearPairsOnly) {
 }
 
 TEST_F(ReplaceTest, OneStepNearTheBoxDiffersFromTheExcludedScene) {
-  UniqueModel hybrid = Hybrid();
+  ModelPtr hybrid = Hybrid();
   ASSERT_NE(hybrid, nullptr);
-  UniqueData d_sim = MakeData(excluded_.get()), d_hybrid = MakeData(hybrid.get());
+  DataPtr d_sim = MakeData(excluded_.get()), d_hybrid = MakeData(hybrid.get());
   const double box[3] = {0, 0, kBoxHalfZ};
   Place(excluded_.get(), d_sim.get(), -kBoxHalfX - kRodRadius - 0.01, 0, box, 0);
   Place(hybrid.get(), d_hybrid.get(), -kBoxHalfX - kRodRadius - 0.01, 0, box, 0);
@@ -631,11 +631,11 @@ TEST_F(ReplaceTest, ThousandRandomStepsStayFinite) {
   const std::string path = SaveResidual(model, "modest.safetensors");
   for (const char* integrator : {"Euler", "RK4", "implicitfast"}) {
     SCOPED_TRACE(integrator);
-    UniqueModel hybrid =
+    ModelPtr hybrid =
         LoadXml(HybridXml(WithOption(exclude_xml_, "integrator", integrator), path, "replace"));
     ASSERT_NE(hybrid, nullptr);
     const mjModel* h = hybrid.get();
-    UniqueData d = MakeData(h);
+    DataPtr d = MakeData(h);
     const ResolvedPair pair = Resolve(h, {PusherObject()}).at(0);
     // random set-points, each held for 50 steps (0.25 s): the rod sweeps the workspace, into
     // the box and out of range again
@@ -673,9 +673,9 @@ TEST_F(ReplaceTest, IncompatibleContypeNeedsNoExclude) {
   // a rod that collides with nothing natively: no exclude needed
   const std::string xml =
       Edit(xml_, "contype=\"2\" conaffinity=\"0\"", "contype=\"0\" conaffinity=\"0\"");
-  UniqueModel hybrid = LoadXml(HybridXml(xml, model_path_, "replace"));
+  ModelPtr hybrid = LoadXml(HybridXml(xml, model_path_, "replace"));
   ASSERT_NE(hybrid, nullptr);
-  UniqueData d = MakeData(hybrid.get());
+  DataPtr d = MakeData(hybrid.get());
   EXPECT_NE(d, nullptr);
 }
 
@@ -691,12 +691,12 @@ TEST_F(ReplaceTest, AFailedPairLeavesNoWrenchOfTheOthers) {
       SaveResidual(RandomContactResidual(sim_.get(), pairs, 1, 56), "two_pairs.safetensors");
   const std::string xml =
       WithContactSection(xml_, "    <exclude body1=\"world\" body2=\"object\"/>\n");
-  UniqueModel sim = LoadXml(xml);
+  ModelPtr sim = LoadXml(xml);
   ASSERT_NE(sim, nullptr);
-  UniqueModel hybrid = LoadXml(HybridXml(xml, path, "replace"));
+  ModelPtr hybrid = LoadXml(HybridXml(xml, path, "replace"));
   ASSERT_NE(hybrid, nullptr);
   const mjModel* h = hybrid.get();
-  UniqueData d_sim = MakeData(sim.get()), d_hybrid = MakeData(h);
+  DataPtr d_sim = MakeData(sim.get()), d_hybrid = MakeData(h);
   const std::vector<ResolvedPair> resolved = Resolve(h, pairs);
   ASSERT_EQ(resolved.size(), 2u);
   const int free = DofOf(h, "object");
@@ -737,7 +737,7 @@ class ContactBadInputTest : public PushTest {
   // the compile error; one raised only when the test makes an mjData fails the test.
   std::string ExpectCompileError(const std::string& xml) {
     std::string error;
-    UniqueModel m;
+    ModelPtr m;
     try {
       m = LoadXml(xml, &error);
     } catch (const MujocoError& e) {
@@ -747,7 +747,7 @@ class ContactBadInputTest : public PushTest {
     EXPECT_EQ(m, nullptr) << "compiled, but should not have";
     if (m) {
       try {
-        UniqueData d(mj_makeData(m.get()));
+        DataPtr d(mj_makeData(m.get()));
         ADD_FAILURE() << "mj_makeData succeeded too";
       } catch (const MujocoError& e) {
         return e.what();
@@ -771,11 +771,11 @@ TEST_F(ContactBadInputTest, ReplaceWithoutExclude) {
   const std::string path = SaveContact({PusherObject()}, "replace.safetensors");
   AllowWarnings();
   std::string error;
-  UniqueModel m = LoadXml(HybridXml(xml_, path, "replace"), &error);
+  ModelPtr m = LoadXml(HybridXml(xml_, path, "replace"), &error);
   ASSERT_NE(m, nullptr) << error;
   bool refused = false;
   try {
-    UniqueData d(mj_makeData(m.get()));
+    DataPtr d(mj_makeData(m.get()));
     refused = d == nullptr;
   } catch (const MujocoError& e) {
     refused = true;

@@ -30,6 +30,7 @@
 
 #include "plugin/core/mlp.h"
 #include "plugin/core/residual_model.h"
+#include "plugin/mujoco/mujoco_ptr.h"
 #include "plugin/mujoco/residual_plugin.h"
 #include "plugin/mujoco/state_layout_from_model.h"
 #include "tests/common/random_network.h"
@@ -39,15 +40,6 @@ namespace mjhybrid {
 struct MujocoError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-
-struct ModelDeleter {
-  void operator()(mjModel* m) const { mj_deleteModel(m); }
-};
-struct DataDeleter {
-  void operator()(mjData* d) const { mj_deleteData(d); }
-};
-using UniqueModel = std::unique_ptr<mjModel, ModelDeleter>;
-using UniqueData = std::unique_ptr<mjData, DataDeleter>;
 
 // warnings collected by the log handler; the handler may run on any thread
 struct WarningLog {
@@ -243,7 +235,7 @@ class MujocoTest : public ::testing::Test {
   std::string TempPath(const std::string& name) const { return dir_ + "/" + name; }
 
   // compiles an MJCF text through a file in the temp folder; null (and *error set) on failure
-  UniqueModel LoadXml(const std::string& xml, std::string* error = nullptr) {
+  ModelPtr LoadXml(const std::string& xml, std::string* error = nullptr) {
     const std::string path = TempPath("scene" + std::to_string(scene_count_++) + ".xml");
     WriteText(path, xml);
     char buffer[1024] = "";
@@ -253,13 +245,13 @@ class MujocoTest : public ::testing::Test {
     } else {
       EXPECT_NE(m, nullptr) << buffer;
     }
-    return UniqueModel(m);
+    return ModelPtr(m);
   }
 
-  UniqueData MakeData(const mjModel* m) {
+  DataPtr MakeData(const mjModel* m) {
     mjData* d = mj_makeData(m);
     EXPECT_NE(d, nullptr);
-    return UniqueData(d);
+    return DataPtr(d);
   }
 
   // writes a residual model file into the temp folder; returns its absolute path
@@ -274,7 +266,7 @@ class MujocoTest : public ::testing::Test {
   // random controls; {sim, hybrid} trajectories
   std::pair<Trajectory, Trajectory> RolloutTwins(const mjModel* sim, const mjModel* hybrid,
                                                  int steps, unsigned seed) {
-    UniqueData d_sim = MakeData(sim), d_hybrid = MakeData(hybrid);
+    DataPtr d_sim = MakeData(sim), d_hybrid = MakeData(hybrid);
     const std::vector<double> controls = RandomControls(sim, steps, seed);
     return {Rollout(sim, d_sim.get(), controls, 0, steps),
             Rollout(hybrid, d_hybrid.get(), controls, 0, steps)};
@@ -299,7 +291,7 @@ class SimSceneTest : public MujocoTest {
   }
 
   std::string sim_xml_;
-  UniqueModel sim_;
+  ModelPtr sim_;
 };
 
 }  // namespace mjhybrid

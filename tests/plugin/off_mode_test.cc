@@ -23,11 +23,11 @@ std::string SimWithIntegrator(const std::string& integrator) {
 
 TEST_P(OffModeTest, OffIsBitIdenticalToSim) {
   const std::string sim_xml = SimWithIntegrator(GetParam());
-  UniqueModel sim = LoadXml(sim_xml);
+  ModelPtr sim = LoadXml(sim_xml);
   ASSERT_NE(sim, nullptr);
   const std::string model_path =
       SaveResidual(RandomResidual(sim.get(), 4, 3, 1), "off.safetensors");
-  UniqueModel hybrid = LoadXml(HybridXml(sim_xml, model_path, "off"));
+  ModelPtr hybrid = LoadXml(HybridXml(sim_xml, model_path, "off"));
   ASSERT_NE(hybrid, nullptr);
   ASSERT_EQ(hybrid->nplugin, 1);
   EXPECT_EQ(hybrid->opt.integrator, sim->opt.integrator);
@@ -42,8 +42,8 @@ TEST_P(OffModeTest, OffIsBitIdenticalToSim) {
 
 TEST_P(OffModeTest, OffWithoutAModelIsBitIdenticalToSim) {
   const std::string sim_xml = SimWithIntegrator(GetParam());
-  UniqueModel sim = LoadXml(sim_xml);
-  UniqueModel hybrid = LoadXml(HybridXml(sim_xml, "", "off"));
+  ModelPtr sim = LoadXml(sim_xml);
+  ModelPtr hybrid = LoadXml(HybridXml(sim_xml, "", "off"));
   ASSERT_NE(sim, nullptr);
   ASSERT_NE(hybrid, nullptr);
   // nothing evolves without a model, so no state is declared
@@ -56,11 +56,11 @@ TEST_P(OffModeTest, OffWithoutAModelIsBitIdenticalToSim) {
 TEST_P(OffModeTest, AugmentWithScaleZeroMatchesSim) {
   // scale 0 adds exact zeros; -0.0 vs +0.0 is the only difference allowed, so compare values
   const std::string sim_xml = SimWithIntegrator(GetParam());
-  UniqueModel sim = LoadXml(sim_xml);
+  ModelPtr sim = LoadXml(sim_xml);
   ASSERT_NE(sim, nullptr);
   const std::string model_path =
       SaveResidual(RandomResidual(sim.get(), 2, 1, 2), "zero.safetensors");
-  UniqueModel hybrid = LoadXml(HybridXml(sim_xml, model_path, "augment", ConfigKey("scale", "0")));
+  ModelPtr hybrid = LoadXml(HybridXml(sim_xml, model_path, "augment", ConfigKey("scale", "0")));
   ASSERT_NE(hybrid, nullptr);
   auto [a, b] = RolloutTwins(sim.get(), hybrid.get(), kSteps, 9);
   ASSERT_EQ(a.qpos.size(), b.qpos.size());

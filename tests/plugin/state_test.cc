@@ -31,18 +31,18 @@ class StateTest : public SimSceneTest {
   // state on a fresh mjData and steps the same 50. {continued, restored}: the last 50 of each
   std::pair<Trajectory, Trajectory> ContinueAndRestore(int sig) {
     const mjModel* m = hybrid_.get();
-    UniqueData a = MakeData(m);
+    DataPtr a = MakeData(m);
     Rollout(m, a.get(), controls_, 0, 50);
     std::vector<double> saved(mj_stateSize(m, sig));
     mj_getState(m, a.get(), saved.data(), sig);
     Trajectory continued = Rollout(m, a.get(), controls_, 50, 50);
-    UniqueData b = MakeData(m);
+    DataPtr b = MakeData(m);
     mj_setState(m, b.get(), saved.data(), sig);
     return {continued, Rollout(m, b.get(), controls_, 50, 50)};
   }
 
   std::string model_path_;
-  UniqueModel hybrid_;
+  ModelPtr hybrid_;
   std::vector<double> controls_;
 };
 
@@ -66,14 +66,14 @@ TEST_F(StateTest, RestoringWithoutPluginStateDiverges) {
 
 TEST_F(StateTest, CopyDataContinuesBitForBit) {
   const mjModel* m = hybrid_.get();
-  UniqueData a = MakeData(m);
+  DataPtr a = MakeData(m);
   Rollout(m, a.get(), controls_, 0, 50);
 
   // into a new mjData (dest = NULL makes one, with its own plugin instance)
-  UniqueData fresh(mj_copyData(nullptr, m, a.get()));
+  DataPtr fresh(mj_copyData(nullptr, m, a.get()));
   ASSERT_NE(fresh, nullptr);
   // into an existing mjData that has run a different history
-  UniqueData existing = MakeData(m);
+  DataPtr existing = MakeData(m);
   Rollout(m, existing.get(), RandomControls(m, 20, 99), 0, 20);
   mj_copyData(existing.get(), m, a.get());
   for (int i = 0; i < m->npluginstate; ++i) {
@@ -96,7 +96,7 @@ TEST_F(StateTest, CopyDataContinuesBitForBit) {
 
 TEST_F(StateTest, DeletingACopyLeavesTheOriginalWorking) {
   const mjModel* m = hybrid_.get();
-  UniqueData a = MakeData(m);
+  DataPtr a = MakeData(m);
   Rollout(m, a.get(), controls_, 0, 10);
   for (int i = 0; i < 5; ++i) mj_deleteData(mj_copyData(nullptr, m, a.get()));
   Trajectory t = Rollout(m, a.get(), controls_, 10, 50);
@@ -111,11 +111,11 @@ TEST_F(StateTest, ManyDataOnTwoThreadsMatchSequential) {
 
   std::vector<Trajectory> sequential;
   for (int i = 0; i < kData; ++i) {
-    UniqueData d = MakeData(m);
+    DataPtr d = MakeData(m);
     sequential.push_back(Rollout(m, d.get(), controls[i], 0, kSteps));
   }
 
-  std::vector<UniqueData> data;
+  std::vector<DataPtr> data;
   for (int i = 0; i < kData; ++i) data.push_back(MakeData(m));
   std::vector<Trajectory> threaded(kData);
   // thread t steps data t, t+2, t+4, ... one step at a time, so both threads run the
@@ -153,9 +153,9 @@ TEST_F(StateTest, ModelsCompiledTwiceShareOneNetwork) {
   auto second = SharedResidualModel(model_path_, &error);
   ASSERT_NE(first, nullptr) << error;
   EXPECT_EQ(first.get(), second.get());
-  UniqueModel again = LoadXml(HybridXml(SimXml(), model_path_, "augment"));
+  ModelPtr again = LoadXml(HybridXml(SimXml(), model_path_, "augment"));
   ASSERT_NE(again, nullptr);
-  UniqueData d1 = MakeData(hybrid_.get()), d2 = MakeData(again.get());
+  DataPtr d1 = MakeData(hybrid_.get()), d2 = MakeData(again.get());
   Trajectory a = Rollout(hybrid_.get(), d1.get(), controls_, 0, 100);
   Trajectory b = Rollout(again.get(), d2.get(), controls_, 0, 100);
   EXPECT_TRUE(BitIdentical(a.qpos, b.qpos));

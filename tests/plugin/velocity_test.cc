@@ -68,7 +68,7 @@ class VelocityTest : public MujocoTest {
   void ExpectStepsFromSettledStates(mjData* d_sim, mjData* d_hybrid, int trials, int first, int every);
 
   std::string xml_, model_path_;
-  UniqueModel sim_, hybrid_;
+  ModelPtr sim_, hybrid_;
 };
 
 // the analytic model's state and controls into the hybrid's mjData (whose plugin state, the
@@ -140,7 +140,7 @@ TEST_F(VelocityTest, StepIsTheAnalyticStepPlusTheCorrection) {
     SCOPED_TRACE(integrator);
     Load("arm2", integrator);
     ASSERT_FALSE(HasFatalFailure());
-    UniqueData d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid_.get());
+    DataPtr d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid_.get());
     for (unsigned trial = 0; trial < 10; ++trial) {
       Settle(d_sim.get(), 20, trial);
       CopyState(sim_.get(), d_sim.get(), d_hybrid.get());
@@ -155,7 +155,7 @@ TEST_F(VelocityTest, FreeBodiesUnderContactKeepUnitQuaternions) {
   // while it rests on the floor
   Load("toss");
   ASSERT_FALSE(HasFatalFailure());
-  UniqueData d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid_.get());
+  DataPtr d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid_.get());
   ExpectStepsFromSettledStates(d_sim.get(), d_hybrid.get(), 5, 100, 50);
   const std::vector<double> controls = RandomControls(sim_.get(), 1000, 9);
   Trajectory t = Rollout(hybrid_.get(), d_hybrid.get(), controls, 0, 1000);
@@ -169,7 +169,7 @@ TEST_F(VelocityTest, ConstraintResponseFeaturesAreTheSolversVelocityChange) {
   // toss resting and bouncing on its floor: the solver's response is large and varied
   Load("toss", "", "", /*constraint_response=*/true);
   ASSERT_FALSE(HasFatalFailure());
-  UniqueData d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid_.get());
+  DataPtr d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid_.get());
   ExpectStepsFromSettledStates(d_sim.get(), d_hybrid.get(), 5, 60, 40);
   // and 1000 steps stay finite
   const std::vector<double> controls = RandomControls(sim_.get(), 1000, 5);
@@ -190,7 +190,7 @@ TEST_F(VelocityTest, ForwardAloneAppliesNothing) {
   // mj_forward evaluates the network but never integrates: only a step applies the correction
   Load("arm2");
   ASSERT_FALSE(HasFatalFailure());
-  UniqueData d = MakeData(hybrid_.get());
+  DataPtr d = MakeData(hybrid_.get());
   d->qpos[0] = 0.4;
   d->qvel[1] = -1.5;
   const std::vector<double> qpos(d->qpos, d->qpos + hybrid_->nq), qvel(d->qvel, d->qvel + hybrid_->nv);
@@ -202,14 +202,14 @@ TEST_F(VelocityTest, ForwardAloneAppliesNothing) {
 TEST_F(VelocityTest, StateRoundTripReplaysTheNextSteps) {
   Load("toss");
   ASSERT_FALSE(HasFatalFailure());
-  UniqueData d = MakeData(hybrid_.get());
+  DataPtr d = MakeData(hybrid_.get());
   const std::vector<double> controls = RandomControls(hybrid_.get(), 200, 4);
   Rollout(hybrid_.get(), d.get(), controls, 0, 100);
   const int spec = mjSTATE_INTEGRATION;
   std::vector<double> state(mj_stateSize(hybrid_.get(), spec));
   mj_getState(hybrid_.get(), d.get(), state.data(), spec);
   Trajectory first = Rollout(hybrid_.get(), d.get(), controls, 100, 100);
-  UniqueData e = MakeData(hybrid_.get());
+  DataPtr e = MakeData(hybrid_.get());
   mj_setState(hybrid_.get(), e.get(), state.data(), spec);
   Trajectory second = Rollout(hybrid_.get(), e.get(), controls, 100, 100);
   EXPECT_TRUE(BitIdentical(first.qpos, second.qpos));
@@ -218,11 +218,11 @@ TEST_F(VelocityTest, StateRoundTripReplaysTheNextSteps) {
 
 TEST_F(VelocityTest, Rk4IsRefusedWhenTheSceneCompiles) {
   const std::string xml = WithOption(SceneXml("arm2"), "integrator", "RK4");
-  UniqueModel sim = LoadXml(xml);
+  ModelPtr sim = LoadXml(xml);
   ASSERT_NE(sim, nullptr);
   const std::string path = SaveResidual(RandomVelocityResidual(sim.get(), 6, true), "rk4.safetensors");
   std::string error;
-  UniqueModel hybrid = LoadXml(HybridXml(xml, path, "augment"), &error);
+  ModelPtr hybrid = LoadXml(HybridXml(xml, path, "augment"), &error);
   EXPECT_EQ(hybrid, nullptr);
   EXPECT_THAT(error, HasSubstr("RK4"));
   EXPECT_THAT(error, HasSubstr("dqvel"));
@@ -234,7 +234,7 @@ TEST_F(VelocityTest, SwitchingToRk4AfterCompilingWarnsAndSkipsTheCorrection) {
   ASSERT_FALSE(HasFatalFailure());
   AllowWarnings();
   // a new mjData would refuse RK4 like the compiler does; these were made before the switch
-  UniqueData d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid_.get());
+  DataPtr d_sim = MakeData(sim_.get()), d_hybrid = MakeData(hybrid_.get());
   hybrid_->opt.integrator = mjINT_RK4;
   sim_->opt.integrator = mjINT_RK4;
   const std::vector<double> controls = RandomControls(sim_.get(), 50, 2);

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/mujoco_util.h"
+#include "scene/mujoco_util.h"
 #include "rl/mpc.h"
 #include "rl/policy.h"
 #include "rl/ppo.h"
@@ -21,6 +21,8 @@
 #include "rl/vec_env.h"
 
 namespace mjhybrid::rl {
+
+using scene::LoadModel;
 namespace {
 
 namespace fs = std::filesystem;

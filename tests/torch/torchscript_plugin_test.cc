@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "plugin/core/residual_model.h"
+#include "plugin/mujoco/mujoco_ptr.h"
 #include "tests/torch/export_fixture.h"
 #include "tests/torch/test_models.h"
 
@@ -33,15 +34,6 @@ std::vector<std::string>& Warnings() {
   static std::vector<std::string> warnings;
   return warnings;
 }
-
-struct ModelDeleter {
-  void operator()(mjModel* m) const { mj_deleteModel(m); }
-};
-struct DataDeleter {
-  void operator()(mjData* d) const { mj_deleteData(d); }
-};
-using ModelPtr = std::unique_ptr<mjModel, ModelDeleter>;
-using DataPtr = std::unique_ptr<mjData, DataDeleter>;
 
 class TorchScriptPluginTest : public ExportedModelsTest {
  protected:

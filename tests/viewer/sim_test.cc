@@ -11,14 +11,20 @@
 #include <sstream>
 #include <string>
 
-#include "pipeline/collect.h"
-#include "pipeline/dataset.h"
+#include "scene/collect.h"
+#include "scene/dataset.h"
 #include "tests/common/random_network.h"
 #include "viewer/sim/lockstep.h"
 #include "viewer/sim/residual_settings.h"
 #include "viewer/sim/scene_files.h"
 
 namespace mjhybrid::viewer {
+
+using scene::Collect;
+using scene::CollectOptions;
+using scene::Episode;
+using scene::SaveDataset;
+using scene::TrajectoryDataset;
 namespace {
 
 namespace fs = std::filesystem;

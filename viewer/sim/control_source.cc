@@ -6,6 +6,10 @@
 
 namespace mjhybrid::viewer {
 
+using scene::Episode;
+using scene::LoadDataset;
+using scene::TrajectoryDataset;
+
 const char* ControlLabel(ControlKind kind) {
   switch (kind) {
     case ControlKind::kManual: return "manual";

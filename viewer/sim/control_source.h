@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/dataset.h"
-#include "pipeline/excitation.h"
+#include "scene/dataset.h"
+#include "scene/excitation.h"
 
 namespace mjhybrid::viewer {
 
@@ -81,10 +81,10 @@ class ControlSource {
   // random
   uint64_t seed_ = 0;
   std::mt19937_64 rng_;
-  std::vector<Excitation> excitation_;
+  std::vector<scene::Excitation> excitation_;
   // replay
   std::string replay_path_;
-  TrajectoryDataset data_;
+  scene::TrajectoryDataset data_;
   int episode_ = 0;
   int substeps_ = 1;
   long replay_step_ = 0;

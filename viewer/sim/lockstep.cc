@@ -5,11 +5,17 @@
 #include <random>
 #include <stdexcept>
 
-#include "pipeline/collect.h"
-#include "pipeline/kstep_error.h"
-#include "pipeline/scene_config.h"
+#include "scene/collect.h"
+#include "scene/state_distance.h"
+#include "scene/scene_config.h"
 
 namespace mjhybrid::viewer {
+
+using scene::LoadSceneConfig;
+using scene::MakeData;
+using scene::PlaceRandomly;
+using scene::PositionDofs;
+using scene::PositionErrors;
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/collect.h"
+#include "scene/collect.h"
 #include "viewer/sim/control_source.h"
 #include "viewer/sim/history.h"
 #include "viewer/sim/metrics.h"
@@ -75,7 +75,7 @@ class Lockstep {
   std::vector<Channel> channels_;
   History history_;
   Metrics metrics_;
-  CollectOptions protocol_;  // where a random reset may place things (scene.json)
+  scene::CollectOptions protocol_;  // where a random reset may place things (scene.json)
   std::vector<double> ctrl_, scratch_;
   int sync_every_;
   uint64_t seed_;

@@ -5,7 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "pipeline/kstep_error.h"
+#include "plugin/mujoco/residual_instance.h"
 #include "plugin/core/plugin_config.h"
 #include "plugin/core/residual_model.h"
 

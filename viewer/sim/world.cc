@@ -7,10 +7,15 @@
 #include <stdexcept>
 #include <vector>
 
-#include "pipeline/kstep_error.h"
+#include "plugin/mujoco/residual_instance.h"
 #include "plugin/core/plugin_state.h"
 
 namespace mjhybrid::viewer {
+
+using scene::CompileMjcfIn;
+using scene::Healthy;
+using scene::LoadModel;
+using scene::MakeData;
 
 namespace {
 

@@ -9,7 +9,7 @@
 
 #include <string>
 
-#include "pipeline/mujoco_util.h"
+#include "scene/mujoco_util.h"
 #include "viewer/sim/residual_settings.h"
 
 namespace mjhybrid::viewer {

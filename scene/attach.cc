@@ -1,0 +1,163 @@
+#include "scene/attach.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <set>
+#include <stdexcept>
+
+#include "scene/mujoco_util.h"
+#include "scene/run_files.h"
+#include "plugin/core/plugin_config.h"
+#include "plugin/mujoco/contact_pairs.h"
+#include "plugin/mujoco/residual_plugin.h"
+
+namespace mjhybrid::scene {
+
+namespace fs = std::filesystem;
+
+std::string AbsolutePath(const std::string& path) {
+  return fs::weakly_canonical(fs::absolute(path)).string();
+}
+
+namespace {
+
+// path of `target` relative to `base` if it lies under it, else empty
+std::string RelativeUnder(const std::string& target, const std::string& base) {
+  fs::path rel = fs::path(target).lexically_relative(base);
+  if (rel.empty() || *rel.begin() == "..") return "";
+  return rel.string();
+}
+
+std::string XmlEscape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string ExclusionMjcf(const mjModel* sim, const std::vector<ContactPair>& pairs) {
+  std::vector<ResolvedPair> resolved;
+  std::string why = ResolveContactPairs(sim, pairs, &resolved);
+  if (!why.empty()) throw std::runtime_error(why);
+  std::set<std::pair<int, int>> bodies;
+  for (const ResolvedPair& p : resolved) bodies.insert({std::min(p.body1, p.body2), std::max(p.body1, p.body2)});
+  std::ostringstream xml;
+  xml << "  <!-- mode replace: the learned model supplies these bodies' contact -->\n"
+      << "  <contact>\n";
+  for (const auto& [a, b] : bodies) {
+    const char* names[2] = {mj_id2name(sim, mjOBJ_BODY, a), mj_id2name(sim, mjOBJ_BODY, b)};
+    for (int i = 0; i < 2; ++i) {
+      if (!names[i]) {
+        throw std::runtime_error("body #" + std::to_string(i ? b : a) + " holds a replaced contact "
+                                 "geom but has no name; name it so its contact can be excluded");
+      }
+    }
+    xml << "    <exclude body1=\"" << XmlEscape(names[0]) << "\" body2=\"" << XmlEscape(names[1]) << "\"/>\n";
+  }
+  xml << "  </contact>\n";
+  return xml.str();
+}
+
+std::string HybridMjcf(const AttachOptions& options, const std::string& out_dir) {
+  const std::string sim = AbsolutePath(options.sim_path);
+  const std::string residual = AbsolutePath(options.residual_path);
+  std::string include = fs::path(sim).lexically_relative(AbsolutePath(out_dir)).string();
+  if (include.empty()) include = sim;
+  std::string model = RelativeUnder(residual, AbsolutePath(MjhybridRoot()));
+  if (model.empty()) model = residual;
+  std::string name = fs::path(sim).parent_path().filename().string();
+
+  // the model file decides what the scene needs: a contact model replaces native contact
+  std::string error;
+  auto loaded = LoadResidualModel(options.residual_path, &error);
+  if (!loaded) throw std::runtime_error(error);
+  const bool contact = loaded->features.kind == ResidualKind::kContact;
+  std::string mode = options.mode == "auto" ? (contact ? "replace" : "augment") : options.mode;
+
+  std::ostringstream xml;
+  xml << "<!-- " << XmlEscape(name) << ", hybrid: the analytic model plus the learned residual.\n"
+      << "     Written by `mjhybrid attach`; the model path is relative to the mjhybrid root. -->\n"
+      << "<mujoco model=\"" << XmlEscape(name) << " hybrid\">\n"
+      << "  <include file=\"" << XmlEscape(include) << "\"/>\n\n";
+  if (contact) {
+    ModelPtr analytic = LoadModel(options.sim_path);
+    xml << ExclusionMjcf(analytic.get(), loaded->features.contact_pairs) << "\n";
+  }
+  xml << "  <extension>\n"
+      << "    <plugin plugin=\"" << kPluginName << "\">\n"
+      << "      <instance name=\"residual\">\n"
+      << "        <config key=\"model\" value=\"" << XmlEscape(model) << "\"/>\n"
+      << "        <config key=\"mode\" value=\"" << XmlEscape(mode) << "\"/>\n"
+      << "        <config key=\"scale\" value=\"" << options.scale << "\"/>\n"
+      << "      </instance>\n"
+      << "    </plugin>\n"
+      << "  </extension>\n"
+      << "</mujoco>\n";
+  return xml.str();
+}
+
+namespace {
+
+// compiles MJCF `text` as if it were a file in sim.xml's folder, so that its include of sim.xml
+// and sim.xml's relative asset paths resolve exactly as for a file written there
+ModelPtr CompileBesideSim(const std::string& sim_path, const std::string& text, const std::string& what) {
+  return CompileMjcfIn(fs::path(AbsolutePath(sim_path)).parent_path().string(), text, what);
+}
+
+}  // namespace
+
+ModelPtr CompileHybrid(const AttachOptions& options) {
+  LoadModel(options.sim_path);  // the analytic scene's own errors first, with its name
+  const fs::path dir = fs::path(AbsolutePath(options.sim_path)).parent_path();
+  return CompileBesideSim(options.sim_path, HybridMjcf(options, dir.string()),
+                          "cannot attach '" + options.residual_path + "' to '" + options.sim_path + "'");
+}
+
+ModelPtr CompileWithoutContact(const std::string& sim_path, const std::vector<ContactPair>& pairs) {
+  ModelPtr sim = LoadModel(sim_path);
+  const std::string include = fs::path(AbsolutePath(sim_path)).filename().string();
+  const std::string text = "<mujoco>\n  <include file=\"" + XmlEscape(include) + "\"/>\n" +
+                           ExclusionMjcf(sim.get(), pairs) + "</mujoco>\n";
+  return CompileBesideSim(sim_path, text, "cannot switch off contact in '" + sim_path + "'");
+}
+
+void Attach(const AttachOptions& options, const std::string& out_path, bool force) {
+  CheckOutputPath(out_path, force);
+  ModelPtr sim = LoadModel(options.sim_path);  // a clear error if the analytic scene is broken
+  fs::path out = fs::absolute(out_path);
+  // MuJoCo resolves the asset files of an included model from the including file's folder
+  if (sim->nmesh + sim->ntex + sim->nhfield + sim->nskin > 0 &&
+      fs::weakly_canonical(out.parent_path()) != fs::path(AbsolutePath(options.sim_path)).parent_path()) {
+    std::fprintf(stderr, "[attach] note: %s loads asset files; their relative paths resolve from "
+                 "%s, so keep the hybrid scene beside it\n", options.sim_path.c_str(),
+                 out.parent_path().c_str());
+  }
+  std::string text = HybridMjcf(options, out.parent_path().string());
+  // write beside the target (the include is relative to it), compile, then move into place
+  fs::path tmp = out;
+  tmp += ".tmp";
+  {
+    std::ofstream f(tmp);
+    if (!(f << text)) throw std::runtime_error("cannot write '" + tmp.string() + "'");
+  }
+  try {
+    LoadModel(tmp.string());
+  } catch (...) {
+    fs::remove(tmp);
+    throw;
+  }
+  fs::rename(tmp, out);
+}
+
+}  // namespace mjhybrid::scene

@@ -1,0 +1,47 @@
+// Attaching a residual to an analytic scene: hybrid.xml includes sim.xml (so the two never
+// drift apart) and declares one mjhybrid.residual instance. The model path is written relative
+// to the mjhybrid root when the file lies under it (the form the plugin resolves from any
+// working directory, and that survives a clone), absolute otherwise. For a contact model
+// (mode replace) it also switches off native contact between the bodies of its geom pairs
+// (<contact><exclude>): exclusion is per body pair in MuJoCo.
+
+#ifndef MJHYBRID_SCENE_ATTACH_H_
+#define MJHYBRID_SCENE_ATTACH_H_
+
+#include <string>
+#include <vector>
+
+#include "scene/mujoco_util.h"
+#include "plugin/core/contact.h"
+
+namespace mjhybrid::scene {
+
+struct AttachOptions {
+  std::string sim_path;
+  std::string residual_path;
+  std::string mode = "auto";  // auto: replace for a contact model, else augment
+  double scale = 1;
+};
+
+// the hybrid MJCF text for a file that will live in folder `out_dir`
+std::string HybridMjcf(const AttachOptions& options, const std::string& out_dir);
+
+// writes the hybrid scene to out_path after checking that MuJoCo compiles it
+void Attach(const AttachOptions& options, const std::string& out_path, bool force);
+
+// the same hybrid model, compiled in memory as if written beside sim.xml, so that sim.xml's
+// relative asset paths resolve from its own folder wherever the caller runs (what `eval` uses)
+ModelPtr CompileHybrid(const AttachOptions& options);
+
+// sim.xml with the native contact of the pairs' bodies switched off, compiled in memory: the
+// analytic model a contact residual is trained against
+ModelPtr CompileWithoutContact(const std::string& sim_path, const std::vector<ContactPair>& pairs);
+
+// the <contact> section that switches off the pairs' native contact
+std::string ExclusionMjcf(const mjModel* sim, const std::vector<ContactPair>& pairs);
+
+std::string AbsolutePath(const std::string& path);
+
+}  // namespace mjhybrid::scene
+
+#endif  // MJHYBRID_SCENE_ATTACH_H_

@@ -1,0 +1,55 @@
+// Collecting trajectories from the reality stand-in, under the black-box rule: the system is
+// only reset, placed in a state a robot could be put in (joint positions, velocities; objects
+// set down or thrown), driven by controls and observed (qpos, qvel). Its parameters and hidden state (actuator
+// activation, warmstart) are never read or written.
+//
+// Excitation: see pipeline/excitation.h.
+
+#ifndef MJHYBRID_SCENE_COLLECT_H_
+#define MJHYBRID_SCENE_COLLECT_H_
+
+#include <cstdint>
+#include <map>
+#include <random>
+#include <string>
+
+#include <mujoco/mujoco.h>
+
+#include "scene/dataset.h"
+
+namespace mjhybrid::scene {
+
+struct Range {
+  double lo = 0, hi = 0;
+};
+
+// how free bodies are placed at the start of an episode: their qpos0 pose shifted by uniform
+// x, y and z offsets and turned about the world vertical by a uniform yaw, then thrown with
+// Gaussian linear and angular velocities
+struct FreePlacement {
+  Range xy, z, yaw;
+  double vel = 0, angvel = 0;
+};
+
+struct CollectOptions {
+  std::string model_path;   // the real system (an MJCF standing in for a robot)
+  int episodes = 32;
+  int steps = 1200;         // control steps per episode
+  double dt = 0;            // control period; 0 = the model's timestep
+  uint64_t seed = 0;
+  double noise = 0.15;      // noise amplitude as a fraction of the control range
+  double init_qvel = 0.5;   // std of initial joint velocities (rad/s or m/s)
+  // placement range of named hinge/slide joints; the others: limited joints anywhere in their
+  // range, unlimited hinges anywhere on the circle, unlimited slides at qpos0
+  std::map<std::string, Range> joint_ranges;
+  FreePlacement free;
+};
+
+TrajectoryDataset Collect(const CollectOptions& options, bool progress);
+
+// puts d (freshly reset) in a random state a robot could be placed in, as an episode starts
+void PlaceRandomly(const mjModel* m, mjData* d, const CollectOptions& options, std::mt19937_64* rng);
+
+}  // namespace mjhybrid::scene
+
+#endif  // MJHYBRID_SCENE_COLLECT_H_

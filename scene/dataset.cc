@@ -1,0 +1,220 @@
+#include "scene/dataset.h"
+
+#include <hdf5.h>
+
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+namespace mjhybrid::scene {
+
+namespace {
+
+using nlohmann::json;
+
+// closes an HDF5 handle when it goes out of scope
+class Handle {
+ public:
+  Handle(hid_t id, herr_t (*close)(hid_t), const std::string& what) : id_(id), close_(close) {
+    if (id_ < 0) throw std::runtime_error(what);
+  }
+  ~Handle() { if (id_ >= 0) close_(id_); }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  operator hid_t() const { return id_; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+void WriteMatrix(hid_t group, const char* name, const std::vector<double>& v, hsize_t rows,
+                 hsize_t cols) {
+  hsize_t dims[2] = {rows, cols};
+  Handle space(H5Screate_simple(cols ? 2 : 1, dims, nullptr), H5Sclose, "HDF5 dataspace");
+  Handle set(H5Dcreate2(group, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+             H5Dclose, std::string("cannot create dataset ") + name);
+  if (!v.empty() && H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0) {
+    throw std::runtime_error(std::string("cannot write dataset ") + name);
+  }
+}
+
+// reads a float64 array and checks its shape: rows x cols (cols = 0 for a vector)
+std::vector<double> ReadMatrix(hid_t group, const std::string& where, const char* name,
+                               hsize_t rows, hsize_t cols) {
+  if (H5Lexists(group, name, H5P_DEFAULT) <= 0) throw std::runtime_error(where + " lacks '" + name + "'");
+  Handle set(H5Dopen2(group, name, H5P_DEFAULT), H5Dclose, where + "/" + name + " cannot be opened");
+  Handle space(H5Dget_space(set), H5Sclose, "HDF5 dataspace");
+  int rank = H5Sget_simple_extent_ndims(space);
+  hsize_t dims[2] = {0, 0};
+  H5Sget_simple_extent_dims(space, dims, nullptr);
+  bool ok = cols ? (rank == 2 && dims[0] == rows && dims[1] == cols) : (rank == 1 && dims[0] == rows);
+  if (!ok) {
+    throw std::runtime_error(where + "/" + name + " has shape [" + std::to_string(dims[0]) +
+                             (rank == 2 ? ", " + std::to_string(dims[1]) : "") + "], expected [" +
+                             std::to_string(rows) + (cols ? ", " + std::to_string(cols) : "") + "]");
+  }
+  std::vector<double> v(rows * (cols ? cols : 1));
+  if (!v.empty() && H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0) {
+    throw std::runtime_error(where + "/" + name + " cannot be read");
+  }
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!std::isfinite(v[i])) {
+      size_t row = cols ? i / cols : i;
+      throw std::runtime_error(where + "/" + name + " has a non-finite value at step " + std::to_string(row));
+    }
+  }
+  return v;
+}
+
+void WriteAttr(hid_t obj, const char* name, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "HDF5 type");
+  H5Tset_size(type, value.empty() ? 1 : value.size());
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "HDF5 dataspace");
+  Handle attr(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, name);
+  H5Awrite(attr, type, value.empty() ? "" : value.data());
+}
+
+void WriteAttr(hid_t obj, const char* name, double value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "HDF5 dataspace");
+  Handle attr(H5Acreate2(obj, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, name);
+  H5Awrite(attr, H5T_NATIVE_DOUBLE, &value);
+}
+
+void WriteAttr(hid_t obj, const char* name, long long value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "HDF5 dataspace");
+  Handle attr(H5Acreate2(obj, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, name);
+  H5Awrite(attr, H5T_NATIVE_LLONG, &value);
+}
+
+std::string ReadStringAttr(hid_t obj, const char* name) {
+  if (H5Aexists(obj, name) <= 0) throw std::runtime_error(std::string("attribute '") + name + "' missing");
+  Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, name);
+  Handle type(H5Aget_type(attr), H5Tclose, name);
+  if (H5Tget_class(type) != H5T_STRING) throw std::runtime_error(std::string("attribute '") + name + "' is not a string");
+  if (H5Tis_variable_str(type) > 0) {
+    // written by h5py as a variable-length string
+    char* s = nullptr;
+    Handle mem(H5Tget_native_type(type, H5T_DIR_ASCEND), H5Tclose, name);
+    H5Aread(attr, mem, &s);
+    std::string out = s ? s : "";
+    H5free_memory(s);
+    return out;
+  }
+  std::string s(H5Tget_size(type), '\0');
+  H5Aread(attr, type, s.data());
+  while (!s.empty() && s.back() == '\0') s.pop_back();
+  return s;
+}
+
+double ReadNumberAttr(hid_t obj, const char* name) {
+  if (H5Aexists(obj, name) <= 0) throw std::runtime_error(std::string("attribute '") + name + "' missing");
+  Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, name);
+  double v = 0;
+  if (H5Aread(attr, H5T_NATIVE_DOUBLE, &v) < 0) throw std::runtime_error(std::string("attribute '") + name + "' is not a number");
+  return v;
+}
+
+std::string EpisodeName(size_t i) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%06zu", i);
+  return buf;
+}
+
+}  // namespace
+
+void Episode::ControlHistory(int t, int history, int nu, double* out) const {
+  for (int k = 1; k <= history; ++k) {
+    double* dst = out + (k - 1) * nu;
+    for (int i = 0; i < nu; ++i) dst[i] = t - k >= 0 ? ctrl[(t - k) * nu + i] : 0.0;
+  }
+}
+
+long long TrajectoryDataset::transitions() const {
+  long long n = 0;
+  for (const Episode& e : episodes) n += e.steps();
+  return n;
+}
+
+void SaveDataset(const std::string& path, const TrajectoryDataset& data) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+              "cannot create '" + path + "'");
+  WriteAttr(file, "format", std::string(kDatasetFormat));
+  WriteAttr(file, "model", data.model);
+  WriteAttr(file, "source", data.source);
+  WriteAttr(file, "timestep", data.timestep);
+  WriteAttr(file, "nq", static_cast<long long>(data.nq));
+  WriteAttr(file, "nv", static_cast<long long>(data.nv));
+  WriteAttr(file, "nu", static_cast<long long>(data.nu));
+  WriteAttr(file, "joints", json(data.joints).dump());
+  WriteAttr(file, "actuators", json(data.actuators).dump());
+  WriteAttr(file, "excitation", data.excitation.dump());
+  WriteAttr(file, "seed", static_cast<long long>(data.seed));
+  Handle episodes(H5Gcreate2(file, "episodes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                  "cannot create group episodes");
+  for (size_t i = 0; i < data.episodes.size(); ++i) {
+    const Episode& e = data.episodes[i];
+    Handle g(H5Gcreate2(episodes, EpisodeName(i).c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+             H5Gclose, "cannot create episode group");
+    hsize_t t = e.steps();
+    WriteMatrix(g, "time", e.time, t + 1, 0);
+    WriteMatrix(g, "qpos", e.qpos, t + 1, data.nq);
+    WriteMatrix(g, "qvel", e.qvel, t + 1, data.nv);
+    WriteMatrix(g, "ctrl", e.ctrl, t, data.nu);
+  }
+}
+
+TrajectoryDataset LoadDataset(const std::string& path) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  auto fail = [&](const std::string& why) { return std::runtime_error("dataset '" + path + "': " + why); };
+  if (H5Fis_hdf5(path.c_str()) <= 0) {
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) throw fail("file not found");
+    std::fclose(f);
+    throw fail("not an HDF5 file");
+  }
+  TrajectoryDataset data;
+  try {
+    Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "cannot open file");
+    std::string format = ReadStringAttr(file, "format");
+    if (format != kDatasetFormat) throw std::runtime_error("format '" + format + "', expected '" + kDatasetFormat + "'");
+    data.model = ReadStringAttr(file, "model");
+    data.source = ReadStringAttr(file, "source");
+    data.timestep = ReadNumberAttr(file, "timestep");
+    data.nq = static_cast<int>(ReadNumberAttr(file, "nq"));
+    data.nv = static_cast<int>(ReadNumberAttr(file, "nv"));
+    data.nu = static_cast<int>(ReadNumberAttr(file, "nu"));
+    data.joints = json::parse(ReadStringAttr(file, "joints")).get<std::vector<std::string>>();
+    data.actuators = json::parse(ReadStringAttr(file, "actuators")).get<std::vector<std::string>>();
+    data.excitation = json::parse(ReadStringAttr(file, "excitation"));
+    data.seed = static_cast<uint64_t>(ReadNumberAttr(file, "seed"));
+    if (!(data.timestep > 0) || data.nq < 0 || data.nv < 0 || data.nu < 0) throw std::runtime_error("bad timestep or sizes");
+    Handle episodes(H5Gopen2(file, "episodes", H5P_DEFAULT), H5Gclose, "no group 'episodes'");
+    H5G_info_t info;
+    H5Gget_info(episodes, &info);
+    for (hsize_t i = 0; i < info.nlinks; ++i) {
+      std::string name = EpisodeName(i);
+      std::string where = "episodes/" + name;
+      if (H5Lexists(episodes, name.c_str(), H5P_DEFAULT) <= 0) throw std::runtime_error("missing " + where);
+      Handle g(H5Gopen2(episodes, name.c_str(), H5P_DEFAULT), H5Gclose, where);
+      Handle tset(H5Dopen2(g, "time", H5P_DEFAULT), H5Dclose, where + " lacks 'time'");
+      Handle tspace(H5Dget_space(tset), H5Sclose, "HDF5 dataspace");
+      hsize_t n = 0;
+      H5Sget_simple_extent_dims(tspace, &n, nullptr);
+      if (n < 2) throw std::runtime_error(where + " has fewer than two states");
+      Episode e;
+      e.time = ReadMatrix(g, where, "time", n, 0);
+      e.qpos = ReadMatrix(g, where, "qpos", n, data.nq);
+      e.qvel = ReadMatrix(g, where, "qvel", n, data.nv);
+      e.ctrl = ReadMatrix(g, where, "ctrl", n - 1, data.nu);
+      data.episodes.push_back(std::move(e));
+    }
+  } catch (const std::exception& e) {
+    throw fail(e.what());
+  }
+  if (data.episodes.empty()) throw fail("no episodes");
+  return data;
+}
+
+}  // namespace mjhybrid::scene

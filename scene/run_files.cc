@@ -1,0 +1,62 @@
+#include "scene/run_files.h"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include <mujoco/mujoco.h>
+
+namespace mjhybrid::scene {
+
+void CheckOutputPath(const std::string& path, bool force) {
+  struct stat st;
+  if (!force && stat(path.c_str(), &st) == 0) {
+    throw std::runtime_error("'" + path + "' exists; pass --force to overwrite it");
+  }
+}
+
+std::string GitHash() {
+#ifdef MJHYBRID_SOURCE_DIR
+  std::string cmd = "git -C '" MJHYBRID_SOURCE_DIR "' rev-parse --short HEAD 2>/dev/null";
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[64] = "";
+    bool ok = fgets(buf, sizeof(buf), p) != nullptr;
+    pclose(p);
+    std::string s = ok ? buf : "";
+    while (!s.empty() && (s.back() == '\n')) s.pop_back();
+    if (!s.empty()) return s;
+  }
+#endif
+  return "unknown";
+}
+
+void CheckNewRunFolder(const std::string& out, const std::string& command) {
+  if (out.empty()) throw std::runtime_error("--out is required");
+  std::error_code ec;
+  if (std::filesystem::exists(out, ec)) {
+    throw std::runtime_error("'" + out + "' exists; " + command + " writes a new run folder (choose another --out)");
+  }
+}
+
+void MakePlots(const std::string& python, const std::string& script, const std::string& out,
+               const std::string& command) {
+  if (python.empty()) return;
+  const std::string line =
+      "'" + python + "' '" + std::string(MJHYBRID_SOURCE_DIR) + "/scripts/" + script + "' '" + out + "'";
+  if (std::system(line.c_str()) != 0) std::fprintf(stderr, "[%s] warning: the plots were not made\n", command.c_str());
+}
+
+std::string Versions() {
+  return std::string("mujoco ") + mj_versionString() + ", libtorch " + MJHYBRID_LIBTORCH_VERSION;
+}
+
+void WriteText(const std::string& path, const std::string& text) {
+  std::ofstream f(path);
+  if (!(f << text)) throw std::runtime_error("cannot write '" + path + "'");
+}
+
+}  // namespace mjhybrid::scene

@@ -1,0 +1,35 @@
+// What every command that writes results shares: refusing to overwrite what the user has,
+// new run folders, the provenance stamped into results (versions, git hash), plots made from
+// the written files by a script under scripts/.
+
+#ifndef MJHYBRID_SCENE_RUN_FILES_H_
+#define MJHYBRID_SCENE_RUN_FILES_H_
+
+#include <string>
+
+namespace mjhybrid::scene {
+
+// refuses to overwrite an existing file unless force is set
+void CheckOutputPath(const std::string& path, bool force);
+
+// a study-like command writes one new run folder: an existing one is refused (one line naming
+// the command), so that no earlier run is overwritten
+void CheckNewRunFolder(const std::string& out, const std::string& command);
+
+// scripts/SCRIPT RUN_FOLDER with the given Python ("" = no plots); a warning when it fails
+void MakePlots(const std::string& python, const std::string& script, const std::string& out,
+               const std::string& command);
+
+// "mujoco X, libtorch Y": what a result was computed with (Y: the LibTorch this build links,
+// "none" in a build without it)
+std::string Versions();
+
+// the short hash of the source tree's HEAD, "unknown" outside a git checkout
+std::string GitHash();
+
+// writes `text` to `path`; throws one line when it cannot
+void WriteText(const std::string& path, const std::string& text);
+
+}  // namespace mjhybrid::scene
+
+#endif  // MJHYBRID_SCENE_RUN_FILES_H_

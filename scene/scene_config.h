@@ -1,0 +1,57 @@
+// A scene's scene.json: how a lab collects data from its system (where it places things at the
+// start of an episode, how long it records) and which contact pairs a contact model may
+// replace. Optional; everything has a default. Unknown keys are errors, so a typo never
+// silently falls back to a default.
+//
+//   {
+//     "collect": {
+//       "dt": 0.005,           control period, s (the model's timestep by default)
+//       "steps": 1200,         control steps per episode
+//       "episodes": 32,        training episodes
+//       "eval_episodes": 8,    held-out episodes (collect --held-out)
+//       "init_qvel": 0.5,      std of initial hinge/slide velocities
+//       "noise": 0.15,         OU noise, fraction of the control range
+//       "joints": {"name": [lo, hi]},   placement range of hinge/slide joints
+//       "free": {"xy": [lo, hi], "z": [lo, hi], "yaw": [lo, hi], "vel": s, "angvel": s}
+//     },
+//     "replace": [["geom1", "geom2"]],
+//     "train": {
+//       "output": "velocity",  force | velocity: what the whole-state residual outputs
+//       "target_window": 10,   velocity targets: steps per analytic rollout window
+//       "huber": 0.02          Huber loss with this delta (normalized units); 0: MSE
+//     }
+//   }
+//
+// "train" holds what `mjhybrid train --protocol` and `study` use for this scene instead of
+// the defaults (options given on train's command line win).
+
+#ifndef MJHYBRID_SCENE_SCENE_CONFIG_H_
+#define MJHYBRID_SCENE_SCENE_CONFIG_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "scene/collect.h"
+
+namespace mjhybrid::scene {
+
+struct SceneTraining {
+  std::string output;     // "" (the train default), "force" or "velocity"
+  int target_window = 0;  // 0: the train default
+  double huber = -1;      // < 0: the train default (Huber 0.05); 0: MSE; > 0: Huber with this delta
+};
+
+struct SceneConfig {
+  CollectOptions collect;  // model_path and seed are left to the caller
+  int eval_episodes = 8;
+  std::vector<std::pair<std::string, std::string>> replace;
+  SceneTraining train;
+};
+
+// throws a one-line error naming the file and the key on anything malformed or unknown
+SceneConfig LoadSceneConfig(const std::string& path);
+
+}  // namespace mjhybrid::scene
+
+#endif  // MJHYBRID_SCENE_SCENE_CONFIG_H_
