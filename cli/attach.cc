@@ -12,6 +12,7 @@ namespace {
 
 struct AttachArgs {
   scene::AttachOptions options;
+  std::string mode = "auto";
   std::string out;
   bool force = false;
 };
@@ -22,12 +23,13 @@ void AddAttachCommand(CLI::App* app) {
   auto c = std::make_shared<AttachArgs>();
   CLI::App* cmd = app->add_subcommand("attach", "write a hybrid scene: sim.xml plus the residual plugin");
   cmd->add_option("--model", c->options.sim_path, "MJCF of the analytic model (sim.xml)")->required();
-  cmd->add_option("--residual", c->options.residual_path, "residual model file")->required();
+  cmd->add_option("--residual", c->options.residual.model, "residual model file")->required();
   cmd->add_option("--out", c->out, "output hybrid MJCF")->required();
-  cmd->add_option("--mode", c->options.mode, "auto | off | augment | replace (auto: from the model kind)")->check(CLI::IsMember({"auto", "off", "augment", "replace"}))->capture_default_str();
-  cmd->add_option("--scale", c->options.scale, "residual scale")->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_option("--mode", c->mode, "auto | off | augment | replace (auto: from the model kind)")->check(CLI::IsMember({"auto", "off", "augment", "replace"}))->capture_default_str();
+  cmd->add_option("--scale", c->options.residual.scale, "residual scale")->check(CLI::NonNegativeNumber)->capture_default_str();
   cmd->add_flag("--force", c->force, "overwrite an existing output");
   cmd->callback([c] {
+    scene::SetAttachMode(c->mode, &c->options);
     scene::Attach(c->options, c->out, c->force);
     std::fprintf(stderr, "[attach] wrote %s\n", c->out.c_str());
   });

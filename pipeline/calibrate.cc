@@ -64,8 +64,8 @@ nlohmann::json CalibrateScale(const std::string& sim_path, const TrajectoryDatas
     if (scale > 0) {
       AttachOptions attach;
       attach.sim_path = sim_path;
-      attach.residual_path = scratch;
-      attach.scale = scale;
+      attach.residual.model = scratch;
+      attach.residual.scale = scale;
       ModelPtr hybrid = CompileHybrid(attach);
       score = RelativeError(KStepError(hybrid.get(), validation, options), analytic);
     }

@@ -93,7 +93,7 @@ FittedResidual FitResidual(const std::string& sim_path, const std::string& data_
     }
     scene::AttachOptions attach;
     attach.sim_path = sim_path;
-    attach.residual_path = scratch;
+    attach.residual.model = scratch;
     ModelPtr hybrid = scene::CompileHybrid(attach);
     std::fprintf(stderr, "[train] round %d/%d: windows along the hybrid of round %d\n", round,
                  r.rounds, round - 1);

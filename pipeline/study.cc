@@ -313,7 +313,7 @@ class Study {
   ModelPtr Hybrid(const std::string& sim, const std::string& residual) {
     AttachOptions attach;
     attach.sim_path = sim;
-    attach.residual_path = residual;
+    attach.residual.model = residual;
     return CompileHybrid(attach);
   }
 

@@ -23,13 +23,6 @@ std::string AbsolutePath(const std::string& path) {
 
 namespace {
 
-// path of `target` relative to `base` if it lies under it, else empty
-std::string RelativeUnder(const std::string& target, const std::string& base) {
-  fs::path rel = fs::path(target).lexically_relative(base);
-  if (rel.empty() || *rel.begin() == "..") return "";
-  return rel.string();
-}
-
 std::string XmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -71,19 +64,18 @@ std::string ExclusionMjcf(const mjModel* sim, const std::vector<ContactPair>& pa
 
 std::string HybridMjcf(const AttachOptions& options, const std::string& out_dir) {
   const std::string sim = AbsolutePath(options.sim_path);
-  const std::string residual = AbsolutePath(options.residual_path);
   std::string include = fs::path(sim).lexically_relative(AbsolutePath(out_dir)).string();
   if (include.empty()) include = sim;
-  std::string model = RelativeUnder(residual, AbsolutePath(MjhybridRoot()));
-  if (model.empty()) model = residual;
   std::string name = fs::path(sim).parent_path().filename().string();
 
   // the model file decides what the scene needs: a contact model replaces native contact
   std::string error;
-  auto loaded = LoadResidualModel(options.residual_path, &error);
+  auto loaded = LoadResidualModel(options.residual.model, &error);
   if (!loaded) throw std::runtime_error(error);
   const bool contact = loaded->features.kind == ResidualKind::kContact;
-  std::string mode = options.mode == "auto" ? (contact ? "replace" : "augment") : options.mode;
+  PluginConfig config = options.residual;
+  config.model = AbsolutePath(options.residual.model);
+  if (options.mode_from_model) config.mode = contact ? ResidualMode::kReplace : ResidualMode::kAugment;
 
   std::ostringstream xml;
   xml << "<!-- " << XmlEscape(name) << ", hybrid: the analytic model plus the learned residual.\n"
@@ -96,11 +88,11 @@ std::string HybridMjcf(const AttachOptions& options, const std::string& out_dir)
   }
   xml << "  <extension>\n"
       << "    <plugin plugin=\"" << kPluginName << "\">\n"
-      << "      <instance name=\"residual\">\n"
-      << "        <config key=\"model\" value=\"" << XmlEscape(model) << "\"/>\n"
-      << "        <config key=\"mode\" value=\"" << XmlEscape(mode) << "\"/>\n"
-      << "        <config key=\"scale\" value=\"" << options.scale << "\"/>\n"
-      << "      </instance>\n"
+      << "      <instance name=\"residual\">\n";
+  for (const auto& [key, value] : FormatPluginConfig(config, AbsolutePath(MjhybridRoot()))) {
+    xml << "        <config key=\"" << key << "\" value=\"" << XmlEscape(value) << "\"/>\n";
+  }
+  xml << "      </instance>\n"
       << "    </plugin>\n"
       << "  </extension>\n"
       << "</mujoco>\n";
@@ -117,11 +109,18 @@ ModelPtr CompileBesideSim(const std::string& sim_path, const std::string& text, 
 
 }  // namespace
 
+void SetAttachMode(const std::string& text, AttachOptions* options) {
+  options->mode_from_model = text == "auto";
+  if (!options->mode_from_model && !ParseResidualMode(text, &options->residual.mode)) {
+    throw std::runtime_error("--mode is '" + text + "'; valid values: auto, off, augment, replace");
+  }
+}
+
 ModelPtr CompileHybrid(const AttachOptions& options) {
   LoadModel(options.sim_path);  // the analytic scene's own errors first, with its name
   const fs::path dir = fs::path(AbsolutePath(options.sim_path)).parent_path();
   return CompileBesideSim(options.sim_path, HybridMjcf(options, dir.string()),
-                          "cannot attach '" + options.residual_path + "' to '" + options.sim_path + "'");
+                          "cannot attach '" + options.residual.model + "' to '" + options.sim_path + "'");
 }
 
 ModelPtr CompileWithoutContact(const std::string& sim_path, const std::vector<ContactPair>& pairs) {

@@ -13,15 +13,20 @@
 
 #include "scene/mujoco_util.h"
 #include "plugin/core/contact.h"
+#include "plugin/core/plugin_config.h"
 
 namespace mjhybrid::scene {
 
 struct AttachOptions {
   std::string sim_path;
-  std::string residual_path;
-  std::string mode = "auto";  // auto: replace for a contact model, else augment
-  double scale = 1;
+  // the instance's <config>: model is the residual file (a path from the working directory),
+  // with its mode, scale and member (plugin/core/plugin_config.h)
+  PluginConfig residual;
+  bool mode_from_model = true;  // mode "auto": replace for a contact model, else augment
 };
+
+// "auto" | "off" | "augment" | "replace" into options; throws one line on anything else
+void SetAttachMode(const std::string& text, AttachOptions* options);
 
 // the hybrid MJCF text for a file that will live in folder `out_dir`
 std::string HybridMjcf(const AttachOptions& options, const std::string& out_dir);

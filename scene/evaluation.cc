@@ -39,7 +39,7 @@ ResidualEvaluation EvaluateResidual(const std::string& sim_path, const std::stri
   // the hybrid scene: sim.xml plus the plugin, compiled in memory
   AttachOptions attach;
   attach.sim_path = sim_path;
-  attach.residual_path = residual_path;
+  attach.residual.model = residual_path;
   ModelPtr hybrid = CompileHybrid(attach);
 
   ResidualEvaluation e;

@@ -6,6 +6,8 @@
 #include <climits>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <sstream>
 
 namespace mjhybrid {
 
@@ -50,6 +52,43 @@ bool ParseMember(const std::string& text, int* member) {
 
 }  // namespace
 
+bool ParseResidualMode(const std::string& text, ResidualMode* mode) {
+  for (ResidualMode m : {ResidualMode::kOff, ResidualMode::kAugment, ResidualMode::kReplace}) {
+    if (text == ResidualModeName(m)) {
+      *mode = m;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* ResidualModeName(ResidualMode mode) {
+  switch (mode) {
+    case ResidualMode::kOff: return "off";
+    case ResidualMode::kReplace: return "replace";
+    case ResidualMode::kAugment: break;
+  }
+  return "augment";
+}
+
+std::vector<std::pair<std::string, std::string>> FormatPluginConfig(const PluginConfig& config,
+                                                                    const std::string& root) {
+  namespace fs = std::filesystem;
+  std::vector<std::pair<std::string, std::string>> entries;
+  if (!config.model.empty()) {
+    // the inverse of the join above: relative to the root when the file lies under it
+    const fs::path relative = fs::path(config.model).lexically_relative(root);
+    const bool under = !relative.empty() && *relative.begin() != "..";
+    entries.push_back({"model", under ? relative.string() : config.model});
+  }
+  entries.push_back({"mode", ResidualModeName(config.mode)});
+  std::ostringstream scale;
+  scale << config.scale;
+  entries.push_back({"scale", scale.str()});
+  if (config.member != kAllMembers) entries.push_back({"member", std::to_string(config.member)});
+  return entries;
+}
+
 std::string MjhybridRoot() {
   if (const char* env = std::getenv("MJHYBRID_ROOT"); env && *env) return env;
   return kLibraryRoot;
@@ -58,13 +97,9 @@ std::string MjhybridRoot() {
 bool ParsePluginConfig(const std::function<std::string(const char*)>& get, const std::string& root,
                        PluginConfig* config, std::string* error) {
   std::string mode = Trim(get("mode"));
-  if (mode.empty() || mode == "augment") {
+  if (mode.empty()) {
     config->mode = ResidualMode::kAugment;
-  } else if (mode == "off") {
-    config->mode = ResidualMode::kOff;
-  } else if (mode == "replace") {
-    config->mode = ResidualMode::kReplace;
-  } else {
+  } else if (!ParseResidualMode(mode, &config->mode)) {
     *error = "config 'mode' is '" + mode + "'; valid values: off, augment, replace";
     return false;
   }

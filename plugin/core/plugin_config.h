@@ -28,6 +28,8 @@
 
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "plugin/core/residual_network.h"
 
@@ -49,6 +51,19 @@ struct PluginConfig {
 // one line naming the key, the value and what would be valid.
 bool ParsePluginConfig(const std::function<std::string(const char*)>& get, const std::string& root,
                        PluginConfig* config, std::string* error);
+
+// "off", "augment", "replace" -> the mode; false for anything else
+bool ParseResidualMode(const std::string& text, ResidualMode* mode);
+// the mode as the MJCF writes it
+const char* ResidualModeName(ResidualMode mode);
+
+// The <config> entries that ParsePluginConfig reads back as `config`, in the order model,
+// mode, scale, member: the model relative to `root` when the file lies under it (the form that
+// survives a clone), absolute otherwise, and left out when empty (mode off); member left out
+// when it is all (the default). What `attach` writes and what the viewer rewrites a hybrid
+// scene with, so the three never disagree.
+std::vector<std::pair<std::string, std::string>> FormatPluginConfig(const PluginConfig& config,
+                                                                    const std::string& root);
 
 // the mjhybrid root used for relative model paths (see above)
 std::string MjhybridRoot();

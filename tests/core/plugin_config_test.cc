@@ -144,6 +144,51 @@ TEST(PluginConfigTest, RelativeModelPathIsJoinedToTheRoot) {
   EXPECT_EQ(p.config.model, "/abs/residual.safetensors");
 }
 
+// what attach writes and the viewer rewrites must parse back to the same configuration
+TEST(PluginConfigTest, FormattedEntriesParseBackToTheSameConfig) {
+  PluginConfig config;
+  config.model = "/opt/mjhybrid/models/arm2/residual.safetensors";
+  config.mode = ResidualMode::kReplace;
+  config.scale = 0.3;
+  config.member = 2;
+  const auto entries = FormatPluginConfig(config, kRoot);
+  std::map<std::string, std::string> values(entries.begin(), entries.end());
+  EXPECT_EQ(values["model"], "models/arm2/residual.safetensors") << "relative to the root it lies under";
+  EXPECT_EQ(values["scale"], "0.3");
+  Parsed p = Parse(values);
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.config.model, config.model);
+  EXPECT_EQ(p.config.mode, config.mode);
+  EXPECT_EQ(p.config.scale, config.scale);
+  EXPECT_EQ(p.config.member, config.member);
+
+  // a file outside the root stays absolute; the defaults (member all) are left out
+  config.model = "/elsewhere/r.safetensors";
+  config.member = kAllMembers;
+  const auto outside = FormatPluginConfig(config, kRoot);
+  EXPECT_EQ(outside.front(), (std::pair<std::string, std::string>{"model", "/elsewhere/r.safetensors"}));
+  for (const auto& [key, value] : outside) EXPECT_NE(key, "member");
+
+  // mode off without a model: no model entry, and it still parses
+  PluginConfig off;
+  off.mode = ResidualMode::kOff;
+  const auto off_entries = FormatPluginConfig(off, kRoot);
+  Parsed q = Parse(std::map<std::string, std::string>(off_entries.begin(), off_entries.end()));
+  ASSERT_TRUE(q.ok) << q.error;
+  EXPECT_EQ(q.config.mode, ResidualMode::kOff);
+}
+
+TEST(PluginConfigTest, ModeNamesRoundTrip) {
+  for (ResidualMode m : {ResidualMode::kOff, ResidualMode::kAugment, ResidualMode::kReplace}) {
+    ResidualMode back = ResidualMode::kAugment;
+    ASSERT_TRUE(ParseResidualMode(ResidualModeName(m), &back));
+    EXPECT_EQ(back, m);
+  }
+  ResidualMode unchanged = ResidualMode::kOff;
+  EXPECT_FALSE(ParseResidualMode("auto", &unchanged));
+  EXPECT_EQ(unchanged, ResidualMode::kOff);
+}
+
 TEST(PluginConfigTest, ConfigKeysAreTheDocumentedOnes) {
   std::vector<std::string> keys(kConfigKeys, kConfigKeys + kConfigKeyCount);
   EXPECT_EQ(keys, (std::vector<std::string>{"model", "mode", "scale", "member"}));

@@ -252,8 +252,8 @@ TEST_F(ViewerSimTest, SettingsChangeThroughThePluginsConfigAndKeepTheState) {
   Lockstep sim(FindSceneFiles(kArm2), {});
   World& hybrid = sim.world(WorldKind::kHybrid);
   ASSERT_TRUE(hybrid.has_residual());
-  EXPECT_EQ(hybrid.settings().mode, "augment");
-  EXPECT_EQ(hybrid.settings().scale, 1);
+  EXPECT_EQ(hybrid.settings().config.mode, ResidualMode::kAugment);
+  EXPECT_EQ(hybrid.settings().config.scale, 1);
   EXPECT_NE(hybrid.settings().model.find("models/arm2/residual.safetensors"), std::string::npos);
 
   sim.controls().UseRandom(9);
@@ -262,10 +262,10 @@ TEST_F(ViewerSimTest, SettingsChangeThroughThePluginsConfigAndKeepTheState) {
   const double time = hybrid.data()->time, q0 = hybrid.data()->qpos[0];
 
   ResidualSettings off = hybrid.settings();
-  off.mode = "off";
+  off.config.mode = ResidualMode::kOff;
   std::string error;
   ASSERT_TRUE(sim.Configure(off, &error)) << error;
-  EXPECT_EQ(sim.world(WorldKind::kHybrid).settings().mode, "off");
+  EXPECT_EQ(sim.world(WorldKind::kHybrid).settings().config.mode, ResidualMode::kOff);
   EXPECT_EQ(sim.world(WorldKind::kHybrid).data()->time, time);
   EXPECT_EQ(sim.world(WorldKind::kHybrid).data()->qpos[0], q0);
 
@@ -276,10 +276,10 @@ TEST_F(ViewerSimTest, SettingsChangeThroughThePluginsConfigAndKeepTheState) {
   for (int i = 0; i < nq; ++i) EXPECT_EQ(Qpos(sim, WorldKind::kHybrid)[i], Qpos(sim, WorldKind::kAnalytic)[i]);
 
   ResidualSettings half = off;
-  half.mode = "augment";
-  half.scale = 0.5;
+  half.config.mode = ResidualMode::kAugment;
+  half.config.scale = 0.5;
   ASSERT_TRUE(sim.Configure(half, &error)) << error;
-  EXPECT_EQ(sim.world(WorldKind::kHybrid).settings().scale, 0.5);
+  EXPECT_EQ(sim.world(WorldKind::kHybrid).settings().config.scale, 0.5);
   sim.Step();
   EXPECT_NE(Qpos(sim, WorldKind::kHybrid)[0], Qpos(sim, WorldKind::kAnalytic)[0]);
 }
@@ -287,16 +287,16 @@ TEST_F(ViewerSimTest, SettingsChangeThroughThePluginsConfigAndKeepTheState) {
 TEST_F(ViewerSimTest, SettingsThePluginRefusesLeaveTheWorldAsItWas) {
   Lockstep sim(FindSceneFiles(kArm2), {});
   ResidualSettings replace = sim.world(WorldKind::kHybrid).settings();
-  replace.mode = "replace";
+  replace.config.mode = ResidualMode::kReplace;
   std::string error;
   EXPECT_FALSE(sim.Configure(replace, &error));
   EXPECT_NE(error.find("replace"), std::string::npos) << error;
   EXPECT_EQ(error.find('\n'), std::string::npos) << "one line: " << error;
   EXPECT_TRUE(sim.world(WorldKind::kHybrid).live());
-  EXPECT_EQ(sim.world(WorldKind::kHybrid).settings().mode, "augment");
+  EXPECT_EQ(sim.world(WorldKind::kHybrid).settings().config.mode, ResidualMode::kAugment);
 
   ResidualSettings negative = sim.world(WorldKind::kHybrid).settings();
-  negative.scale = -1;
+  negative.config.scale = -1;
   EXPECT_FALSE(sim.Configure(negative, &error));
   EXPECT_NE(error.find("scale"), std::string::npos) << error;
 }
@@ -325,9 +325,9 @@ TEST_F(ViewerSimTest, AnEnsemblesMembersCanBeWatchedOneAtATime) {
   std::vector<double> after;
   for (int member = -1; member < 3; ++member) {
     ResidualSettings s = hybrid.settings();
-    s.member = member;
+    s.config.member = member;
     ASSERT_TRUE(sim.Configure(s, &error)) << error;
-    EXPECT_EQ(sim.world(WorldKind::kHybrid).settings().member, member);
+    EXPECT_EQ(sim.world(WorldKind::kHybrid).settings().config.member, member);
     sim.Reset();
     for (int t = 0; t < 50; ++t) sim.Step();
     after.push_back(Qpos(sim, WorldKind::kHybrid)[1]);
@@ -339,10 +339,10 @@ TEST_F(ViewerSimTest, AnEnsemblesMembersCanBeWatchedOneAtATime) {
 
   // a member the ensemble lacks: the plugin's own refusal, and the world runs on as before
   ResidualSettings missing = sim.world(WorldKind::kHybrid).settings();
-  missing.member = 3;
+  missing.config.member = 3;
   EXPECT_FALSE(sim.Configure(missing, &error));
   EXPECT_NE(error.find("0 to 2"), std::string::npos) << error;
-  EXPECT_EQ(sim.world(WorldKind::kHybrid).settings().member, 2);
+  EXPECT_EQ(sim.world(WorldKind::kHybrid).settings().config.member, 2);
   EXPECT_TRUE(sim.world(WorldKind::kHybrid).live());
 }
 
@@ -373,9 +373,10 @@ TEST_F(ViewerSimTest, APolicyDecidesOncePerControlPeriodAndItsActionHolds) {
 TEST_F(ViewerSimTest, SettingsAreWrittenIntoTheInstancesConfig) {
   const std::string text = ReadText(fs::path(kArm2) / "hybrid.xml");
   ResidualSettings s;
-  s.mode = "off";
-  s.scale = 0.25;
-  s.member = 1;
+  s.config.model = MjhybridRoot() + "/models/arm2/residual.safetensors";
+  s.config.mode = ResidualMode::kOff;
+  s.config.scale = 0.25;
+  s.config.member = 1;
   const std::string out = WithResidualSettings(text, s);
   EXPECT_NE(out.find(R"(<config key="mode" value="off"/>)"), std::string::npos) << out;
   EXPECT_NE(out.find(R"(<config key="scale" value="0.25"/>)"), std::string::npos) << out;

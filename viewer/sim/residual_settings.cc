@@ -1,13 +1,10 @@
 #include "viewer/sim/residual_settings.h"
 
-#include <cstdlib>
-#include <regex>
-#include <sstream>
 #include <stdexcept>
 
-#include "plugin/mujoco/residual_instance.h"
-#include "plugin/core/plugin_config.h"
 #include "plugin/core/residual_model.h"
+#include "plugin/mujoco/residual_instance.h"
+#include "plugin/mujoco/residual_plugin.h"
 
 namespace mjhybrid::viewer {
 
@@ -18,32 +15,21 @@ std::string Config(const mjModel* m, int instance, const char* key) {
   return value ? value : "";
 }
 
-std::string FormatScale(double scale) {
-  std::ostringstream out;
-  out << scale;
-  return out.str();
-}
-
 }  // namespace
 
 bool ReadResidualSettings(const mjModel* m, ResidualSettings* settings) {
   const int instance = ResidualInstance(m);
   if (instance < 0) return false;
   ResidualSettings s;
-  // the plugin has already validated these values when the model compiled
-  if (std::string mode = Config(m, instance, "mode"); !mode.empty()) s.mode = mode;
-  if (std::string scale = Config(m, instance, "scale"); !scale.empty()) s.scale = std::atof(scale.c_str());
-  if (std::string member = Config(m, instance, "member"); !member.empty() && member != "all") {
-    s.member = std::atoi(member.c_str());
-  }
   s.model = Config(m, instance, "model");
-  // the ensemble size, from the model the plugin has just loaded (the process-wide cache
-  // hands back the same weights, so nothing is read twice)
-  PluginConfig config;
+  // the plugin has already accepted these values when the model compiled
   std::string error;
   const auto get = [&](const char* key) { return Config(m, instance, key); };
-  if (ParsePluginConfig(get, MjhybridRoot(), &config, &error) && !config.model.empty()) {
-    if (auto model = SharedResidualModel(config.model, &error)) {
+  if (!ParsePluginConfig(get, MjhybridRoot(), &s.config, &error)) return false;
+  // the ensemble size, from the model the plugin has just loaded (the process-wide cache
+  // hands back the same weights, so nothing is read twice)
+  if (!s.config.model.empty()) {
+    if (auto model = SharedResidualModel(s.config.model, &error)) {
       s.members = model->network->members();
       s.can_pick_member = model->network->can_evaluate_member();
     }
@@ -53,29 +39,21 @@ bool ReadResidualSettings(const mjModel* m, ResidualSettings* settings) {
 }
 
 std::string WithResidualSettings(const std::string& mjcf, const ResidualSettings& settings) {
-  // the <plugin plugin="mjhybrid.residual"> block and its first <instance>
-  static const std::regex plugin_block(
-      R"(<plugin\s+plugin\s*=\s*"mjhybrid\.residual"\s*>[\s\S]*?<instance\b[^>]*?>([\s\S]*?)</instance>)");
-  std::smatch block;
-  if (!std::regex_search(mjcf, block, plugin_block)) {
+  // the body of the first <instance> of the <plugin plugin="mjhybrid.residual"> block
+  const std::string opening = std::string("plugin=\"") + kPluginName + "\"";
+  const size_t plugin = mjcf.find(opening);
+  const size_t instance = plugin == std::string::npos ? plugin : mjcf.find("<instance", plugin);
+  const size_t body = instance == std::string::npos ? instance : mjcf.find('>', instance);
+  const size_t end = body == std::string::npos ? body : mjcf.find("</instance>", body);
+  if (end == std::string::npos || mjcf[body - 1] == '/') {
     throw std::runtime_error("no <instance> of plugin mjhybrid.residual with <config> entries in the scene");
   }
-  std::string body = block.str(1);
-  const std::string member = settings.member < 0 ? "all" : std::to_string(settings.member);
-  const std::pair<const char*, std::string> entries[] = {
-      {"mode", settings.mode}, {"scale", FormatScale(settings.scale)}, {"member", member}};
-  for (const auto& [key, value] : entries) {
-    const std::regex entry(std::string(R"(<config\s+key\s*=\s*")") + key + R"("\s+value\s*=\s*"[^"]*"\s*/>)");
-    const std::string line = std::string("<config key=\"") + key + "\" value=\"" + value + "\"/>";
-    std::smatch found;
-    if (std::regex_search(body, found, entry)) {
-      body = found.prefix().str() + line + found.suffix().str();
-    } else {
-      body += "  " + line + "\n      ";
-    }
+  std::string entries = "\n";
+  for (const auto& [key, value] : FormatPluginConfig(settings.config, MjhybridRoot())) {
+    entries += "        <config key=\"" + key + "\" value=\"" + value + "\"/>\n";
   }
-  const size_t at = block.position(1);
-  return mjcf.substr(0, at) + body + mjcf.substr(at + block.length(1));
+  entries += "      ";
+  return mjcf.substr(0, body + 1) + entries + mjcf.substr(end);
 }
 
 }  // namespace mjhybrid::viewer

@@ -1,7 +1,8 @@
-// The live-tunable settings of the hybrid world's mjhybrid.residual instance. A change goes
-// through the plugin's own configuration path: the hybrid MJCF is rewritten with the new
-// <config> values and compiled again, and the plugin parses and validates them as it would
-// from a file (so the viewer can never show a setting the plugin would refuse).
+// The live-tunable settings of the hybrid world's mjhybrid.residual instance. They are the
+// plugin's own configuration (plugin/core/plugin_config.h): read from the compiled model with
+// the plugin's parser, and changed by rewriting the hybrid MJCF's <config> entries with the
+// plugin's formatter and compiling it again, so the plugin validates them as it would from a
+// file (the viewer can never show a setting the plugin would refuse).
 
 #ifndef MJHYBRID_VIEWER_SIM_RESIDUAL_SETTINGS_H_
 #define MJHYBRID_VIEWER_SIM_RESIDUAL_SETTINGS_H_
@@ -10,18 +11,18 @@
 
 #include <string>
 
+#include "plugin/core/plugin_config.h"
+
 namespace mjhybrid::viewer {
 
 struct ResidualSettings {
-  std::string mode = "augment";  // off | augment | replace
-  double scale = 1;
-  int member = -1;               // -1: the ensemble mean ("all"), else one member
+  PluginConfig config;           // mode, scale, member; config.model is the resolved file
   std::string model;             // the residual file as the scene names it (read only)
   int members = 1;               // the model's ensemble size (read only)
   bool can_pick_member = false;  // whether its backend runs one member alone (read only)
 
   bool operator==(const ResidualSettings& o) const {
-    return mode == o.mode && scale == o.scale && member == o.member;
+    return config.mode == o.config.mode && config.scale == o.config.scale && config.member == o.config.member;
   }
   bool operator!=(const ResidualSettings& o) const { return !(*this == o); }
 };
@@ -29,9 +30,9 @@ struct ResidualSettings {
 // the settings of m's mjhybrid.residual instance; false when it has none
 bool ReadResidualSettings(const mjModel* m, ResidualSettings* settings);
 
-// `mjcf` (a hybrid scene's text) with the instance's mode, scale and member <config> entries
-// set to `settings`; throws std::runtime_error when the text declares no mjhybrid.residual
-// instance with an explicit <config> list (one written by `mjhybrid attach`, or by hand)
+// `mjcf` (a hybrid scene's text) with the instance's <config> entries replaced by those of
+// `settings.config`; throws std::runtime_error when the text declares no mjhybrid.residual
+// instance with a <config> list (one written by `mjhybrid attach`, or by hand)
 std::string WithResidualSettings(const std::string& mjcf, const ResidualSettings& settings);
 
 }  // namespace mjhybrid::viewer

@@ -27,7 +27,7 @@ void Worlds(const Lockstep& sim) {
 
 const std::string& ModelCard(const Lockstep& sim, ViewState* state) {
   const ResidualSettings& settings = sim.world(WorldKind::kHybrid).settings();
-  const bool contact = settings.mode == "replace";
+  const bool contact = settings.config.mode == ResidualMode::kReplace;
   const std::string of = settings.model + (contact ? " (replace)" : "");
   if (of != state->model_card_of || state->model_card.empty()) {
     state->model_card = ModelCardFor(settings.model, contact);

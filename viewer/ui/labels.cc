@@ -29,9 +29,9 @@ std::string Title(const Lockstep& sim, WorldKind kind) {
   if (kind == WorldKind::kHybrid && world.has_residual()) {
     const ResidualSettings& s = world.settings();
     char detail[64];
-    std::snprintf(detail, sizeof(detail), "  %s \u00d7%.2f", s.mode.c_str(), s.scale);
+    std::snprintf(detail, sizeof(detail), "  %s \u00d7%.2f", ResidualModeName(s.config.mode), s.config.scale);
     title += detail;
-    if (s.member >= 0) title += ", member " + std::to_string(s.member);
+    if (s.config.member >= 0) title += ", member " + std::to_string(s.config.member);
   }
   return title;
 }

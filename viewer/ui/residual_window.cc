@@ -12,7 +12,7 @@ namespace mjhybrid::viewer {
 
 namespace {
 
-constexpr const char* kModes[] = {"off", "augment", "replace"};
+constexpr ResidualMode kModes[] = {ResidualMode::kOff, ResidualMode::kAugment, ResidualMode::kReplace};
 
 void Apply(Lockstep* sim, ViewState* state) {
   std::string error;
@@ -27,28 +27,29 @@ void Apply(Lockstep* sim, ViewState* state) {
 
 std::string Describe(const ResidualSettings& s) {
   char scale[32];
-  std::snprintf(scale, sizeof(scale), "%.2f", s.scale);
-  return "mode " + s.mode + ", scale " + scale + ", member " +
-         (s.member < 0 ? std::string("all") : std::to_string(s.member));
+  std::snprintf(scale, sizeof(scale), "%.2f", s.config.scale);
+  return std::string("mode ") + ResidualModeName(s.config.mode) + ", scale " + scale + ", member " +
+         (s.config.member < 0 ? std::string("all") : std::to_string(s.config.member));
 }
 
 void Settings(Lockstep* sim, ViewState* state, bool tunable) {
   const World& hybrid = sim->world(WorldKind::kHybrid);
   ResidualSettings& edit = state->residual;
   // "on" brings back the mode the residual had before it was switched off
-  if (edit.mode != "off") state->residual_on_mode = edit.mode;
+  PluginConfig& config = edit.config;
+  if (config.mode != ResidualMode::kOff) state->residual_on_mode = config.mode;
 
-  bool on = edit.mode != "off";
+  bool on = config.mode != ResidualMode::kOff;
   if (ImGui::Checkbox("residual on", &on)) {
-    edit.mode = on ? state->residual_on_mode : "off";
+    config.mode = on ? state->residual_on_mode : ResidualMode::kOff;
     Apply(sim, state);
   }
   ImGui::SameLine();
   ImGui::SetNextItemWidth(-60);
-  if (ImGui::BeginCombo("mode", edit.mode.c_str())) {
-    for (const char* mode : kModes) {
-      if (ImGui::Selectable(mode, edit.mode == mode) && edit.mode != mode) {
-        edit.mode = mode;
+  if (ImGui::BeginCombo("mode", ResidualModeName(config.mode))) {
+    for (ResidualMode mode : kModes) {
+      if (ImGui::Selectable(ResidualModeName(mode), config.mode == mode) && config.mode != mode) {
+        config.mode = mode;
         Apply(sim, state);
       }
     }
@@ -56,7 +57,7 @@ void Settings(Lockstep* sim, ViewState* state, bool tunable) {
   }
   const double lo = 0, hi = 2;
   ImGui::SetNextItemWidth(-60);
-  ImGui::SliderScalar("scale", ImGuiDataType_Double, &edit.scale, &lo, &hi, "%.2f");
+  ImGui::SliderScalar("scale", ImGuiDataType_Double, &config.scale, &lo, &hi, "%.2f");
   // a recompile per slider frame would stall the worlds: the value applies on release
   if (ImGui::IsItemDeactivatedAfterEdit()) Apply(sim, state);
   // "all" (the ensemble's mean) or one member alone, among those the model has
@@ -64,10 +65,10 @@ void Settings(Lockstep* sim, ViewState* state, bool tunable) {
   const int members = hybrid.settings().members;
   ImGui::SetNextItemWidth(-60);
   ImGui::BeginDisabled(members < 2 || !hybrid.settings().can_pick_member);
-  if (ImGui::BeginCombo("member", member_name(edit.member).c_str())) {
+  if (ImGui::BeginCombo("member", member_name(config.member).c_str())) {
     for (int k = -1; k < members; ++k) {
-      if (ImGui::Selectable(member_name(k).c_str(), edit.member == k) && edit.member != k) {
-        edit.member = k;
+      if (ImGui::Selectable(member_name(k).c_str(), config.member == k) && config.member != k) {
+        config.member = k;
         Apply(sim, state);
       }
     }

@@ -44,7 +44,7 @@ struct ViewState {
   // the residual, as being edited (the hybrid world's own settings are what runs)
   ResidualSettings residual;
   bool residual_loaded = false;
-  std::string residual_on_mode = "augment";  // what "residual on" switches back to
+  ResidualMode residual_on_mode = ResidualMode::kAugment;  // what "residual on" switches back to
   std::string residual_error;
   bool hybrid_recompiled = false;  // the renderer remakes the hybrid world's graphics
 
