@@ -3,7 +3,7 @@
 // real.xml (the scene's protocol), then fits and scores on the held-out set:
 //
 //   nominal          sim.xml as written
-//   sysid            sim.xml with its physical parameters identified (pipeline/sysid.h)
+//   sysid            sim.xml with its physical parameters identified (scene/sysid.h)
 //   sysid+residual   a residual trained on top of the identified model
 //   learned          a pure learned next-state model (pipeline/learned_model.h)
 //   hybrid           the residual on the nominal model (augment)

@@ -3,7 +3,7 @@
 // set down or thrown), driven by controls and observed (qpos, qvel). Its parameters and hidden state (actuator
 // activation, warmstart) are never read or written.
 //
-// Excitation: see pipeline/excitation.h.
+// Excitation: see scene/excitation.h.
 
 #ifndef MJHYBRID_SCENE_COLLECT_H_
 #define MJHYBRID_SCENE_COLLECT_H_

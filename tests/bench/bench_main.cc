@@ -1,5 +1,5 @@
 // mjhybrid-bench: Google Benchmark programs for the residual's cost (step_bench.cc,
-// inference_bench.cc). After the usual table it prints the figures DESIGN.md asks for,
+// inference_bench.cc). After the usual table it prints the docs/ARCHITECTURE.md ("Cost") figures,
 // computed from this run: hybrid / analytic time per mj_step for every hybrid model, and
 // Eigen against LibTorch per network call. With --benchmark_repetitions=N the summary uses the
 // medians. Machine-readable output as usual:
@@ -48,7 +48,7 @@ class SummaryReporter : public benchmark::ConsoleReporter {
     ConsoleReporter::Finalize();
     // interleaved blocks first: a change in machine load between two separate benchmarks
     // shifts their ratio, while it hits both halves of an interleaved run alike
-    std::printf("\nstep overhead, hybrid / analytic wall time per mj_step (arm2, DESIGN.md bar "
+    std::printf("\nstep overhead, hybrid / analytic wall time per mj_step (arm2, docs/ARCHITECTURE.md bar "
                 "<= 1.25)\n  interleaved (BM_StepOverhead):\n");
     for (const auto& [function, args] : order_) {
       if (function != "BM_StepOverhead") continue;

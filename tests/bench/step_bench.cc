@@ -1,6 +1,6 @@
 // Cost of the residual inside mj_step on arm2, the smallest bundled scene: one iteration is one
 // mj_step, with the same random controls (held 0.1 s) on the analytic and the hybrid model so
-// that both do the same work, and a reset every kEpisodeSteps. DESIGN.md's overhead is
+// that both do the same work, and a reset every kEpisodeSteps. docs/ARCHITECTURE.md's overhead is
 // hybrid / analytic wall time per step; main() prints it for every hybrid benchmark, and
 // BM_StepOverhead measures it interleaved (both models in alternating blocks, so that a
 // change in machine load hits both alike).

@@ -1,6 +1,6 @@
 // Where the three worlds' common controls come from, one physics step at a time:
 //   manual  each actuator's value as set by a slider or the keyboard
-//   random  the excitation the pipeline records data with (pipeline/excitation.h)
+//   random  the excitation the pipeline records data with (scene/excitation.h)
 //   replay  a recorded episode's controls, held for the dataset's control period; the worlds
 //           start from the episode's first state
 //   policy  a trained policy (mjhybrid policy-train) acting on what it observes of one world,

@@ -1,7 +1,7 @@
 // k-step errors since the last sync. After a sync the analytic and hybrid worlds start from the
 // real world's state and run open loop under the same controls: their error k steps later is
-// one sample of DESIGN.md's k-step open-loop error. With periodic re-syncs the panel shows its
-// running mean, the live counterpart of `mjhybrid eval`.
+// one sample of the k-step open-loop error (docs/ARCHITECTURE.md, "Metrics"). With periodic
+// re-syncs the panel shows its running mean, the live counterpart of `mjhybrid eval`.
 
 #ifndef MJHYBRID_VIEWER_SIM_METRICS_H_
 #define MJHYBRID_VIEWER_SIM_METRICS_H_
