@@ -139,21 +139,8 @@ TaskSpec LoadTaskSpec(const std::string& path) {
     s.horizon = j["horizon"];
     if (j.contains("reset")) {
       const json& r = j["reset"];
-      OnlyKeys(path, "reset", r, {"joints", "qvel", "free"});
-      if (r.contains("joints")) s.reset_joints = Ranges(path, "reset.joints", r["joints"]);
-      if (r.contains("qvel")) s.reset_qvel = Number(path, "reset.qvel", r["qvel"]);
-      if (s.reset_qvel < 0) Fail(path, "'reset.qvel' must be >= 0");
-      if (r.contains("free")) {
-        if (!r["free"].is_object()) Fail(path, "'reset.free' must map free joint names to offsets");
-        for (const auto& [name, spec] : r["free"].items()) {
-          const std::string where = "reset.free." + name;
-          OnlyKeys(path, where, spec, {"xy", "yaw"});
-          FreeReset fr{name};
-          if (spec.contains("xy")) Range(path, where + ".xy", spec["xy"], &fr.xy[0], &fr.xy[1]);
-          if (spec.contains("yaw")) Range(path, where + ".yaw", spec["yaw"], &fr.yaw[0], &fr.yaw[1]);
-          s.reset_free.push_back(fr);
-        }
-      }
+      OnlyKeys(path, "reset", r, {std::begin(scene::kEpisodeStartKeys), std::end(scene::kEpisodeStartKeys)});
+      scene::ReadEpisodeStart(r, "reset", path, &s.reset);
     }
     if (j.contains("observation")) {
       OnlyKeys(path, "observation", j["observation"], {"exclude"});
@@ -209,8 +196,9 @@ Task::Task(TaskSpec spec, const mjModel* m) : spec_(std::move(spec)), m_(m) {
     }
     terms_.push_back(b);
   }
-  for (const JointRange& r : spec_.reset_joints) {
-    reset_joints_.push_back({m->jnt_qposadr[ScalarJoint(m, r.joint, path)], r.lo, r.hi});
+  scene::CheckEpisodeStart(spec_.reset, m, "reset", path, "the model");
+  for (const auto& [name, r] : spec_.reset.joints) {
+    reset_joints_.push_back({m->jnt_qposadr[ScalarJoint(m, name, path)], r.lo, r.hi});
   }
   for (const JointRange& r : spec_.terminate) {
     terminate_.push_back({m->jnt_qposadr[ScalarJoint(m, r.joint, path)], r.lo, r.hi});
@@ -218,14 +206,25 @@ Task::Task(TaskSpec spec, const mjModel* m) : spec_(std::move(spec)), m_(m) {
   for (int j = 0; j < m->njnt; ++j) {
     if (m->jnt_type[j] == mjJNT_HINGE || m->jnt_type[j] == mjJNT_SLIDE) reset_qvel_dofs_.push_back(m->jnt_dofadr[j]);
   }
-  for (const FreeReset& f : spec_.reset_free) {
-    const int j = Id(m, mjOBJ_JOINT, f.joint, path, "joint");
-    if (m->jnt_type[j] != mjJNT_FREE) Fail(path, "reset.free: joint '" + f.joint + "' is not a free joint");
-    reset_free_.push_back({m->jnt_qposadr[j], &f});
+  // the named free joints (by name), then, with a placement for every free joint, the others
+  // (in model order)
+  for (const auto& [name, placement] : spec_.reset.free) {
+    const int j = mj_name2id(m, mjOBJ_JOINT, name.c_str());
+    reset_free_.push_back({m->jnt_qposadr[j], m->jnt_dofadr[j], placement});
+  }
+  for (int j = 0; spec_.reset.every_free && j < m->njnt; ++j) {
+    const char* name = mj_id2name(m, mjOBJ_JOINT, j);
+    if (m->jnt_type[j] == mjJNT_FREE && !(name && spec_.reset.free.count(name))) {
+      reset_free_.push_back({m->jnt_qposadr[j], m->jnt_dofadr[j], *spec_.reset.every_free});
+    }
   }
 }
 
-int Task::RandomCount() const { return static_cast<int>(reset_joints_.size() + 3 * reset_free_.size()); }
+int Task::RandomCount() const {
+  int n = static_cast<int>(reset_joints_.size());
+  for (const BoundFree& f : reset_free_) n += f.placement.z.lo < f.placement.z.hi ? 4 : 3;
+  return n;
+}
 
 void Task::ResetWith(const mjModel* m, mjData* d, const std::vector<double>& uniform,
                      const std::vector<double>& normal) const {
@@ -233,16 +232,21 @@ void Task::ResetWith(const mjModel* m, mjData* d, const std::vector<double>& uni
   size_t u = 0;
   for (const BoundRange& r : reset_joints_) d->qpos[r.qpos] = r.lo + (r.hi - r.lo) * uniform[u++];
   for (const BoundFree& f : reset_free_) {
+    const scene::FreePlacement& p = f.placement;
     mjtNum* q = d->qpos + f.qpos;
-    for (int i = 0; i < 2; ++i) q[i] += f.spec->xy[0] + (f.spec->xy[1] - f.spec->xy[0]) * uniform[u++];
+    for (int i = 0; i < 2; ++i) q[i] += p.xy.lo + (p.xy.hi - p.xy.lo) * uniform[u++];
+    q[2] += p.z.lo < p.z.hi ? p.z.lo + (p.z.hi - p.z.lo) * uniform[u++] : p.z.lo;
     // a turn about the world z axis, before the body's own orientation
-    const double yaw = f.spec->yaw[0] + (f.spec->yaw[1] - f.spec->yaw[0]) * uniform[u++];
+    const double yaw = p.yaw.lo + (p.yaw.hi - p.yaw.lo) * uniform[u++];
     const mjtNum turn[4] = {std::cos(yaw / 2), 0, 0, std::sin(yaw / 2)};
     mjtNum turned[4];
     mju_mulQuat(turned, turn, q + 3);
     mju_copy4(q + 3, turned);
+    // thrown: the normals of the free joint's own dofs
+    for (int i = 0; i < 3; ++i) d->qvel[f.dof + i] = p.vel * normal[f.dof + i];
+    for (int i = 3; i < 6; ++i) d->qvel[f.dof + i] = p.angvel * normal[f.dof + i];
   }
-  for (int dof : reset_qvel_dofs_) d->qvel[dof] = spec_.reset_qvel * normal[dof];
+  for (int dof : reset_qvel_dofs_) d->qvel[dof] = spec_.reset.qvel * normal[dof];
   mj_forward(m, d);
 }
 

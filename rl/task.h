@@ -8,10 +8,10 @@
 //     "about": "...",                   one line for people
 //     "control_dt": 0.02,               s per action; a whole number of each model's timesteps
 //     "horizon": 100,                   actions per episode (then truncated)
-//     "reset": {                        where an episode starts (what a robot can be placed in)
-//       "joints": {"name": [lo, hi]},   hinge/slide qpos, uniform; others stay at qpos0
-//       "qvel": 0.05,                   std of every hinge/slide velocity, else 0
-//       "free": {"name": {"xy": [lo, hi], "yaw": [lo, hi]}}   offsets of a free body
+//     "reset": {                        where an episode starts: the grammar of
+//       "joints": {"name": [lo, hi]},   scene/episode_start.h, shared with scene.json's
+//       "qvel": 0.05,                   "collect"; joints it does not name stay at qpos0
+//       "free": {"name": {"xy": [lo, hi], "yaw": [lo, hi]}}
 //     },
 //     "observation": {"exclude": ["rootx"]},   joints whose qpos the policy does not see
 //     "reward": [                       summed every action
@@ -39,6 +39,8 @@
 #include <utility>
 #include <vector>
 
+#include "scene/episode_start.h"
+
 namespace mjhybrid::rl {
 
 struct RewardTerm {
@@ -57,19 +59,12 @@ struct JointRange {
   double lo = 0, hi = 0;
 };
 
-struct FreeReset {
-  std::string joint;
-  double xy[2] = {0, 0}, yaw[2] = {0, 0};
-};
-
 struct TaskSpec {
   std::string path;  // the task.json it came from
   std::string name, about;
   double control_dt = 0;
   int horizon = 0;
-  std::vector<JointRange> reset_joints;
-  double reset_qvel = 0;
-  std::vector<FreeReset> reset_free;
+  scene::EpisodeStart reset;  // qvel 0 unless given
   std::vector<std::string> exclude;
   std::vector<RewardTerm> reward;
   std::vector<JointRange> terminate;
@@ -92,7 +87,10 @@ class Task {
 
   // a fresh episode of m (this task's model, or a variant of it with the same layout):
   // mj_resetData, the reset distribution, mj_forward. rng->Uniform() draws from [0, 1) and
-  // rng->Gauss() from N(0, 1), so the caller owns the randomness.
+  // rng->Gauss() from N(0, 1), so the caller owns the randomness. Draws: one uniform per named
+  // joint, then per placed free joint two for xy, one for z when its range is not a point and
+  // one for yaw; one normal per dof (hinge/slide ones scaled by qvel, a free joint's by its
+  // placement's vel and angvel).
   template <typename Rng>
   void Reset(const mjModel* m, mjData* d, Rng* rng) const;
   // ctrl[nu] from actions in [-1, 1] (clipped), and the same written into d->ctrl
@@ -117,8 +115,8 @@ class Task {
     double lo = 0, hi = 0;
   };
   struct BoundFree {
-    int qpos = -1;
-    const FreeReset* spec;
+    int qpos = -1, dof = -1;
+    scene::FreePlacement placement;
   };
 
   TaskSpec spec_;

@@ -20,9 +20,9 @@ void PlaceRandomly(const mjModel* m, mjData* d, const CollectOptions& o, std::mt
     int type = m->jnt_type[j];
     if (type == mjJNT_HINGE || type == mjJNT_SLIDE) {
       const char* name = mj_id2name(m, mjOBJ_JOINT, j);
-      auto named = name ? o.joint_ranges.find(name) : o.joint_ranges.end();
+      auto named = name ? o.start.joints.find(name) : o.start.joints.end();
       Range r;
-      if (named != o.joint_ranges.end()) {
+      if (named != o.start.joints.end()) {
         r = named->second;
       } else if (m->jnt_limited[j]) {
         r = {m->jnt_range[2 * j], m->jnt_range[2 * j + 1]};
@@ -30,9 +30,11 @@ void PlaceRandomly(const mjModel* m, mjData* d, const CollectOptions& o, std::mt
         r = type == mjJNT_HINGE ? Range{-mjPI, mjPI} : Range{m->qpos0[q], m->qpos0[q]};
       }
       d->qpos[q] = uniform(r);
-      d->qvel[v] = o.init_qvel * normal(*rng);
+      d->qvel[v] = o.start.qvel * normal(*rng);
     } else if (type == mjJNT_FREE) {
-      const FreePlacement& f = o.free;
+      // the same draws for every free joint, whatever its placement, so a protocol's seed
+      // means the same episodes whichever joints it names
+      const FreePlacement f = o.start.PlacementOf(mj_id2name(m, mjOBJ_JOINT, j));
       d->qpos[q] += uniform(f.xy);
       d->qpos[q + 1] += uniform(f.xy);
       d->qpos[q + 2] += uniform(f.z);
@@ -51,13 +53,7 @@ TrajectoryDataset Collect(const CollectOptions& options, bool progress) {
   if (options.episodes < 1 || options.steps < 1) throw std::runtime_error("--episodes and --steps must be >= 1");
   ModelPtr model = LoadModel(options.model_path);
   const mjModel* m = model.get();
-  for (const auto& [name, range] : options.joint_ranges) {
-    int j = mj_name2id(m, mjOBJ_JOINT, name.c_str());
-    if (j < 0 || (m->jnt_type[j] != mjJNT_HINGE && m->jnt_type[j] != mjJNT_SLIDE)) {
-      throw std::runtime_error("placement range for '" + name + "': '" + options.model_path +
-                               "' has no hinge or slide joint of that name");
-    }
-  }
+  CheckEpisodeStart(options.start, m, "collect", "placement", "'" + options.model_path + "'");
   DataPtr data = MakeData(m);
   mjData* d = data.get();
 
@@ -80,11 +76,14 @@ TrajectoryDataset Collect(const CollectOptions& options, bool progress) {
   out.seed = options.seed;
   out.excitation = {{"kind", "piecewise-linear set-points + OU noise"},
                     {"hold_s", {0.05, 0.5}}, {"noise", options.noise}, {"noise_tau_s", 0.02},
-                    {"init_qvel_std", options.init_qvel}, {"substeps", substeps}};
-  for (const auto& [name, r] : options.joint_ranges) out.excitation["joint_ranges"][name] = {r.lo, r.hi};
-  const FreePlacement& f = options.free;
-  out.excitation["free"] = {{"xy", {f.xy.lo, f.xy.hi}}, {"z", {f.z.lo, f.z.hi}},
-                            {"yaw", {f.yaw.lo, f.yaw.hi}}, {"vel_std", f.vel}, {"angvel_std", f.angvel}};
+                    {"init_qvel_std", options.start.qvel}, {"substeps", substeps}};
+  for (const auto& [name, r] : options.start.joints) out.excitation["joint_ranges"][name] = {r.lo, r.hi};
+  auto placement = [](const FreePlacement& f) {
+    return nlohmann::json{{"xy", {f.xy.lo, f.xy.hi}}, {"z", {f.z.lo, f.z.hi}}, {"yaw", {f.yaw.lo, f.yaw.hi}},
+                          {"vel_std", f.vel}, {"angvel_std", f.angvel}};
+  };
+  out.excitation["free"] = placement(options.start.every_free.value_or(FreePlacement{}));
+  for (const auto& [name, f] : options.start.free) out.excitation["free_by_joint"][name] = placement(f);
 
   for (int e = 0; e < options.episodes; ++e) {
     std::mt19937_64 rng(options.seed * 1000003ULL + e);

@@ -16,20 +16,16 @@
 #include <mujoco/mujoco.h>
 
 #include "scene/dataset.h"
+#include "scene/episode_start.h"
 
 namespace mjhybrid::scene {
 
-struct Range {
-  double lo = 0, hi = 0;
-};
-
-// how free bodies are placed at the start of an episode: their qpos0 pose shifted by uniform
-// x, y and z offsets and turned about the world vertical by a uniform yaw, then thrown with
-// Gaussian linear and angular velocities
-struct FreePlacement {
-  Range xy, z, yaw;
-  double vel = 0, angvel = 0;
-};
+// collection's start unless a protocol says otherwise: joint velocities of std 0.5 (rad/s or m/s)
+inline EpisodeStart DefaultCollectStart() {
+  EpisodeStart start;
+  start.qvel = 0.5;
+  return start;
+}
 
 struct CollectOptions {
   std::string model_path;   // the real system (an MJCF standing in for a robot)
@@ -38,11 +34,11 @@ struct CollectOptions {
   double dt = 0;            // control period; 0 = the model's timestep
   uint64_t seed = 0;
   double noise = 0.15;      // noise amplitude as a fraction of the control range
-  double init_qvel = 0.5;   // std of initial joint velocities (rad/s or m/s)
-  // placement range of named hinge/slide joints; the others: limited joints anywhere in their
-  // range, unlimited hinges anywhere on the circle, unlimited slides at qpos0
-  std::map<std::string, Range> joint_ranges;
-  FreePlacement free;
+  // where episodes start (scene/episode_start.h); hinge/slide joints it does not name:
+  // limited ones anywhere in their range, unlimited hinges anywhere on the circle, unlimited
+  // slides at qpos0. Every free joint is placed (its own placement, else the one for every
+  // free joint, else none).
+  EpisodeStart start = DefaultCollectStart();
 };
 
 TrajectoryDataset Collect(const CollectOptions& options, bool progress);

@@ -6,6 +6,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "scene/episode_start.h"
+
 namespace mjhybrid::scene {
 
 namespace {
@@ -22,13 +24,6 @@ void OnlyKeys(const json& object, const std::set<std::string>& allowed, const st
       throw std::runtime_error(path + ": unknown key '" + key + "' in '" + where + "' (known: " + list + ")");
     }
   }
-}
-
-Range ReadRange(const json& v, const std::string& where, const std::string& path) {
-  if (!v.is_array() || v.size() != 2 || !v[0].is_number() || !v[1].is_number() || v[0] > v[1]) {
-    throw std::runtime_error(path + ": '" + where + "' must be [lo, hi] with lo <= hi");
-  }
-  return {v[0].get<double>(), v[1].get<double>()};
 }
 
 double ReadNumber(const json& v, const std::string& where, const std::string& path, double lo) {
@@ -57,29 +52,15 @@ SceneConfig LoadSceneConfig(const std::string& path) {
   SceneConfig config;
   CollectOptions& c = config.collect;
   const json collect = root.value("collect", json::object());
-  OnlyKeys(collect, {"dt", "steps", "episodes", "eval_episodes", "init_qvel", "noise", "joints", "free"},
+  OnlyKeys(collect, {"dt", "steps", "episodes", "eval_episodes", "noise", "joints", "qvel", "init_qvel", "free"},
            "collect", path);
   if (collect.contains("dt")) c.dt = ReadNumber(collect["dt"], "collect.dt", path, 1e-9);
   if (collect.contains("steps")) c.steps = ReadCount(collect["steps"], "collect.steps", path);
   if (collect.contains("episodes")) c.episodes = ReadCount(collect["episodes"], "collect.episodes", path);
   if (collect.contains("eval_episodes")) config.eval_episodes = ReadCount(collect["eval_episodes"], "collect.eval_episodes", path);
-  if (collect.contains("init_qvel")) c.init_qvel = ReadNumber(collect["init_qvel"], "collect.init_qvel", path, 0);
   if (collect.contains("noise")) c.noise = ReadNumber(collect["noise"], "collect.noise", path, 0);
-  const json joints = collect.value("joints", json::object());
-  if (!joints.is_object()) throw std::runtime_error(path + ": 'collect.joints' must map joint names to [lo, hi]");
-  for (const auto& [name, range] : joints.items()) {
-    c.joint_ranges[name] = ReadRange(range, "collect.joints." + name, path);
-  }
-  if (collect.contains("free")) {
-    const json& free = collect["free"];
-    OnlyKeys(free, {"xy", "z", "yaw", "vel", "angvel"}, "collect.free", path);
-    FreePlacement& f = c.free;
-    if (free.contains("xy")) f.xy = ReadRange(free["xy"], "collect.free.xy", path);
-    if (free.contains("z")) f.z = ReadRange(free["z"], "collect.free.z", path);
-    if (free.contains("yaw")) f.yaw = ReadRange(free["yaw"], "collect.free.yaw", path);
-    if (free.contains("vel")) f.vel = ReadNumber(free["vel"], "collect.free.vel", path, 0);
-    if (free.contains("angvel")) f.angvel = ReadNumber(free["angvel"], "collect.free.angvel", path, 0);
-  }
+  // where episodes start: the grammar task.json's "reset" shares (scene/episode_start.h)
+  ReadEpisodeStart(collect, "collect", path, &c.start, /*qvel_alias=*/"init_qvel");
 
   const json replace = root.value("replace", json::array());
   if (!replace.is_array()) throw std::runtime_error(path + ": 'replace' must be a list of [geom1, geom2]");

@@ -9,10 +9,10 @@
 //       "steps": 1200,         control steps per episode
 //       "episodes": 32,        training episodes
 //       "eval_episodes": 8,    held-out episodes (collect --held-out)
-//       "init_qvel": 0.5,      std of initial hinge/slide velocities
 //       "noise": 0.15,         OU noise, fraction of the control range
-//       "joints": {"name": [lo, hi]},   placement range of hinge/slide joints
-//       "free": {"xy": [lo, hi], "z": [lo, hi], "yaw": [lo, hi], "vel": s, "angvel": s}
+//       "joints": {"name": [lo, hi]},   where episodes start: the grammar of
+//       "qvel": 0.5,                    scene/episode_start.h, shared with task.json's
+//       "free": {"xy": [lo, hi], ...}   "reset" ("init_qvel" is read as "qvel")
 //     },
 //     "replace": [["geom1", "geom2"]],
 //     "train": {

@@ -48,13 +48,20 @@ class RewardTerm:
     joint: Optional[str] = None
 
 
+_PLACEMENT_KEYS = ("xy", "z", "yaw", "vel", "angvel")
+
+
 @dataclass
 class FreeReset:
-    """How a free joint's placement is spread at reset: xy offset and yaw, both uniform."""
+    """How a free joint is placed at reset (scene/episode_start.h): uniform x, y, z offsets and
+    yaw, Gaussian linear and angular velocities. ``joint`` None: every free joint not named."""
 
-    joint: str
+    joint: Optional[str]
     xy: tuple[float, float] = (0.0, 0.0)
+    z: tuple[float, float] = (0.0, 0.0)
     yaw: tuple[float, float] = (0.0, 0.0)
+    vel: float = 0.0
+    angvel: float = 0.0
 
 
 @dataclass
@@ -169,15 +176,17 @@ def load_task_spec(path: str | os.PathLike) -> TaskSpec:
         r.fail("reset.qvel", f"a standard deviation must be >= 0, not {reset_qvel:g}")
     free = reset.get("free", {})
     if not isinstance(free, dict):
-        r.fail("reset.free", "must map free joint names to {\"xy\": [lo, hi], \"yaw\": [lo, hi]}")
-    reset_free = []
-    for joint, offsets in free.items():
-        key = f"reset.free.{joint}"
-        offsets = r.obj(offsets, key, ("xy", "yaw"))
-        reset_free.append(FreeReset(
-            joint,
-            r.range(offsets["xy"], f"{key}.xy") if "xy" in offsets else (0.0, 0.0),
-            r.range(offsets["yaw"], f"{key}.yaw") if "yaw" in offsets else (0.0, 0.0)))
+        r.fail("reset.free", "must be a placement {xy, z, yaw, vel, angvel} or map free joint "
+                             "names to one")
+    placement_keys = sum(k in _PLACEMENT_KEYS for k in free)
+    if free and placement_keys == len(free):
+        reset_free = [_read_placement(r, free, "reset.free", None)]
+    elif placement_keys == 0:
+        reset_free = [_read_placement(r, placement, f"reset.free.{joint}", joint)
+                      for joint, placement in free.items()]
+    else:
+        r.fail("reset.free", "mixes placement keys (xy, z, yaw, vel, angvel) with joint names; "
+                             "give one placement for every free joint, or one per joint name")
 
     observation = r.obj(top.get("observation", {}), "observation", ("exclude",))
     exclude = observation.get("exclude", [])
@@ -193,6 +202,17 @@ def load_task_spec(path: str | os.PathLike) -> TaskSpec:
     terminate = r.joint_ranges(top.get("terminate", {}), "terminate")
     return TaskSpec(path, name, about, control_dt, horizon, reset_joints, reset_qvel,
                     reset_free, exclude, reward, terminate)
+
+
+def _read_placement(r: _Reader, value: Any, key: str, joint: Optional[str]) -> FreeReset:
+    """One free-joint placement; every key optional."""
+    value = r.obj(value, key, _PLACEMENT_KEYS)
+    spread = {k: r.range(value[k], f"{key}.{k}") for k in ("xy", "z", "yaw") if k in value}
+    std = {k: r.number(value[k], f"{key}.{k}") for k in ("vel", "angvel") if k in value}
+    for k, s in std.items():
+        if s < 0:
+            r.fail(f"{key}.{k}", f"a standard deviation must be >= 0, not {s:g}")
+    return FreeReset(joint, **spread, **std)
 
 
 def _read_term(r: _Reader, term: Any, key: str) -> RewardTerm:
@@ -318,10 +338,19 @@ class BoundTask:
             spec.reset_joints, "reset.joints")
         self.term_qpos, self.term_low, self.term_high = scalar_ranges(
             spec.terminate, "terminate")
-        self.reset_free = [
-            (int(model.jnt_qposadr[joint(f.joint, f"reset.free.{f.joint}",
-                                         (mujoco.mjtJoint.mjJNT_FREE,), "free")]), f)
-            for f in spec.reset_free]
+        # the named free joints, then (with a placement for every free joint) the others
+        named = [f for f in spec.reset_free if f.joint is not None]
+        self.reset_free = []
+        for f in named:
+            j = joint(f.joint, f"reset.free.{f.joint}", (mujoco.mjtJoint.mjJNT_FREE,), "free")
+            self.reset_free.append((int(model.jnt_qposadr[j]), int(model.jnt_dofadr[j]), f))
+        for every in (f for f in spec.reset_free if f.joint is None):
+            for j in range(model.njnt):
+                name = mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, j)
+                if (model.jnt_type[j] == mujoco.mjtJoint.mjJNT_FREE
+                        and name not in {f.joint for f in named}):
+                    self.reset_free.append((int(model.jnt_qposadr[j]), int(model.jnt_dofadr[j]),
+                                            every))
         scalar = np.isin(model.jnt_type, [int(t) for t in _SCALAR_JOINTS])
         self.reset_qvel_dofs = model.jnt_dofadr[scalar].astype(int)
 
@@ -334,25 +363,33 @@ class BoundTask:
     def reset(self, data: mujoco.MjData, rng: np.random.Generator) -> None:
         """mj_resetData, the reset distribution, mj_forward.
 
-        Draws in a fixed order and count (one uniform per listed joint, three per free
-        joint, one normal per dof), so that a seed always means the same start.
+        Draws in a fixed order and count (one uniform per listed joint; per placed free joint
+        two for xy, one for z when its range is not a point, one for yaw; one normal per dof),
+        so that a seed always means the same start.
         """
         m = self.model
         mujoco.mj_resetData(m, data)
-        uniform = rng.random(len(self.reset_qpos) + 3 * len(self.reset_free))
+        draws = [4 if free.z[0] < free.z[1] else 3 for _, _, free in self.reset_free]
+        uniform = rng.random(len(self.reset_qpos) + sum(draws))
         normal = rng.standard_normal(m.nv)
         n = len(self.reset_qpos)
         data.qpos[self.reset_qpos] = (self.reset_low
                                       + (self.reset_high - self.reset_low) * uniform[:n])
-        for k, (adr, free) in enumerate(self.reset_free):
-            u = uniform[n + 3 * k:n + 3 * k + 3]
-            data.qpos[adr:adr + 2] += free.xy[0] + (free.xy[1] - free.xy[0]) * u[:2]
+        for (adr, dof, free), count in zip(self.reset_free, draws):
+            u = list(uniform[n:n + count])
+            n += count
+            data.qpos[adr:adr + 2] += free.xy[0] + (free.xy[1] - free.xy[0]) * np.array(u[:2])
+            data.qpos[adr + 2] += (free.z[0] + (free.z[1] - free.z[0]) * u[2] if count == 4
+                                   else free.z[0])
             # a turn about the world z axis after the body's own orientation: turn * q0
-            yaw = free.yaw[0] + (free.yaw[1] - free.yaw[0]) * u[2]
+            yaw = free.yaw[0] + (free.yaw[1] - free.yaw[0]) * u[-1]
             turn = np.array([math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2)])
             turned = np.empty(4)
             mujoco.mju_mulQuat(turned, turn, data.qpos[adr + 3:adr + 7].copy())
             data.qpos[adr + 3:adr + 7] = turned
+            # thrown: the normals of the free joint's own dofs
+            data.qvel[dof:dof + 3] = free.vel * normal[dof:dof + 3]
+            data.qvel[dof + 3:dof + 6] = free.angvel * normal[dof + 3:dof + 6]
         data.qvel[self.reset_qvel_dofs] = self.spec.reset_qvel * normal[self.reset_qvel_dofs]
         mujoco.mj_forward(m, data)
 

@@ -82,7 +82,7 @@ class TargetsTest : public ::testing::Test {
     options.episodes = 3;
     options.steps = 150;
     options.seed = 11;
-    options.init_qvel = 2.0;
+    options.start.qvel = 2.0;
     return Collect(options, false);
   }
 

@@ -86,7 +86,7 @@ class VelocityTargetsTest : public ::testing::Test {
     options.episodes = 3;
     options.steps = 150;
     options.seed = 5;
-    options.init_qvel = 2.0;
+    options.start.qvel = 2.0;
     return Collect(options, false);
   }
 

@@ -159,6 +159,31 @@ def test_reset_distribution_of_a_free_body():
     assert min(yaws) >= -0.2 and max(yaws) <= 0.2 and np.ptp(yaws) > 0.1
 
 
+def test_reset_grammar_is_scene_jsons_one_placement_for_every_free_joint(tmp_path):
+    """task.json's reset reads the grammar of scene.json's collect (scene/episode_start.h), as the
+    C++ task does: a placement for every free joint may raise it and throw it."""
+    folder = scene_copy(tmp_path, "push")
+    task = json.loads((folder / "task.json").read_text())
+    task["reset"]["free"] = {"xy": [0.01, 0.02], "z": [0.003, 0.004], "vel": 0.5}
+    (folder / "task.json").write_text(json.dumps(task))
+    env = MjhybridEnv(folder, "sim")
+    model = env.model
+    jnt = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, "object")
+    adr, dof = model.jnt_qposadr[jnt], model.jnt_dofadr[jnt]
+    for seed in range(10):
+        env.reset(seed=seed)
+        offset = env.data.qpos[adr:adr + 3] - model.qpos0[adr:adr + 3]
+        assert np.all((offset[:2] >= 0.01 - 1e-12) & (offset[:2] <= 0.02 + 1e-12)), offset
+        assert 0.003 - 1e-12 <= offset[2] <= 0.004 + 1e-12, offset
+        assert np.all(env.data.qvel[dof:dof + 3] != 0)  # thrown with vel 0.5
+        assert np.all(env.data.qvel[dof + 3:dof + 6] == 0)  # no angvel given
+    task["reset"]["free"] = {"xy": [0, 1], "object": {"xy": [0, 1]}}
+    (folder / "task.json").write_text(json.dumps(task))
+    with pytest.raises(ValueError) as excinfo:
+        MjhybridEnv(folder, "sim")
+    one_line_value_error(excinfo, "task.json", "reset.free")
+
+
 # ---------------------------------------------------------------- state round trips
 
 

@@ -23,6 +23,7 @@
 namespace mjhybrid::rl {
 
 using scene::LoadModel;
+using scene::MakeData;
 namespace {
 
 namespace fs = std::filesystem;
@@ -87,6 +88,29 @@ TEST_F(RlTest, TheShippedTasksLoadAndBindToEveryWorld) {
     }
   }
   EXPECT_EQ(TaskPathOfScene(kRoot + "/scenes/toss"), "");
+}
+
+// the reset grammar is scene.json's (scene/episode_start.h): one placement for every free
+// joint may set it down higher and throw it, which a task's reset then does
+TEST_F(RlTest, AResetPlacesAndThrowsEveryFreeJointAsTheSharedGrammarSays) {
+  const TaskSpec spec = LoadTaskSpec(Write("task.json", R"({"task": "t", "control_dt": 0.04, "horizon": 5,
+      "reset": {"free": {"xy": [0.01, 0.02], "z": [0.003, 0.004], "vel": 0.5}},
+      "reward": [{"term": "alive", "weight": 1}]})"));
+  ModelPtr m = LoadModel(kRoot + "/scenes/push/sim.xml");
+  DataPtr d = MakeData(m.get());
+  Task task(spec, m.get());
+  const int object = mj_name2id(m.get(), mjOBJ_JOINT, "object");
+  const int q = m->jnt_qposadr[object], v = m->jnt_dofadr[object];
+  EnvRng rng(4);
+  for (int e = 0; e < 10; ++e) {
+    task.Reset(m.get(), d.get(), &rng);
+    EXPECT_GE(d->qpos[q] - m->qpos0[q], 0.01 - 1e-12);
+    EXPECT_LE(d->qpos[q] - m->qpos0[q], 0.02 + 1e-12);
+    EXPECT_GE(d->qpos[q + 2] - m->qpos0[q + 2], 0.003 - 1e-12);
+    EXPECT_LE(d->qpos[q + 2] - m->qpos0[q + 2], 0.004 + 1e-12);
+    EXPECT_NE(d->qvel[v], 0) << "thrown with vel 0.5";
+    EXPECT_EQ(d->qvel[v + 3], 0) << "no angvel given";
+  }
 }
 
 TEST_F(RlTest, BadTaskFilesGetOneLineNamingTheKey) {
