@@ -14,6 +14,7 @@
 
 #include "pipeline/learned_model.h"
 #include "pipeline/residual_recipe.h"
+#include "pipeline/study_report.h"
 #include "pipeline/targets.h"
 #include "scene/attach.h"
 #include "scene/collect.h"
@@ -34,7 +35,6 @@ using scene::Collect;
 using scene::CollectOptions;
 using scene::CompileHybrid;
 using scene::Episode;
-using scene::GapClosed;
 using scene::GitHash;
 using scene::Healthy;
 using scene::HorizonError;
@@ -137,15 +137,6 @@ TrajectoryDataset FirstSeconds(const TrajectoryDataset& data, double seconds) {
 }
 
 double Seconds(const TrajectoryDataset& data) { return data.transitions() * data.timestep; }
-
-// one fitted method scored on the held-out data
-struct Fit {
-  std::string method;
-  uint64_t seed = 0;
-  double data_s = 0;
-  double fit_seconds = 0;
-  std::vector<HorizonError> errors;
-};
 
 class Study {
  public:
@@ -378,132 +369,18 @@ class Study {
   std::vector<std::string> replace_;
   KStepOptions k_;
   LearnedModel learned_;
-  std::vector<Fit> fits_;
+  std::vector<StudyFit> fits_;
   json sysid_ = json::object();
 
  public:
   void SetReplace(std::vector<std::string> pairs) { replace_ = std::move(pairs); }
 };
 
-// mean and standard deviation over seeds
-struct Stat {
-  double mean = 0, std = 0;
-  int n = 0;
-};
-
-Stat Summarize(const std::vector<double>& values) {
-  Stat s;
-  s.n = static_cast<int>(values.size());
-  if (s.n == 0) return s;
-  for (double v : values) s.mean += v;
-  s.mean /= s.n;
-  for (double v : values) s.std += (v - s.mean) * (v - s.mean);
-  s.std = s.n > 1 ? std::sqrt(s.std / (s.n - 1)) : 0;
-  return s;
-}
-
-std::string Format(const Stat& s, const char* fmt) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), fmt, s.mean);
-  std::string out = buf;
-  if (s.n > 1) {
-    std::snprintf(buf, sizeof(buf), fmt, s.std);
-    out += " ± " + std::string(buf);
-  }
-  return out;
-}
-
 void Study::WriteResults(double seconds) {
   const double full = Seconds(train_);
-  const std::vector<std::string> order = {"nominal", "sysid", "sysid+residual", "learned", "hybrid", "hybrid-replace"};
-  // the nominal error per horizon, for the gap closed
-  std::vector<HorizonError> nominal;
-  for (const Fit& f : fits_) {
-    if (f.method == "nominal") nominal = f.errors;
-  }
-  auto gap = [&](size_t i, const HorizonError& e, bool pos) {
-    return pos ? GapClosed(nominal[i].qpos_rmse, e.qpos_rmse) : GapClosed(nominal[i].qvel_rmse, e.qvel_rmse);
-  };
-
-  std::ostringstream csv;
-  csv << "method,seed,data_s,horizon,metric,value\n";
-  for (const Fit& f : fits_) {
-    for (size_t i = 0; i < f.errors.size(); ++i) {
-      const HorizonError& e = f.errors[i];
-      const std::pair<const char*, double> metrics[] = {
-          {"qpos_rmse", e.qpos_rmse}, {"qvel_rmse", e.qvel_rmse}, {"qpos_nrmse", e.qpos_nrmse},
-          {"qvel_nrmse", e.qvel_nrmse}, {"gap_closed_qpos", gap(i, e, true)}, {"gap_closed_qvel", gap(i, e, false)},
-          {"diverged", static_cast<double>(e.diverged)}, {"fit_seconds", f.fit_seconds}};
-      for (const auto& [metric, value] : metrics) {
-        csv << f.method << ',' << f.seed << ',' << f.data_s << ',' << e.horizon << ',' << metric << ',' << value << '\n';
-      }
-    }
-  }
-  std::ofstream(Path("results.csv")) << csv.str();
-
-  json out;
-  for (const HorizonError& e : nominal) out["horizons"].push_back(e.horizon);
-  std::ostringstream table;
-  table << "| method | fit (s) |";
-  for (const HorizonError& e : nominal) table << " qpos RMSE h=" << e.horizon << " |";
-  table << " gap closed qpos h=10 / 100 / 1000 | gap closed qvel h=10 / 100 / 1000 |\n|---|---|";
-  for (size_t i = 0; i < nominal.size(); ++i) table << "---|";
-  table << "---|---|\n";
-  for (const std::string& method : order) {
-    std::vector<const Fit*> runs;
-    for (const Fit& f : fits_) {
-      if (f.method == method && f.data_s == full) runs.push_back(&f);
-    }
-    if (runs.empty()) continue;
-    json m;
-    std::vector<double> fit_s;
-    for (const Fit* f : runs) fit_s.push_back(f->fit_seconds);
-    table << "| " << method << " | " << Format(Summarize(fit_s), "%.0f") << " |";
-    std::vector<std::string> closed_pos, closed_vel;
-    for (size_t i = 0; i < nominal.size(); ++i) {
-      std::vector<double> qpos, qvel, gpos, gvel, qpos_n, qvel_n;
-      for (const Fit* f : runs) {
-        qpos.push_back(f->errors[i].qpos_rmse);
-        qvel.push_back(f->errors[i].qvel_rmse);
-        qpos_n.push_back(f->errors[i].qpos_nrmse);
-        qvel_n.push_back(f->errors[i].qvel_nrmse);
-        gpos.push_back(gap(i, f->errors[i], true));
-        gvel.push_back(gap(i, f->errors[i], false));
-      }
-      const Stat p = Summarize(qpos), v = Summarize(qvel), gp = Summarize(gpos), gv = Summarize(gvel);
-      m["qpos_rmse"].push_back(p.mean);
-      m["qvel_rmse"].push_back(v.mean);
-      m["qpos_rmse_std"].push_back(p.std);
-      m["qvel_rmse_std"].push_back(v.std);
-      m["qpos_nrmse"].push_back(Summarize(qpos_n).mean);
-      m["qvel_nrmse"].push_back(Summarize(qvel_n).mean);
-      m["gap_closed_qpos"].push_back(gp.mean);
-      m["gap_closed_qvel"].push_back(gv.mean);
-      table << ' ' << Format(p, "%.2e") << " |";
-      if (nominal[i].horizon >= 10) {
-        closed_pos.push_back(method == "nominal" ? "—" : Format({100 * gp.mean, 100 * gp.std, gp.n}, "%.0f"));
-        closed_vel.push_back(method == "nominal" ? "—" : Format({100 * gv.mean, 100 * gv.std, gv.n}, "%.0f"));
-      }
-    }
-    auto join = [](const std::vector<std::string>& parts) {
-      std::string s;
-      for (size_t i = 0; i < parts.size(); ++i) s += (i ? " / " : "") + parts[i];
-      return s;
-    };
-    table << ' ' << join(closed_pos) << " % | " << join(closed_vel) << " % |\n";
-    m["seeds"] = runs.size();
-    m["fit_seconds"] = Summarize(fit_s).mean;
-    out["methods"][method] = m;
-  }
-  for (const Fit& f : fits_) {
-    if (f.data_s == full && f.method != "nominal") continue;
-    for (size_t i = 0; i < f.errors.size(); ++i) {
-      if (f.method == "nominal") break;
-      out["data_efficiency"].push_back({{"method", f.method}, {"seed", f.seed}, {"data_s", f.data_s},
-                                        {"horizon", f.errors[i].horizon}, {"gap_closed_qpos", gap(i, f.errors[i], true)},
-                                        {"gap_closed_qvel", gap(i, f.errors[i], false)}});
-    }
-  }
+  std::ofstream(Path("results.csv")) << StudyResultsCsv(fits_);
+  const StudySummary summary = SummarizeStudy(fits_, full);
+  json out = summary.json;
   out["scene"] = fs::path(scene_.folder).filename().string();
   out["config"] = {{"seeds", o_.seeds}, {"data_seconds", o_.data_seconds}, {"train_seconds", full},
                    {"held_out_seconds", Seconds(test_)}, {"held_out_episodes", test_.episodes.size()},
@@ -527,7 +404,7 @@ void Study::WriteResults(double seconds) {
        << " episodes of " << long_test_.episodes.front().steps() << " steps)";
   }
   md << "; mean ± std over " << o_.seeds.size() << " seeds for the learned methods; " << seconds
-     << " s in all.\n\n" << table.str();
+     << " s in all.\n\n" << summary.table;
   std::ofstream(Path("table.md")) << md.str();
   std::printf("\n%s\n", md.str().c_str());
 }

@@ -1,0 +1,147 @@
+#include "pipeline/study_report.h"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "scene/report.h"
+
+namespace mjhybrid::pipeline {
+
+using nlohmann::json;
+using scene::GapClosed;
+using scene::HorizonError;
+
+Stat MeanAndStd(const std::vector<double>& values) {
+  Stat s;
+  s.n = static_cast<int>(values.size());
+  if (s.n == 0) return s;
+  for (double v : values) s.mean += v;
+  s.mean /= s.n;
+  for (double v : values) s.std += (v - s.mean) * (v - s.mean);
+  s.std = s.n > 1 ? std::sqrt(s.std / (s.n - 1)) : 0;
+  return s;
+}
+
+std::string FormatStat(const Stat& s, const char* fmt) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), fmt, s.mean);
+  std::string out = buf;
+  if (s.n > 1) {
+    std::snprintf(buf, sizeof(buf), fmt, s.std);
+    out += " ± " + std::string(buf);
+  }
+  return out;
+}
+
+namespace {
+
+// the nominal method's error per horizon, the reference of every gap closed
+std::vector<HorizonError> NominalErrors(const std::vector<StudyFit>& fits) {
+  std::vector<HorizonError> nominal;
+  for (const StudyFit& f : fits) {
+    if (f.method == "nominal") nominal = f.errors;
+  }
+  return nominal;
+}
+
+}  // namespace
+
+std::string StudyResultsCsv(const std::vector<StudyFit>& fits) {
+  const std::vector<HorizonError> nominal = NominalErrors(fits);
+  auto gap = [&](size_t i, const HorizonError& e, bool pos) {
+    return pos ? GapClosed(nominal[i].qpos_rmse, e.qpos_rmse) : GapClosed(nominal[i].qvel_rmse, e.qvel_rmse);
+  };
+
+  std::ostringstream csv;
+  csv << "method,seed,data_s,horizon,metric,value\n";
+  for (const StudyFit& f : fits) {
+    for (size_t i = 0; i < f.errors.size(); ++i) {
+      const HorizonError& e = f.errors[i];
+      const std::pair<const char*, double> metrics[] = {
+          {"qpos_rmse", e.qpos_rmse}, {"qvel_rmse", e.qvel_rmse}, {"qpos_nrmse", e.qpos_nrmse},
+          {"qvel_nrmse", e.qvel_nrmse}, {"gap_closed_qpos", gap(i, e, true)}, {"gap_closed_qvel", gap(i, e, false)},
+          {"diverged", static_cast<double>(e.diverged)}, {"fit_seconds", f.fit_seconds}};
+      for (const auto& [metric, value] : metrics) {
+        csv << f.method << ',' << f.seed << ',' << f.data_s << ',' << e.horizon << ',' << metric << ',' << value << '\n';
+      }
+    }
+  }
+  return csv.str();
+}
+
+StudySummary SummarizeStudy(const std::vector<StudyFit>& fits, double full_data_s) {
+  const double full = full_data_s;
+  const std::vector<std::string> order = {"nominal", "sysid", "sysid+residual", "learned", "hybrid", "hybrid-replace"};
+  const std::vector<HorizonError> nominal = NominalErrors(fits);
+  auto gap = [&](size_t i, const HorizonError& e, bool pos) {
+    return pos ? GapClosed(nominal[i].qpos_rmse, e.qpos_rmse) : GapClosed(nominal[i].qvel_rmse, e.qvel_rmse);
+  };
+
+  json out;
+  for (const HorizonError& e : nominal) out["horizons"].push_back(e.horizon);
+  std::ostringstream table;
+  table << "| method | fit (s) |";
+  for (const HorizonError& e : nominal) table << " qpos RMSE h=" << e.horizon << " |";
+  table << " gap closed qpos h=10 / 100 / 1000 | gap closed qvel h=10 / 100 / 1000 |\n|---|---|";
+  for (size_t i = 0; i < nominal.size(); ++i) table << "---|";
+  table << "---|---|\n";
+  for (const std::string& method : order) {
+    std::vector<const StudyFit*> runs;
+    for (const StudyFit& f : fits) {
+      if (f.method == method && f.data_s == full) runs.push_back(&f);
+    }
+    if (runs.empty()) continue;
+    json m;
+    std::vector<double> fit_s;
+    for (const StudyFit* f : runs) fit_s.push_back(f->fit_seconds);
+    table << "| " << method << " | " << FormatStat(MeanAndStd(fit_s), "%.0f") << " |";
+    std::vector<std::string> closed_pos, closed_vel;
+    for (size_t i = 0; i < nominal.size(); ++i) {
+      std::vector<double> qpos, qvel, gpos, gvel, qpos_n, qvel_n;
+      for (const StudyFit* f : runs) {
+        qpos.push_back(f->errors[i].qpos_rmse);
+        qvel.push_back(f->errors[i].qvel_rmse);
+        qpos_n.push_back(f->errors[i].qpos_nrmse);
+        qvel_n.push_back(f->errors[i].qvel_nrmse);
+        gpos.push_back(gap(i, f->errors[i], true));
+        gvel.push_back(gap(i, f->errors[i], false));
+      }
+      const Stat p = MeanAndStd(qpos), v = MeanAndStd(qvel), gp = MeanAndStd(gpos), gv = MeanAndStd(gvel);
+      m["qpos_rmse"].push_back(p.mean);
+      m["qvel_rmse"].push_back(v.mean);
+      m["qpos_rmse_std"].push_back(p.std);
+      m["qvel_rmse_std"].push_back(v.std);
+      m["qpos_nrmse"].push_back(MeanAndStd(qpos_n).mean);
+      m["qvel_nrmse"].push_back(MeanAndStd(qvel_n).mean);
+      m["gap_closed_qpos"].push_back(gp.mean);
+      m["gap_closed_qvel"].push_back(gv.mean);
+      table << ' ' << FormatStat(p, "%.2e") << " |";
+      if (nominal[i].horizon >= 10) {
+        closed_pos.push_back(method == "nominal" ? "—" : FormatStat({100 * gp.mean, 100 * gp.std, gp.n}, "%.0f"));
+        closed_vel.push_back(method == "nominal" ? "—" : FormatStat({100 * gv.mean, 100 * gv.std, gv.n}, "%.0f"));
+      }
+    }
+    auto join = [](const std::vector<std::string>& parts) {
+      std::string s;
+      for (size_t i = 0; i < parts.size(); ++i) s += (i ? " / " : "") + parts[i];
+      return s;
+    };
+    table << ' ' << join(closed_pos) << " % | " << join(closed_vel) << " % |\n";
+    m["seeds"] = runs.size();
+    m["fit_seconds"] = MeanAndStd(fit_s).mean;
+    out["methods"][method] = m;
+  }
+  for (const StudyFit& f : fits) {
+    if (f.data_s == full && f.method != "nominal") continue;
+    for (size_t i = 0; i < f.errors.size(); ++i) {
+      if (f.method == "nominal") break;
+      out["data_efficiency"].push_back({{"method", f.method}, {"seed", f.seed}, {"data_s", f.data_s},
+                                        {"horizon", f.errors[i].horizon}, {"gap_closed_qpos", gap(i, f.errors[i], true)},
+                                        {"gap_closed_qvel", gap(i, f.errors[i], false)}});
+    }
+  }
+  return {out, table.str()};
+}
+
+}  // namespace mjhybrid::pipeline
