@@ -13,49 +13,19 @@
 #include <vector>
 
 #include "pipeline/velocity_targets.h"
-#include "scene/collect.h"
 #include "scene/mujoco_util.h"
+#include "tests/pipeline/two_arms.h"
 
 namespace mjhybrid::pipeline {
 namespace {
 
-namespace fs = std::filesystem;
-using scene::Collect;
-using scene::CollectOptions;
+using testing_arms::kDamping;
+using testing_arms::kSpringRef;
+using testing_arms::kStiffness;
 using scene::Episode;
 using scene::LoadModel;
 using scene::MakeData;
 using scene::TrajectoryDataset;
-
-constexpr double kStiffness = 4.0;  // N*m/rad, shoulder spring of the real arm
-constexpr double kSpringRef = 0.3;  // rad
-constexpr double kDamping = 0.5;    // N*m*s/rad, elbow damping of the real arm
-
-std::string ArmXml(bool real) {
-  const std::string shoulder = real ? " stiffness=\"" + std::to_string(kStiffness) +
-                                          "\" springref=\"" + std::to_string(kSpringRef) + "\""
-                                    : "";
-  const std::string elbow = real ? " damping=\"" + std::to_string(kDamping) + "\"" : "";
-  return R"(<mujoco model="arm">
-  <compiler angle="radian"/>
-  <option timestep="0.005"/>
-  <worldbody>
-    <body name="upper" pos="0 0 1">
-      <joint name="shoulder" type="hinge" axis="0 1 0")" + shoulder + R"(/>
-      <geom type="capsule" fromto="0 0 0 0.4 0 0" size="0.04" mass="1.5" contype="0" conaffinity="0"/>
-      <body name="lower" pos="0.4 0 0">
-        <joint name="elbow" type="hinge" axis="0 1 0")" + elbow + R"(/>
-        <geom type="capsule" fromto="0 0 0 0.35 0 0" size="0.03" mass="0.8" contype="0" conaffinity="0"/>
-      </body>
-    </body>
-  </worldbody>
-  <actuator>
-    <motor name="shoulder_motor" joint="shoulder" ctrlrange="-4 4"/>
-    <motor name="elbow_motor" joint="elbow" ctrlrange="-2 2"/>
-  </actuator>
-</mujoco>
-)";
-}
 
 FeatureSpec VelocitySpec() {
   FeatureSpec spec;
@@ -63,34 +33,10 @@ FeatureSpec VelocitySpec() {
   return spec;
 }
 
-class VelocityTargetsTest : public ::testing::Test {
+// the two arms, recorded with seed 5
+class VelocityTargetsTest : public testing_arms::TwoArmsTest {
  protected:
-  void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "mjhybrid_velocity_targets_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    real_ = Write("real.xml", ArmXml(true));
-    sim_ = Write("sim.xml", ArmXml(false));
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string Write(const std::string& name, const std::string& text) const {
-    const std::string path = (fs::path(dir_) / name).string();
-    std::ofstream(path) << text;
-    return path;
-  }
-
-  TrajectoryDataset Record(const std::string& path) const {
-    CollectOptions options;
-    options.model_path = path;
-    options.episodes = 3;
-    options.steps = 150;
-    options.seed = 5;
-    options.start.qvel = 2.0;
-    return Collect(options, false);
-  }
-
-  std::string dir_, real_, sim_;
+  TrajectoryDataset Record(const std::string& path) const { return TwoArmsTest::Record(path, 5); }
 };
 
 // With window 1 each recorded transition gives one row: the real velocity change minus the
