@@ -5,13 +5,46 @@
 #include <cerrno>
 #include <climits>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <iomanip>
 #include <sstream>
 
 namespace mjhybrid {
 
 namespace {
+
+// a value as an error message quotes it: control and non-ASCII bytes escaped (\n, \xNN),
+// so the message stays one printable line whatever the MJCF held
+std::string Quoted(const std::string& value) {
+  std::string out = "'";
+  for (unsigned char c : value) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c < 0x20 || c >= 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof(hex), "\\x%02x", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "'";
+}
+
+// the shortest of the usual 6 significant digits and more that reads back as exactly `v`
+// (0.3 stays "0.3"; 33333313333 does not become 3.33333e+10)
+std::string ShortestDecimal(double v) {
+  std::string text;
+  for (int digits = 6; digits <= 17; ++digits) {
+    std::ostringstream out;
+    out << std::setprecision(digits) << v;
+    text = out.str();
+    if (std::strtod(text.c_str(), nullptr) == v) break;
+  }
+  return text;
+}
 
 std::string Trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\n\r"), e = s.find_last_not_of(" \t\n\r");
@@ -82,9 +115,7 @@ std::vector<std::pair<std::string, std::string>> FormatPluginConfig(const Plugin
     entries.push_back({"model", under ? relative.string() : config.model});
   }
   entries.push_back({"mode", ResidualModeName(config.mode)});
-  std::ostringstream scale;
-  scale << config.scale;
-  entries.push_back({"scale", scale.str()});
+  entries.push_back({"scale", ShortestDecimal(config.scale)});
   if (config.member != kAllMembers) entries.push_back({"member", std::to_string(config.member)});
   return entries;
 }
@@ -100,7 +131,7 @@ bool ParsePluginConfig(const std::function<std::string(const char*)>& get, const
   if (mode.empty()) {
     config->mode = ResidualMode::kAugment;
   } else if (!ParseResidualMode(mode, &config->mode)) {
-    *error = "config 'mode' is '" + mode + "'; valid values: off, augment, replace";
+    *error = "config 'mode' is " + Quoted(mode) + "; valid values: off, augment, replace";
     return false;
   }
 
@@ -110,7 +141,7 @@ bool ParsePluginConfig(const std::function<std::string(const char*)>& get, const
     char* end = nullptr;
     double v = std::strtod(scale.c_str(), &end);
     if (end == scale.c_str() || *end != '\0' || !std::isfinite(v) || v < 0) {
-      *error = "config 'scale' is '" + scale + "'; expected a finite number >= 0";
+      *error = "config 'scale' is " + Quoted(scale) + "; expected a finite number >= 0";
       return false;
     }
     config->scale = v;
@@ -118,7 +149,7 @@ bool ParsePluginConfig(const std::function<std::string(const char*)>& get, const
 
   std::string member = Trim(get("member"));
   if (!ParseMember(member, &config->member)) {
-    *error = "config 'member' is '" + member + "'; valid values: all, or a member index >= 0";
+    *error = "config 'member' is " + Quoted(member) + "; valid values: all, or a member index >= 0";
     return false;
   }
 

@@ -162,6 +162,12 @@ TEST(PluginConfigTest, FormattedEntriesParseBackToTheSameConfig) {
   EXPECT_EQ(p.config.scale, config.scale);
   EXPECT_EQ(p.config.member, config.member);
 
+  // a scale is written with the digits it needs to read back exactly (found by tests/fuzz:
+  // regressions/plugin_config/scale-precision), and no more
+  config.scale = 33333313333;
+  const auto precise = FormatPluginConfig(config, kRoot);
+  EXPECT_EQ((std::map<std::string, std::string>(precise.begin(), precise.end())["scale"]), "33333313333");
+
   // a file outside the root stays absolute; the defaults (member all) are left out
   config.model = "/elsewhere/r.safetensors";
   config.member = kAllMembers;
@@ -187,6 +193,17 @@ TEST(PluginConfigTest, ModeNamesRoundTrip) {
   ResidualMode unchanged = ResidualMode::kOff;
   EXPECT_FALSE(ParseResidualMode("auto", &unchanged));
   EXPECT_EQ(unchanged, ResidualMode::kOff);
+}
+
+// found by tests/fuzz (regressions/plugin_config/newline-in-mode): a value is echoed with its
+// control bytes escaped, so the error stays one line
+TEST(PluginConfigTest, ValuesWithControlBytesAreEscapedInTheError) {
+  Parsed p = Parse({{"model", "/m"}, {"mode", "offl\na"}});
+  ASSERT_FALSE(p.ok);
+  EXPECT_THAT(p.error, HasSubstr("'offl\\na'"));
+  p = Parse({{"model", "/m"}, {"scale", "1\t\xb3"}});
+  ASSERT_FALSE(p.ok);
+  EXPECT_THAT(p.error, HasSubstr("'1\\x09\\xb3'"));
 }
 
 TEST(PluginConfigTest, ConfigKeysAreTheDocumentedOnes) {
