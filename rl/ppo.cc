@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <numeric>
 
+#include "rl/ppo_math.h"
+
 namespace mjhybrid::rl {
 
 namespace {
@@ -21,26 +23,105 @@ torch::Tensor FromRows(const std::vector<double>& v, long rows, long cols) {
   return torch::from_blob(const_cast<double*>(v.data()), {rows, cols}, torch::kFloat64).clone();
 }
 
-// running variance of the discounted return, per copy: rewards are divided by its square
-// root, so that one set of hyperparameters suits rewards of any scale
-struct ReturnScale {
-  explicit ReturnScale(int n) : running(n, 0) {}
-  void Update(const std::vector<double>& reward, const std::vector<uint8_t>& done, double gamma) {
-    for (size_t i = 0; i < running.size(); ++i) {
-      running[i] = running[i] * gamma + reward[i];
-      // Welford over all copies and steps
-      ++count;
-      const double delta = running[i] - mean;
-      mean += delta / count;
-      m2 += delta * (running[i] - mean);
-      if (done[i]) running[i] = 0;
+// what one rollout saw and did, [T x n (x size)]: observations as the policy saw them
+// (normalized), so that an update sees exactly that while the statistics move on
+struct Rollout {
+  Rollout(long steps, int n, int no, int na)
+      : obs(torch::zeros({steps, n, no})), actions(torch::zeros({steps, n, na})), logp(torch::zeros({steps, n})),
+        reward(torch::zeros({steps, n})), done(torch::zeros({steps, n})), value(torch::zeros({steps, n})) {}
+  long steps() const { return obs.size(0); }
+  torch::Tensor obs, actions, logp, reward, done, value;
+};
+
+// the unscaled returns of the last 50 finished training episodes, for the progress line
+struct TrainingReturns {
+  explicit TrainingReturns(int n) : episode(n, 0) {}
+  void Add(const std::vector<double>& reward, const std::vector<uint8_t>& done) {
+    for (size_t i = 0; i < episode.size(); ++i) {
+      episode[i] += reward[i];
+      if (done[i]) {
+        recent.push_back(episode[i]);
+        if (recent.size() > 50) recent.pop_front();
+        episode[i] = 0;
+      }
     }
   }
-  double scale() const { return count > 1 ? 1.0 / std::sqrt(m2 / count + 1e-8) : 1.0; }
-  std::vector<double> running;
-  double mean = 0, m2 = 0;
-  long count = 0;
+  double Mean() const { return recent.empty() ? 0 : std::accumulate(recent.begin(), recent.end(), 0.0) / recent.size(); }
+  std::vector<double> episode;  // the running return of each copy's current episode
+  std::deque<double> recent;
 };
+
+// one rollout with the current stochastic policy; the stored rewards are scaled by the running
+// return spread and truncated episodes bootstrapped with the value of where they stopped
+void CollectRollout(VecEnv* env, ActorCritic& net, torch::Generator& generator, double gamma, ReturnScale* scale,
+                    TrainingReturns* training, Rollout* rollout) {
+  const int n = env->num_envs(), no = env->observation_size(), na = env->action_size();
+  std::vector<double> actions(static_cast<size_t>(n) * na);
+  for (long t = 0; t < rollout->steps(); ++t) {
+    const torch::Tensor raw = FromRows(env->observation(), n, no);
+    net->UpdateNormalizer(raw);
+    const torch::Tensor x = net->Normalize(raw);
+    const torch::Tensor mean = net->MeanOfNormalized(x);
+    const torch::Tensor a = mean + torch::exp(net->log_std()) * torch::randn(mean.sizes(), generator);
+    const torch::Tensor logp = net->LogProbEntropy(x, a).first;
+    rollout->obs[t] = x;
+    rollout->actions[t] = a;
+    rollout->logp[t] = logp;
+    rollout->value[t] = net->ValueOfNormalized(x);
+    const torch::Tensor a64 = a.to(torch::kFloat64).contiguous();
+    std::copy(a64.data_ptr<double>(), a64.data_ptr<double>() + static_cast<size_t>(n) * na, actions.begin());
+    env->Step(actions.data());
+
+    // the rewards scaled by the running spread of returns; a truncated episode would have gone
+    // on, so its tail is worth the value of where it stopped
+    std::vector<uint8_t> done(n);
+    for (int i = 0; i < n; ++i) done[i] = env->terminated()[i] || env->truncated()[i];
+    scale->Update(env->reward(), done, gamma);
+    const double s = scale->scale();
+    std::vector<double> reward(n), ended(n);
+    for (int i = 0; i < n; ++i) {
+      reward[i] = env->reward()[i] * s;
+      ended[i] = done[i] ? 1.0 : 0.0;
+    }
+    training->Add(env->reward(), done);
+    const std::vector<uint8_t>& truncated = env->truncated();
+    if (std::any_of(truncated.begin(), truncated.end(), [](uint8_t x) { return x != 0; })) {
+      const torch::Tensor last = FromRows(env->final_observation(), n, no);
+      BootstrapTruncated(truncated, net->ValueOfNormalized(net->Normalize(last)), gamma, &reward);
+    }
+    rollout->reward[t] = torch::from_blob(reward.data(), {n}, torch::kFloat64).to(torch::kFloat32);
+    rollout->done[t] = torch::from_blob(ended.data(), {n}, torch::kFloat64).to(torch::kFloat32);
+  }
+}
+
+// a rollout flattened to one batch of samples, with its advantages and value targets
+struct Batch {
+  torch::Tensor obs, actions, logp, advantages, returns;
+};
+
+// several epochs over the batch in minibatches of a fresh random order, one Adam step on the
+// clipped loss per minibatch
+void Optimize(ActorCritic& net, torch::optim::Adam* adam, torch::Generator& generator, const Batch& batch,
+              const PpoOptions& o) {
+  const long size = batch.advantages.size(0);
+  for (int epoch = 0; epoch < o.epochs; ++epoch) {
+    const torch::Tensor order = torch::randperm(size, generator, torch::kLong);
+    for (long b = 0; b < size; b += o.minibatch) {
+      const torch::Tensor idx = order.slice(0, b, std::min(size, b + o.minibatch));
+      const torch::Tensor advantages = NormalizeAdvantages(batch.advantages.index_select(0, idx));
+      torch::AutoGradMode grad(true);
+      const torch::Tensor x = batch.obs.index_select(0, idx);
+      const auto [logp, entropy] = net->LogProbEntropy(x, batch.actions.index_select(0, idx));
+      const torch::Tensor loss = PpoLoss(logp, batch.logp.index_select(0, idx), advantages, entropy,
+                                         net->ValueOfNormalized(x), batch.returns.index_select(0, idx), o.clip,
+                                         o.value_coef, o.entropy_coef);
+      adam->zero_grad();
+      loss.backward();
+      torch::nn::utils::clip_grad_norm_(net->parameters(), o.max_grad_norm);
+      adam->step();
+    }
+  }
+}
 
 }  // namespace
 
@@ -87,7 +168,7 @@ PpoResult TrainPpo(VecEnv* env, const PolicySignature& signature, const PpoOptio
   torch::NoGradGuard outer_no_grad;  // re-enabled only around the loss
   // tiny networks: OpenMP's synchronization costs more than it saves, and collapses under load
   torch::set_num_threads(1);
-  const int n = env->num_envs(), no = env->observation_size(), na = env->action_size();
+  const int n = env->num_envs(), no = env->observation_size();
   const long T = o.rollout, batch = T * n;
   PpoResult result;
   result.policy = MakePolicy(signature, o.hidden, o.seed);
@@ -96,18 +177,15 @@ PpoResult TrainPpo(VecEnv* env, const PolicySignature& signature, const PpoOptio
   torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(o.learning_rate).eps(1e-5));
   torch::Generator generator = at::detail::createCPUGenerator(o.seed + 17);
 
-  torch::Tensor obs_buf = torch::zeros({T, n, no}), act_buf = torch::zeros({T, n, na});
-  torch::Tensor logp_buf = torch::zeros({T, n}), rew_buf = torch::zeros({T, n});
-  torch::Tensor done_buf = torch::zeros({T, n}), val_buf = torch::zeros({T, n});
+  Rollout rollout(T, n, no, env->action_size());
   ReturnScale scale(n);
-  std::vector<double> episode_return(n, 0), actions(static_cast<size_t>(n) * na);
-  std::deque<double> recent;  // returns of the last finished training episodes (unscaled)
-
+  TrainingReturns training(n);
   const double start = Now();
   double last_print = start;
   long next_eval = o.eval_every > 0 ? o.eval_every : o.total_steps;
   env->Reset();
   const long updates = std::max(1L, o.total_steps / batch);
+  // the caller's score of the current policy, a point of the curve, a checkpoint
   const auto score = [&](long steps) {
     CurvePoint point{steps, evaluate ? evaluate(&result.policy) : ReturnStats{}};
     result.curve.push_back(point);
@@ -123,98 +201,28 @@ PpoResult TrainPpo(VecEnv* env, const PolicySignature& signature, const PpoOptio
   };
 
   for (long update = 0; update < updates; ++update) {
-    // collect a rollout with the current stochastic policy
-    for (long t = 0; t < T; ++t) {
-      const torch::Tensor raw = FromRows(env->observation(), n, no);
-      net->UpdateNormalizer(raw);
-      const torch::Tensor x = net->Normalize(raw);
-      const torch::Tensor mean = net->MeanOfNormalized(x);
-      const torch::Tensor a = mean + torch::exp(net->log_std()) * torch::randn(mean.sizes(), generator);
-      const torch::Tensor logp = net->LogProbEntropy(x, a).first;
-      obs_buf[t] = x;
-      act_buf[t] = a;
-      logp_buf[t] = logp;
-      val_buf[t] = net->ValueOfNormalized(x);
-      const torch::Tensor a64 = a.to(torch::kFloat64).contiguous();
-      std::copy(a64.data_ptr<double>(), a64.data_ptr<double>() + static_cast<size_t>(n) * na, actions.begin());
-      env->Step(actions.data());
+    // a rollout with the current stochastic policy
+    CollectRollout(env, net, generator, o.gamma, &scale, &training, &rollout);
 
-      std::vector<uint8_t> done(n);
-      for (int i = 0; i < n; ++i) done[i] = env->terminated()[i] || env->truncated()[i];
-      scale.Update(env->reward(), done, o.gamma);
-      const double s = scale.scale();
-      // the scaled rewards; a truncated episode would have gone on, so its tail is worth the
-      // value of where it stopped
-      std::vector<double> reward(n), ended(n);
-      bool any_truncated = false;
-      for (int i = 0; i < n; ++i) {
-        reward[i] = env->reward()[i] * s;
-        ended[i] = done[i] ? 1.0 : 0.0;
-        any_truncated = any_truncated || env->truncated()[i];
-        episode_return[i] += env->reward()[i];
-        if (done[i]) {
-          recent.push_back(episode_return[i]);
-          if (recent.size() > 50) recent.pop_front();
-          episode_return[i] = 0;
-        }
-      }
-      if (any_truncated) {
-        const torch::Tensor last = FromRows(env->final_observation(), n, no);
-        const torch::Tensor v = net->ValueOfNormalized(net->Normalize(last)).contiguous();
-        for (int i = 0; i < n; ++i) {
-          if (env->truncated()[i]) reward[i] += o.gamma * static_cast<double>(v.data_ptr<float>()[i]);
-        }
-      }
-      rew_buf[t] = torch::from_blob(reward.data(), {n}, torch::kFloat64).to(torch::kFloat32);
-      done_buf[t] = torch::from_blob(ended.data(), {n}, torch::kFloat64).to(torch::kFloat32);
-    }
-
-    // generalized advantage estimates, backwards through the rollout
+    // advantages backwards through the rollout, bootstrapped with the value of where it stopped;
+    // the value targets are advantages plus values
     const torch::Tensor next_value = net->ValueOfNormalized(net->Normalize(FromRows(env->observation(), n, no)));
-    torch::Tensor advantages = torch::zeros({T, n});
-    torch::Tensor running = torch::zeros({n});
-    for (long t = T - 1; t >= 0; --t) {
-      const torch::Tensor not_done = 1 - done_buf[t];
-      const torch::Tensor next = t == T - 1 ? next_value : val_buf[t + 1];
-      const torch::Tensor delta = rew_buf[t] + o.gamma * next * not_done - val_buf[t];
-      running = delta + o.gamma * o.lambda * not_done * running;
-      advantages[t] = running;
-    }
-    const torch::Tensor returns = (advantages + val_buf).reshape({batch});
-    const torch::Tensor adv = advantages.reshape({batch});
-    const torch::Tensor x_all = obs_buf.reshape({batch, no}), a_all = act_buf.reshape({batch, na});
-    const torch::Tensor logp_all = logp_buf.reshape({batch});
+    const torch::Tensor advantages =
+        GeneralizedAdvantages(rollout.reward, rollout.done, rollout.value, next_value, o.gamma, o.lambda);
+    const Batch samples{rollout.obs.reshape({batch, no}), rollout.actions.reshape({batch, env->action_size()}),
+                        rollout.logp.reshape({batch}), advantages.reshape({batch}),
+                        (advantages + rollout.value).reshape({batch})};
 
-    // the clipped surrogate, several epochs of minibatches
-    const double lr = o.learning_rate * (1.0 - static_cast<double>(update) / updates);
+    // the clipped surrogate at this update's learning rate
+    const double lr = LearningRate(o.learning_rate, update, updates);
     for (auto& group : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-    for (int epoch = 0; epoch < o.epochs; ++epoch) {
-      const torch::Tensor order = torch::randperm(batch, generator, torch::kLong);
-      for (long b = 0; b < batch; b += o.minibatch) {
-        const torch::Tensor idx = order.slice(0, b, std::min(batch, b + o.minibatch));
-        torch::Tensor mb_adv = adv.index_select(0, idx);
-        mb_adv = (mb_adv - mb_adv.mean()) / (mb_adv.std() + 1e-8);
-        torch::AutoGradMode grad(true);
-        const torch::Tensor x = x_all.index_select(0, idx);
-        const auto [logp, entropy] = net->LogProbEntropy(x, a_all.index_select(0, idx));
-        const torch::Tensor ratio = torch::exp(logp - logp_all.index_select(0, idx));
-        const torch::Tensor surrogate =
-            torch::min(ratio * mb_adv, torch::clamp(ratio, 1 - o.clip, 1 + o.clip) * mb_adv);
-        const torch::Tensor value_loss = 0.5 * (net->ValueOfNormalized(x) - returns.index_select(0, idx)).pow(2).mean();
-        const torch::Tensor loss = -surrogate.mean() + o.value_coef * value_loss - o.entropy_coef * entropy.mean();
-        adam.zero_grad();
-        loss.backward();
-        torch::nn::utils::clip_grad_norm_(net->parameters(), o.max_grad_norm);
-        adam.step();
-      }
-    }
+    Optimize(net, &adam, generator, samples, o);
 
+    // progress every 2 s, a score every eval_every steps (the last one after the loop)
     const long steps = env->steps();
     if (o.progress && (Now() - last_print > 2 || update + 1 == updates)) {
-      const double mean_return =
-          recent.empty() ? 0 : std::accumulate(recent.begin(), recent.end(), 0.0) / recent.size();
       std::printf("[%s] %8ld / %ld steps  %6.0f steps/s  training return %.4g  diverged %ld\n", o.label.c_str(), steps,
-                  o.total_steps, steps / (Now() - start), mean_return, env->diverged());
+                  o.total_steps, steps / (Now() - start), training.Mean(), env->diverged());
       std::fflush(stdout);
       last_print = Now();
     }

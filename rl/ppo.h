@@ -2,6 +2,7 @@
 // surrogate objective, generalized advantage estimation, observation normalization and reward
 // scaling by the running spread of discounted returns, linear learning-rate decay. Truncated
 // episodes are bootstrapped with the value of their last observation; terminated ones are not.
+// The numerics of an update are functions of their own (rl/ppo_math.h).
 //
 // Scoring is the caller's: every eval_every environment steps the trainer hands the current
 // policy to `evaluate` (which, in the transfer study, runs it on real.xml) and records the

@@ -2,17 +2,15 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
 
 #include "rl/randomize.h"
+#include "rl/transfer_report.h"
 #include "scene/mujoco_util.h"
 #include "scene/run_files.h"
 
@@ -41,16 +39,6 @@ bool IsPolicyMethod(const std::string& m) {
 bool IsMpcMethod(const std::string& m) {
   return std::find(std::begin(kMpcMethods), std::end(kMpcMethods), m) != std::end(kMpcMethods);
 }
-
-// what one method gave: the final real returns of every seed's policy (or of MPC), pooled
-struct MethodResult {
-  std::string trained_on;
-  std::vector<double> returns;       // every scored episode, pooled over seeds
-  std::vector<uint64_t> seeds;       // the seed of each of them (MPC: the seed of its start states)
-  std::vector<double> seed_means;
-  double seconds = 0;
-  long diverged = 0;
-};
 
 class Transfer {
  public:
@@ -91,14 +79,12 @@ class Transfer {
             })).mean;
     std::printf("[transfer] doing nothing scores %.4g on real.xml\n", idle_);
     std::ofstream curves(Out("curves.csv")), returns(Out("returns.csv"));
-    curves << "method,seed,steps,real_return,real_return_std\n";
-    returns << "method,seed,episode,real_return\n";
+    curves << kCurvesCsvHeader;
+    returns << kReturnsCsvHeader;
+    // each method's rows as soon as it is done, so that a long run shows its progress
     for (const std::string& method : o_.methods) {
       MethodResult r = IsPolicyMethod(method) ? RunPolicyMethod(method, &curves) : RunMpcMethod(method);
-      for (size_t i = 0, episode = 0; i < r.returns.size(); ++i) {
-        episode = i > 0 && r.seeds[i] == r.seeds[i - 1] ? episode + 1 : 0;
-        returns << method << ',' << r.seeds[i] << ',' << episode << ',' << r.returns[i] << '\n';
-      }
+      returns << ReturnsCsvRows(r);
       returns.flush();
       curves.flush();
       results_[method] = r;
@@ -127,6 +113,7 @@ class Transfer {
 
   MethodResult RunPolicyMethod(const std::string& method, std::ofstream* curves) {
     MethodResult r;
+    r.method = method;
     r.trained_on = method == "nominal" ? "sim.xml" : method == "randomized" ? "sim.xml, randomized"
                    : method == "hybrid" ? "hybrid.xml" : "real.xml";
     const double start = Now();
@@ -141,10 +128,7 @@ class Transfer {
       ppo.label = "transfer " + method + " s" + std::to_string(seed);
       const PolicySignature signature{name_, task_.name, env.observation_size(), env.action_size()};
       PpoResult trained = TrainPpo(&env, signature, ppo, score);
-      for (const CurvePoint& point : trained.curve) {
-        *curves << method << ',' << seed << ',' << point.steps << ',' << point.score.mean << ','
-                << point.score.std << '\n';
-      }
+      *curves << CurveCsvRows(method, seed, trained.curve);
       SavePolicy(trained.policy, Out(method + "-s" + std::to_string(seed) + ".pt"));
       const std::vector<double> final_returns = RunEpisodes(real.get(), PolicyController(&trained.policy));
       r.returns.insert(r.returns.end(), final_returns.begin(), final_returns.end());
@@ -158,6 +142,7 @@ class Transfer {
 
   MethodResult RunMpcMethod(const std::string& method) {
     MethodResult r;
+    r.method = method;
     r.trained_on = method == "mpc-nominal" ? "sim.xml (planner)" : "hybrid.xml (planner)";
     const double start = Now();
     ModelPtr internal = LoadModel(method == "mpc-nominal" ? sim_ : hybrid_);
@@ -181,79 +166,17 @@ class Transfer {
     return r;
   }
 
+  // transfer.json (and its copy) and table.md, from the methods' results in the order asked for
   void WriteSummary(double seconds) {
-    nlohmann::json methods = nlohmann::json::object();
-    const bool has_oracle = results_.count("oracle") > 0;
-    const double oracle = has_oracle ? Summarize(results_["oracle"].returns).mean : 0;
-    std::ostringstream md;
-    md << "Transfer on `" << name_ << "` (task " << task_.name << "): PPO " << o_.ppo.total_steps
-       << " environment steps per seed, seeds";
-    for (uint64_t s : o_.seeds) md << ' ' << s;
-    md << "; every score is the mean return of " << o_.eval_episodes << " real.xml episodes (MPC: "
-       << o_.mpc_episodes << "); " << static_cast<long>(seconds) << " s in all.\n\n";
-    md << "| method | trained / planned on | real return | std | per-seed means | score | return ratio | time (s) |\n";
-    md << "|---|---|---|---|---|---|---|---|\n";
-    for (const std::string& method : o_.methods) {
-      const MethodResult& r = results_[method];
-      const ReturnStats s = Summarize(r.returns);
-      const double spread = Summarize(r.seed_means).std;
-      const double score = has_oracle && oracle != idle_ ? 100 * (s.mean - idle_) / (oracle - idle_) : NAN;
-      methods[method] = {{"real_return", s.mean},
-                         {"score", score},
-                         {"real_return_std", s.std},
-                         {"seed_means", r.seed_means},
-                         {"seed_std", spread},
-                         {"episodes", s.episodes},
-                         {"trained_on", r.trained_on},
-                         {"seconds", r.seconds},
-                         {"diverged_training_episodes", r.diverged}};
-      char row[512];
-      std::string seeds;
-      for (double m : r.seed_means) seeds += (seeds.empty() ? "" : ", ") + Format(m);
-      const std::string ratio = has_oracle && oracle != 0 ? Percent(s.mean, oracle) : "—";
-      const std::string normalized = std::isfinite(score) ? Format(score) + " %" : "—";
-      std::snprintf(row, sizeof(row), "| %s | %s | %s | %s | %s | %s | %s | %.0f |\n", method.c_str(),
-                    r.trained_on.c_str(), Format(s.mean).c_str(), Format(s.std).c_str(), seeds.c_str(),
-                    normalized.c_str(), ratio.c_str(), r.seconds);
-      md << row;
-    }
-    md << "\nscore: 0 % is doing nothing (zero actions, return " << Format(idle_) << "), 100 % the oracle. "
-          "return ratio: return / oracle's return for rewards, oracle's / return for costs (negative returns).\n";
-    nlohmann::json out = {{"scene", name_},
-                          {"task", task_.name},
-                          {"idle_return", idle_},
-                          {"methods", methods},
-                          {"config",
-                           {{"steps", o_.ppo.total_steps},
-                            {"seeds", o_.seeds},
-                            {"num_envs", o_.num_envs},
-                            {"eval_episodes", o_.eval_episodes},
-                            {"mpc_episodes", o_.mpc_episodes},
-                            {"mpc", {{"horizon", o_.mpc.horizon}, {"knots", o_.mpc.knots}, {"samples", o_.mpc.samples},
-                                     {"noise", o_.mpc.noise}, {"uncertainty_weight", o_.mpc.uncertainty_weight}}},
-                            {"randomize_spread", o_.randomize_spread},
-                            {"randomized_models", o_.randomized_models}}},
-                          {"seconds", seconds},
-                          {"versions", Versions()},
-                          {"git", GitHash()}};
-    std::ofstream(Out("transfer.json")) << out.dump(2) << '\n';
-    if (!o_.json.empty()) std::ofstream(o_.json) << out.dump(2) << '\n';
-    std::ofstream(Out("table.md")) << md.str();
-    std::printf("\n%s\n", md.str().c_str());
-  }
-
-  static std::string Format(double v) {
-    char text[32];
-    std::snprintf(text, sizeof(text), "%.4g", v);
-    return text;
-  }
-
-  // returns are often negative (costs): "of oracle" compares against the oracle on the side of
-  // zero both lie on, so that 100 % is the oracle and less is worse either way
-  static std::string Percent(double value, double oracle) {
-    const double ratio = oracle > 0 ? value / oracle : oracle / value;
-    if (!std::isfinite(ratio) || ratio < 0) return "—";
-    return Format(100 * ratio) + " %";
+    std::vector<MethodResult> results;
+    for (const std::string& method : o_.methods) results.push_back(results_.at(method));
+    TransferSummary summary = SummarizeTransfer(o_, name_, task_.name, idle_, results, seconds);
+    summary.json["versions"] = Versions();
+    summary.json["git"] = GitHash();
+    std::ofstream(Out("transfer.json")) << summary.json.dump(2) << '\n';
+    if (!o_.json.empty()) std::ofstream(o_.json) << summary.json.dump(2) << '\n';
+    std::ofstream(Out("table.md")) << summary.table;
+    std::printf("\n%s\n", summary.table.c_str());
   }
 
   TransferOptions o_;
