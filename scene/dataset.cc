@@ -87,6 +87,9 @@ void WriteAttr(hid_t obj, const char* name, long long value) {
   H5Awrite(attr, H5T_NATIVE_LLONG, &value);
 }
 
+// more qpos, qvel or ctrl coordinates than any model a dataset could come from has
+constexpr double kMaxCoordinates = 100000;
+
 std::string ReadStringAttr(hid_t obj, const char* name) {
   if (H5Aexists(obj, name) <= 0) throw std::runtime_error(std::string("attribute '") + name + "' missing");
   Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, name);
@@ -112,6 +115,17 @@ double ReadNumberAttr(hid_t obj, const char* name) {
   Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, name);
   double v = 0;
   if (H5Aread(attr, H5T_NATIVE_DOUBLE, &v) < 0) throw std::runtime_error(std::string("attribute '") + name + "' is not a number");
+  return v;
+}
+
+// a whole number in [0, limit]: a size or a seed. Checked before the cast, which is undefined
+// for a value the integer cannot hold (found by tests/fuzz: regressions/dataset/huge-nq).
+double ReadWholeAttr(hid_t obj, const char* name, double limit) {
+  const double v = ReadNumberAttr(obj, name);
+  if (!(v >= 0 && v <= limit && v == std::floor(v))) {
+    throw std::runtime_error(std::string("attribute '") + name + "' is not a whole number in [0, " +
+                             std::to_string(static_cast<long long>(limit)) + "]");
+  }
   return v;
 }
 
@@ -182,13 +196,14 @@ TrajectoryDataset LoadDataset(const std::string& path) {
     data.model = ReadStringAttr(file, "model");
     data.source = ReadStringAttr(file, "source");
     data.timestep = ReadNumberAttr(file, "timestep");
-    data.nq = static_cast<int>(ReadNumberAttr(file, "nq"));
-    data.nv = static_cast<int>(ReadNumberAttr(file, "nv"));
-    data.nu = static_cast<int>(ReadNumberAttr(file, "nu"));
+    data.nq = static_cast<int>(ReadWholeAttr(file, "nq", kMaxCoordinates));
+    data.nv = static_cast<int>(ReadWholeAttr(file, "nv", kMaxCoordinates));
+    data.nu = static_cast<int>(ReadWholeAttr(file, "nu", kMaxCoordinates));
     data.joints = json::parse(ReadStringAttr(file, "joints")).get<std::vector<std::string>>();
     data.actuators = json::parse(ReadStringAttr(file, "actuators")).get<std::vector<std::string>>();
     data.excitation = json::parse(ReadStringAttr(file, "excitation"));
-    data.seed = static_cast<uint64_t>(ReadNumberAttr(file, "seed"));
+    // seeds are written as int64
+    data.seed = static_cast<uint64_t>(ReadWholeAttr(file, "seed", 9.2e18));
     if (!(data.timestep > 0) || data.nq < 0 || data.nv < 0 || data.nu < 0) throw std::runtime_error("bad timestep or sizes");
     Handle episodes(H5Gopen2(file, "episodes", H5P_DEFAULT), H5Gclose, "no group 'episodes'");
     H5G_info_t info;
