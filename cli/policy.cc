@@ -11,6 +11,7 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <stdexcept>
 
 #include "cli/commands.h"
@@ -79,7 +80,7 @@ std::string SceneOf(const std::string& model) {
 }
 
 void WriteJson(const std::string& path, const nlohmann::json& j) {
-  std::ofstream(path) << j.dump(2) << '\n';
+  scene::WriteText(path, j.dump(2) + "\n");
   std::printf("wrote %s\n", path.c_str());
 }
 
@@ -101,11 +102,12 @@ void RunPolicyTrain(const PolicyArgs& c) {
   SavePolicy(r.policy, c.out);
   // the learning curve beside the policy: tidy CSV and a JSON sidecar
   const std::string stem = (fs::path(c.out).parent_path() / fs::path(c.out).stem()).string();
-  std::ofstream csv(stem + ".curve.csv");
+  std::ostringstream csv;
   csv << "steps,return,return_std,scored_on\n";
   for (const CurvePoint& p : r.curve) {
     csv << p.steps << ',' << p.score.mean << ',' << p.score.std << ',' << scored_on << '\n';
   }
+  scene::WriteText(stem + ".curve.csv", csv.str());
   WriteJson(stem + ".json", {{"policy", c.out},
                              {"scene", signature.scene},
                              {"task", signature.task},

@@ -57,6 +57,7 @@ using scene::SysidParameter;
 using scene::SysidResult;
 using scene::TrajectoryDataset;
 using scene::Versions;
+using scene::WriteText;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -240,7 +241,7 @@ class Study {
     SysidOptions options;
     options.threads = std::max(2, threads);
     SysidResult result = scene::Identify(sim.get(), data, options);
-    std::ofstream(path) << SysidMjcf(scene_.sim, result.parameters);
+    WriteText(path, SysidMjcf(scene_.sim, result.parameters));
     std::fprintf(stderr, "[study] sysid on %.0f s of data: %d-step error %.4g -> %.4g\n", Seconds(data),
                  options.horizon, result.initial_cost, result.final_cost);
     json& record = sysid_[fs::path(path).filename().string()];
@@ -355,7 +356,7 @@ class Study {
     if (!replace_.empty()) {
       rollout("hybrid-replace", Hybrid(scene_.sim, Path("hybrid-replace" + s0 + ".safetensors")).get(), nullptr);
     }
-    std::ofstream(Path("overlay.csv")) << csv.str();
+    WriteText(Path("overlay.csv"), csv.str());
   }
 
   void WriteResults(double seconds);
@@ -378,7 +379,7 @@ class Study {
 
 void Study::WriteResults(double seconds) {
   const double full = Seconds(train_);
-  std::ofstream(Path("results.csv")) << StudyResultsCsv(fits_);
+  WriteText(Path("results.csv"), StudyResultsCsv(fits_));
   const StudySummary summary = SummarizeStudy(fits_, full);
   json out = summary.json;
   out["scene"] = fs::path(scene_.folder).filename().string();
@@ -393,8 +394,8 @@ void Study::WriteResults(double seconds) {
   out["git"] = GitHash();
   out["seconds"] = seconds;
   const std::string text = out.dump(2) + "\n";
-  std::ofstream(Path("study.json")) << text;
-  if (!o_.json.empty()) std::ofstream(o_.json) << text;
+  WriteText(Path("study.json"), text);
+  if (!o_.json.empty()) WriteText(o_.json, text);
 
   std::ostringstream md;
   md << "Study of `" << out["scene"].get<std::string>() << "`: " << full << " s of training data, " << Seconds(test_)
@@ -405,7 +406,7 @@ void Study::WriteResults(double seconds) {
   }
   md << "; mean ± std over " << o_.seeds.size() << " seeds for the learned methods; " << seconds
      << " s in all.\n\n" << summary.table;
-  std::ofstream(Path("table.md")) << md.str();
+  WriteText(Path("table.md"), md.str());
   std::printf("\n%s\n", md.str().c_str());
 }
 

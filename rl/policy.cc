@@ -1,3 +1,4 @@
+#include "plugin/core/atomic_file.h"
 #include "rl/policy.h"
 
 #include <cmath>
@@ -106,9 +107,10 @@ void SavePolicy(const Policy& policy, const std::string& path) {
   policy.net->save(archive);
   archive.write("mjhybrid_meta", c10::IValue(meta.dump()));
   // written beside the target and renamed over it, so a crash never leaves half a checkpoint
-  const std::string partial = path + ".partial";
+  const std::string partial = PartialPathFor(path);
   archive.save_to(partial);
-  std::filesystem::rename(partial, path);
+  std::string error;
+  if (!CommitPartial(partial, path, &error)) throw std::runtime_error("cannot write '" + path + "': " + error);
 }
 
 Policy LoadPolicy(const std::string& path, const PolicySignature& expected) {

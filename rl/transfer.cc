@@ -21,6 +21,7 @@ using scene::CheckOutputPath;
 using scene::GitHash;
 using scene::LoadModel;
 using scene::Versions;
+using scene::WriteText;
 
 namespace {
 
@@ -173,9 +174,9 @@ class Transfer {
     TransferSummary summary = SummarizeTransfer(o_, name_, task_.name, idle_, results, seconds);
     summary.json["versions"] = Versions();
     summary.json["git"] = GitHash();
-    std::ofstream(Out("transfer.json")) << summary.json.dump(2) << '\n';
-    if (!o_.json.empty()) std::ofstream(o_.json) << summary.json.dump(2) << '\n';
-    std::ofstream(Out("table.md")) << summary.table;
+    WriteText(Out("transfer.json"), summary.json.dump(2) + "\n");
+    if (!o_.json.empty()) WriteText(o_.json, summary.json.dump(2) + "\n");
+    WriteText(Out("table.md"), summary.table);
     std::printf("\n%s\n", summary.table.c_str());
   }
 

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "plugin/core/atomic_file.h"
+
 namespace mjhybrid::scene {
 
 namespace {
@@ -150,10 +152,12 @@ long long TrajectoryDataset::transitions() const {
   return n;
 }
 
-void SaveDataset(const std::string& path, const TrajectoryDataset& data) {
+namespace {
+
+void WriteDatasetFile(const std::string& path, const TrajectoryDataset& data) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
-              "cannot create '" + path + "'");
+              "cannot create the file");
   WriteAttr(file, "format", std::string(kDatasetFormat));
   WriteAttr(file, "model", data.model);
   WriteAttr(file, "source", data.source);
@@ -177,6 +181,22 @@ void SaveDataset(const std::string& path, const TrajectoryDataset& data) {
     WriteMatrix(g, "qvel", e.qvel, t + 1, data.nv);
     WriteMatrix(g, "ctrl", e.ctrl, t, data.nu);
   }
+}
+
+}  // namespace
+
+void SaveDataset(const std::string& path, const TrajectoryDataset& data) {
+  // written under a temporary name and renamed once closed: a kill never leaves a truncated
+  // dataset that looks complete (plugin/core/atomic_file.h)
+  const std::string partial = PartialPathFor(path);
+  try {
+    WriteDatasetFile(partial, data);
+  } catch (const std::exception& e) {
+    std::remove(partial.c_str());
+    throw std::runtime_error("cannot write '" + path + "': " + e.what());
+  }
+  std::string error;
+  if (!CommitPartial(partial, path, &error)) throw std::runtime_error("cannot write '" + path + "': " + error);
 }
 
 TrajectoryDataset LoadDataset(const std::string& path) {

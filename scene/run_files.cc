@@ -10,6 +10,8 @@
 
 #include <mujoco/mujoco.h>
 
+#include "plugin/core/atomic_file.h"
+
 namespace mjhybrid::scene {
 
 void CheckOutputPath(const std::string& path, bool force) {
@@ -55,8 +57,10 @@ std::string Versions() {
 }
 
 void WriteText(const std::string& path, const std::string& text) {
-  std::ofstream f(path);
-  if (!(f << text)) throw std::runtime_error("cannot write '" + path + "'");
+  std::string error;
+  if (!WriteFileAtomically(path, [&](std::ostream& out) { return static_cast<bool>(out << text); }, &error)) {
+    throw std::runtime_error("cannot write '" + path + "': " + error);
+  }
 }
 
 }  // namespace mjhybrid::scene

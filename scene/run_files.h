@@ -27,7 +27,8 @@ std::string Versions();
 // the short hash of the source tree's HEAD, "unknown" outside a git checkout
 std::string GitHash();
 
-// writes `text` to `path`; throws one line when it cannot
+// writes `text` to `path` whole or not at all (plugin/core/atomic_file.h); throws one line when
+// it cannot
 void WriteText(const std::string& path, const std::string& text);
 
 }  // namespace mjhybrid::scene

@@ -5,6 +5,8 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "plugin/core/atomic_file.h"
+
 namespace mjhybrid {
 
 namespace {
@@ -131,23 +133,17 @@ bool WriteSafetensors(const std::string& path, const SafetensorsFile& file, std:
   std::string text = header.dump();
   // pad the header with spaces so the tensor data starts 8-byte aligned, as the format suggests
   while ((text.size() + 8) % 8) text.push_back(' ');
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) {
-    *error = "cannot open file for writing";
-    return false;
-  }
-  unsigned char len[8];
-  for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>((text.size() >> (8 * i)) & 0xff);
-  out.write(reinterpret_cast<const char*>(len), 8);
-  out.write(text.data(), text.size());
-  for (const auto& [name, tensor] : file.tensors) {
-    out.write(reinterpret_cast<const char*>(tensor.data.data()), tensor.data.size() * sizeof(float));
-  }
-  if (!out) {
-    *error = "write failed";
-    return false;
-  }
-  return true;
+  // written whole or not at all: a kill never leaves a truncated model that looks complete
+  return WriteFileAtomically(path, [&](std::ostream& out) {
+    unsigned char len[8];
+    for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>((text.size() >> (8 * i)) & 0xff);
+    out.write(reinterpret_cast<const char*>(len), 8);
+    out.write(text.data(), text.size());
+    for (const auto& [name, tensor] : file.tensors) {
+      out.write(reinterpret_cast<const char*>(tensor.data.data()), tensor.data.size() * sizeof(float));
+    }
+    return static_cast<bool>(out);
+  }, error);
 }
 
 }  // namespace mjhybrid

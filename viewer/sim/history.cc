@@ -3,8 +3,11 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <limits>
 #include <stdexcept>
+
+#include "scene/run_files.h"
 
 namespace mjhybrid::viewer {
 
@@ -91,8 +94,7 @@ void History::Push(double time, const World* const worlds[kWorldCount], const St
 }
 
 void History::WriteCsv(const std::string& path, const std::vector<Channel>& channels) const {
-  std::ofstream out(path);
-  if (!out) throw std::runtime_error("cannot write '" + path + "'");
+  std::ostringstream out;
   out << "time";
   for (int w = 0; w < kWorldCount; ++w) {
     for (const Channel& c : channels) out << ',' << WorldLabel(static_cast<WorldKind>(w)) << '.' << c.name;
@@ -108,7 +110,7 @@ void History::WriteCsv(const std::string& path, const std::vector<Channel>& chan
     out << ',' << errors(analytic, i).qpos << ',' << errors(analytic, i).qvel << ',' << errors(hybrid, i).qpos << ','
         << errors(hybrid, i).qvel << ',' << disagreement(i) << '\n';
   }
-  if (!out) throw std::runtime_error("cannot write '" + path + "'");
+  scene::WriteText(path, out.str());  // whole or not at all
 }
 
 }  // namespace mjhybrid::viewer
