@@ -48,14 +48,6 @@ void RunCollect(const CollectArgs& c, const std::set<std::string>& given) {
 
 }  // namespace
 
-std::set<std::string> GivenOptions(const CLI::App* command, std::initializer_list<const char*> names) {
-  std::set<std::string> given;
-  for (const char* name : names) {
-    if (command->count(std::string("--") + name)) given.insert(name);
-  }
-  return given;
-}
-
 void AddCollectCommand(CLI::App* app) {
   auto c = std::make_shared<CollectArgs>();
   CLI::App* cmd = app->add_subcommand("collect", "record trajectories from the real system (black box)");
