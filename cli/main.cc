@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "cli/commands.h"
+#include "plugin/core/printable.h"
 #include "scene/mujoco_util.h"
 
 int main(int argc, char** argv) {
@@ -29,7 +30,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "mjhybrid: error: %s\n", e.what());
+    std::fprintf(stderr, "mjhybrid: error: %s\n", mjhybrid::Printable(e.what()).c_str());
     return 1;
   }
   return 0;

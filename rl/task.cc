@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
+#include "plugin/core/printable.h"
 
 namespace mjhybrid::rl {
 
@@ -112,9 +113,7 @@ int ScalarJoint(const mjModel* m, const std::string& name, const std::string& pa
   return j;
 }
 
-}  // namespace
-
-TaskSpec LoadTaskSpec(const std::string& path) {
+TaskSpec ReadTaskSpec(const std::string& path) {
   std::ifstream f(path);
   if (!f) Fail(path, "cannot be read");
   json j;
@@ -155,6 +154,17 @@ TaskSpec LoadTaskSpec(const std::string& path) {
     Fail(path, std::string("malformed: ") + e.what());
   }
   return s;
+}
+
+}  // namespace
+
+TaskSpec LoadTaskSpec(const std::string& path) {
+  // every message names what the file held; Printable keeps it one line whatever that was
+  try {
+    return ReadTaskSpec(path);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(Printable(e.what()));
+  }
 }
 
 Task::Task(TaskSpec spec, const mjModel* m) : spec_(std::move(spec)), m_(m) {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "scene/episode_start.h"
+#include "plugin/core/printable.h"
 
 namespace mjhybrid::scene {
 
@@ -40,9 +41,7 @@ int ReadCount(const json& v, const std::string& where, const std::string& path) 
   return v.get<int>();
 }
 
-}  // namespace
-
-SceneConfig LoadSceneConfig(const std::string& path) {
+SceneConfig ReadSceneConfig(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read scene config '" + path + "'");
   json root = json::parse(in, nullptr, /*allow_exceptions=*/false);
@@ -93,6 +92,17 @@ SceneConfig LoadSceneConfig(const std::string& path) {
     }
   }
   return config;
+}
+
+}  // namespace
+
+SceneConfig LoadSceneConfig(const std::string& path) {
+  // every message names what the file held; Printable keeps it one line whatever that was
+  try {
+    return ReadSceneConfig(path);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(Printable(e.what()));
+  }
 }
 
 }  // namespace mjhybrid::scene

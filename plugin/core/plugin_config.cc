@@ -11,27 +11,14 @@
 #include <iomanip>
 #include <sstream>
 
+#include "plugin/core/printable.h"
+
 namespace mjhybrid {
 
 namespace {
 
-// a value as an error message quotes it: control and non-ASCII bytes escaped (\n, \xNN),
-// so the message stays one printable line whatever the MJCF held
-std::string Quoted(const std::string& value) {
-  std::string out = "'";
-  for (unsigned char c : value) {
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c < 0x20 || c >= 0x7f) {
-      char hex[8];
-      std::snprintf(hex, sizeof(hex), "\\x%02x", c);
-      out += hex;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "'";
-}
+// a value as an error message quotes it: one line, whatever the MJCF held (core/printable.h)
+std::string Quoted(const std::string& value) { return "'" + Printable(value) + "'"; }
 
 // the shortest of the usual 6 significant digits and more that reads back as exactly `v`
 // (0.3 stays "0.3"; 33333313333 does not become 3.33333e+10)

@@ -1,6 +1,7 @@
 #include "plugin/mujoco/residual_plugin.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "plugin/mujoco/constraint_response.h"
 #include "plugin/mujoco/state_layout_from_model.h"
@@ -13,6 +14,9 @@ std::string InstanceName(const mjModel* m, int instance) {
   const char* name = mj_id2name(m, mjOBJ_PLUGIN, instance);
   return std::string(kPluginName) + (name ? " instance '" + std::string(name) + "'" : "");
 }
+
+// the longest error we hand to mju_error (MuJoCo's own message buffer is 1000 characters)
+constexpr int kErrorSize = 1000;
 
 std::string BodyName(const mjModel* m, int body) {
   const char* name = mj_id2name(m, mjOBJ_BODY, body);
@@ -97,13 +101,21 @@ LoadedInstance LoadInstance(const mjModel* m, int instance) {
 
 
 int ResidualPlugin::StateSize(const mjModel* m, int instance) {
-  LoadedInstance loaded = LoadInstance(m, instance);
-  if (!loaded.error.empty()) {
-    // during compilation this becomes the compile error the user sees
-    mju_error("%s", loaded.error.c_str());
-    return 0;
+  char error[kErrorSize] = "";
+  int size = 0;
+  {
+    LoadedInstance loaded = LoadInstance(m, instance);
+    if (loaded.error.empty()) {
+      size = loaded.StateSize(static_cast<int>(m->nu));
+    } else {
+      std::snprintf(error, sizeof(error), "%s", loaded.error.c_str());
+    }
   }
-  return loaded.StateSize(static_cast<int>(m->nu));
+  // during compilation this becomes the compile error the user sees. mju_error does not come
+  // back: MuJoCo unwinds past this frame without running destructors, so nothing that owns
+  // memory may be alive here (found by scripts/sanitize.sh: every refused scene leaked)
+  if (error[0]) mju_error("%s", error);
+  return size;
 }
 
 std::unique_ptr<ResidualPlugin> ResidualPlugin::Create(const mjModel* m, mjData* d, int instance,
@@ -114,11 +126,7 @@ std::unique_ptr<ResidualPlugin> ResidualPlugin::Create(const mjModel* m, mjData*
     return nullptr;
   }
   *scene_error = ReplacedContactStillNative(m, instance, loaded);
-  if (!scene_error->empty()) {
-    // a scene error, not a transient one: an error, not a warning, when mjData is made
-    mju_error("%s", scene_error->c_str());
-    return nullptr;
-  }
+  if (!scene_error->empty()) return nullptr;
   // the file may have changed since compilation; the state slice was sized for the old one
   const int nu = static_cast<int>(m->nu);
   if (loaded.StateSize(nu) != m->plugin_statenum[instance]) {
@@ -262,16 +270,25 @@ void ResidualPlugin::RegisterPlugin() {
   plugin.nstate = +[](const mjModel* m, int instance) { return StateSize(m, instance); };
 
   plugin.init = +[](const mjModel* m, mjData* d, int instance) {
-    std::unique_ptr<ResidualPlugin> p;
-    std::string scene_error;
-    try {
-      p = ResidualPlugin::Create(m, d, instance, &scene_error);
-    } catch (const std::exception& e) {
-      mju_warning("%s: %s", kPluginName, e.what());
+    char error[kErrorSize] = "";
+    {
+      std::unique_ptr<ResidualPlugin> p;
+      std::string scene_error;
+      try {
+        p = ResidualPlugin::Create(m, d, instance, &scene_error);
+      } catch (const std::exception& e) {
+        mju_warning("%s: %s", kPluginName, e.what());
+      }
+      if (p) {
+        d->plugin_data[instance] = reinterpret_cast<uintptr_t>(p.release());
+        return 0;
+      }
+      std::snprintf(error, sizeof(error), "%s", scene_error.c_str());
     }
-    if (!p) return -1;
-    d->plugin_data[instance] = reinterpret_cast<uintptr_t>(p.release());
-    return 0;
+    // a scene error, not a transient one: an error, not a warning, when mjData is made; raised
+    // once nothing of ours is alive (mju_error does not come back)
+    if (error[0]) mju_error("%s", error);
+    return -1;
   };
   plugin.destroy = +[](mjData* d, int instance) {
     delete reinterpret_cast<ResidualPlugin*>(d->plugin_data[instance]);

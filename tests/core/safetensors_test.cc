@@ -96,9 +96,10 @@ TEST_F(SafetensorsTest, RoundTripKeepsShapesValuesAndMetadata) {
     EXPECT_EQ(got.shape, tensor.shape) << name;
     ASSERT_EQ(got.data.size(), tensor.data.size()) << name;
     // bit for bit, so -0.0 and denormal-adjacent values survive too
-    EXPECT_EQ(std::memcmp(got.data.data(), tensor.data.data(), tensor.data.size() * sizeof(float)),
-              0)
-        << name;
+    // (memcmp of an empty tensor's null data pointer is undefined: scripts/sanitize.sh)
+    if (!tensor.data.empty()) {
+      EXPECT_EQ(std::memcmp(got.data.data(), tensor.data.data(), tensor.data.size() * sizeof(float)), 0) << name;
+    }
   }
   EXPECT_EQ(read.metadata, written.metadata);
 }
