@@ -34,13 +34,8 @@ THREADS = [1, 2, 3, 8]
 SPEC = mujoco.mjtState.mjSTATE_FULLPHYSICS
 
 
-@pytest.fixture(scope="session", autouse=True)
-def plugin_library() -> str:
-    path = os.environ.get("MJHYBRID_PLUGIN", "")
-    if not path or not os.path.isfile(path):
-        pytest.skip("MJHYBRID_PLUGIN does not name the built libmjhybrid.so (run through ctest)")
-    mujoco.mj_loadPluginLibrary(path)
-    return path
+# the built plugin, loaded once per session (conftest.py)
+pytestmark = pytest.mark.usefixtures("plugin_library")
 
 
 def test_every_expected_hybrid_scene_is_found():
