@@ -1,9 +1,7 @@
 // mjhybrid train: fit a residual model to real trajectories (pipeline/residual_recipe.h).
 
-#include <cstdio>
 #include <memory>
 #include <set>
-#include <stdexcept>
 
 #include "cli/commands.h"
 #include "pipeline/residual_recipe.h"
@@ -24,14 +22,7 @@ struct TrainArgs {
 void RunTrain(TrainArgs c, const std::set<std::string>& given) {
   if (!c.protocol.empty()) pipeline::ApplySceneTraining(scene::LoadSceneConfig(c.protocol).train, given, &c.recipe);
   scene::CheckOutputPath(c.out, c.force);
-  pipeline::FittedResidual fitted = pipeline::FitResidual(c.sim, c.data, c.recipe, c.out);
-  std::string error;
-  if (!SaveResidualModel(c.out, *fitted.model, &error)) {
-    throw std::runtime_error("cannot write '" + c.out + "': " + error);
-  }
-  std::fprintf(stderr, "[train] wrote %s (%s): %.1f s targets + %.1f s training\n", c.out.c_str(),
-               fitted.model->network->description().c_str(), fitted.target_seconds,
-               fitted.model->provenance["training"]["seconds"].get<double>());
+  pipeline::SaveFittedResidual(pipeline::FitResidual(c.sim, c.data, c.recipe, c.out), c.out);
 }
 
 }  // namespace

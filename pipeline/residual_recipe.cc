@@ -129,4 +129,14 @@ FittedResidual FitResidual(const std::string& sim_path, const std::string& data_
   return {result.model, target_seconds};
 }
 
+void SaveFittedResidual(const FittedResidual& fitted, const std::string& out_path) {
+  std::string error;
+  if (!SaveResidualModel(out_path, *fitted.model, &error)) {
+    throw std::runtime_error("cannot write '" + out_path + "': " + error);
+  }
+  std::fprintf(stderr, "[train] wrote %s (%s): %.1f s targets + %.1f s training\n", out_path.c_str(),
+               fitted.model->network->description().c_str(), fitted.target_seconds,
+               fitted.model->provenance["training"]["seconds"].get<double>());
+}
+
 }  // namespace mjhybrid::pipeline

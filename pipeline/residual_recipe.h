@@ -57,6 +57,10 @@ struct FittedResidual {
 FittedResidual FitResidual(const std::string& sim_path, const std::string& data_path,
                            const ResidualRecipe& recipe, const std::string& out_path);
 
+// writes the fitted model to `out_path` (whole or not at all) and says so on stderr with the
+// time spent; throws one line when it cannot
+void SaveFittedResidual(const FittedResidual& fitted, const std::string& out_path);
+
 }  // namespace mjhybrid::pipeline
 
 #endif  // MJHYBRID_PIPELINE_RESIDUAL_RECIPE_H_

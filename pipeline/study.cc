@@ -293,12 +293,7 @@ class Study {
     recipe.options.seed = seed;
     // the scene's "train" section, if any
     if (!scene_.config.empty()) ApplySceneTraining(LoadSceneConfig(scene_.config).train, {}, &recipe);
-    FittedResidual fitted = FitResidual(sim, data, recipe, out);
-    std::string error;
-    if (!SaveResidualModel(out, *fitted.model, &error)) throw std::runtime_error("cannot write '" + out + "': " + error);
-    std::fprintf(stderr, "[train] wrote %s (%s): %.1f s targets + %.1f s training\n", out.c_str(),
-                 fitted.model->network->description().c_str(), fitted.target_seconds,
-                 fitted.model->provenance["training"]["seconds"].get<double>());
+    SaveFittedResidual(FitResidual(sim, data, recipe, out), out);
     return Since(start);
   }
 

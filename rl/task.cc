@@ -208,7 +208,7 @@ Task::Task(TaskSpec spec, const mjModel* m) : spec_(std::move(spec)), m_(m) {
   }
   scene::CheckEpisodeStart(spec_.reset, m, "reset", path, "the model");
   for (const auto& [name, r] : spec_.reset.joints) {
-    reset_joints_.push_back({m->jnt_qposadr[ScalarJoint(m, name, path)], r.lo, r.hi});
+    reset_joints_.push_back({m->jnt_qposadr[mj_name2id(m, mjOBJ_JOINT, name.c_str())], r.lo, r.hi});
   }
   for (const JointRange& r : spec_.terminate) {
     terminate_.push_back({m->jnt_qposadr[ScalarJoint(m, r.joint, path)], r.lo, r.hi});
@@ -230,9 +230,17 @@ Task::Task(TaskSpec spec, const mjModel* m) : spec_(std::move(spec)), m_(m) {
   }
 }
 
+namespace {
+
+// a z offset is drawn only when its range is not a point, so that tasks written before "z"
+// existed keep their draws
+bool DrawsZ(const scene::FreePlacement& p) { return p.z.lo < p.z.hi; }
+
+}  // namespace
+
 int Task::RandomCount() const {
   int n = static_cast<int>(reset_joints_.size());
-  for (const BoundFree& f : reset_free_) n += f.placement.z.lo < f.placement.z.hi ? 4 : 3;
+  for (const BoundFree& f : reset_free_) n += DrawsZ(f.placement) ? 4 : 3;
   return n;
 }
 
@@ -245,7 +253,7 @@ void Task::ResetWith(const mjModel* m, mjData* d, const std::vector<double>& uni
     const scene::FreePlacement& p = f.placement;
     mjtNum* q = d->qpos + f.qpos;
     for (int i = 0; i < 2; ++i) q[i] += p.xy.lo + (p.xy.hi - p.xy.lo) * uniform[u++];
-    q[2] += p.z.lo < p.z.hi ? p.z.lo + (p.z.hi - p.z.lo) * uniform[u++] : p.z.lo;
+    q[2] += DrawsZ(p) ? p.z.lo + (p.z.hi - p.z.lo) * uniform[u++] : p.z.lo;
     // a turn about the world z axis, before the body's own orientation
     const double yaw = p.yaw.lo + (p.yaw.hi - p.yaw.lo) * uniform[u++];
     const mjtNum turn[4] = {std::cos(yaw / 2), 0, 0, std::sin(yaw / 2)};
