@@ -5,8 +5,11 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
+#include "cli/resume.h"
 #include "plugin/core/printable.h"
 #include "scene/mujoco_util.h"
 
@@ -26,7 +29,11 @@ int main(int argc, char** argv) {
   mjhybrid::scene::InstallMujocoLogHandler();
   // the parsed subcommand runs from its callback, inside parse
   try {
-    app.parse(argc, argv);
+    // `CMD --resume RUN` parses the command line RUN was started with (cli/resume.h)
+    std::vector<std::string> args = ArgumentsToRun(argc, argv);
+    std::vector<char*> pointers;
+    for (std::string& a : args) pointers.push_back(a.data());
+    app.parse(static_cast<int>(pointers.size()), pointers.data());
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const std::exception& e) {

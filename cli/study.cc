@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/resume.h"
 #include "pipeline/study.h"
 #include "scene/run_files.h"
 
@@ -12,6 +13,7 @@ namespace mjhybrid::cli {
 void AddStudyCommand(CLI::App* app) {
   auto o = std::make_shared<pipeline::StudyOptions>();
   auto no_plots = std::make_shared<bool>(false);
+  auto resume = std::make_shared<std::string>();
   CLI::App* cmd = app->add_subcommand("study", "hybrid vs nominal, sysid, sysid+residual and a pure learned model, on the same data");
   cmd->add_option("--scene", o->scene, "scene folder (real.xml, sim.xml, optional scene.json)")->required();
   cmd->add_option("--out", o->out, "run folder to create (never overwritten)")->required();
@@ -23,7 +25,12 @@ void AddStudyCommand(CLI::App* app) {
   cmd->add_option("--eval-episodes", o->eval_episodes, "held-out episodes (default: the protocol's)")->check(CLI::PositiveNumber);
   cmd->add_option("--steps", o->steps, "steps per episode (default: the protocol's)")->check(CLI::PositiveNumber);
   cmd->add_flag("--no-plots", *no_plots, "skip the PNG plots");
-  cmd->callback([o, no_plots] {
+  cmd->add_option("--resume", *resume, "continue the stopped study in RUN, with the options it was started with");
+  cmd->callback([o, no_plots, resume] {
+    o->arguments = RunningArguments();
+    o->resume = !resume->empty();
+    if (o->resume) CheckResumedFolder(*resume, o->out);
+    SayHowToResumeOnSignal("study", o->out);
     pipeline::RunStudy(*o);
     if (!*no_plots) scene::MakePlots(MJHYBRID_PYTHON, "study_plots.py", o->out, "study");
   });

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/resume.h"
 #include "cli/rl_options.h"
 #include "rl/transfer.h"
 #include "scene/run_files.h"
@@ -13,6 +14,7 @@ namespace mjhybrid::cli {
 void AddTransferCommand(CLI::App* app) {
   auto o = std::make_shared<rl::TransferOptions>();
   auto no_plots = std::make_shared<bool>(false);
+  auto resume = std::make_shared<std::string>();
   rl::TransferOptions& t = *o;
   CLI::App* cmd = app->add_subcommand("transfer", "policies trained on nominal, randomized, hybrid and real, scored on real; MPC too");
   cmd->add_option("--scene", t.scene, "scene folder (real.xml, sim.xml, hybrid.xml, task.json)")->required();
@@ -29,7 +31,12 @@ void AddTransferCommand(CLI::App* app) {
   AddPpoOptions(cmd, &t.ppo);
   AddMpcOptions(cmd, &t.mpc);
   cmd->add_flag("--no-plots", *no_plots, "skip the PNG plots");
-  cmd->callback([o, no_plots] {
+  cmd->add_option("--resume", *resume, "continue the stopped transfer run in RUN, with the options it was started with");
+  cmd->callback([o, no_plots, resume] {
+    o->arguments = RunningArguments();
+    o->resume = !resume->empty();
+    if (o->resume) CheckResumedFolder(*resume, o->out);
+    SayHowToResumeOnSignal("transfer", o->out);
     rl::RunTransfer(*o);
     if (!*no_plots) scene::MakePlots(MJHYBRID_PYTHON, "transfer_plots.py", o->out, "transfer");
   });

@@ -7,12 +7,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
 #include "pipeline/learned_model.h"
+#include "plugin/core/residual_model.h"
 #include "pipeline/residual_recipe.h"
 #include "pipeline/study_report.h"
 #include "pipeline/targets.h"
@@ -23,6 +25,7 @@
 #include "scene/report.h"
 #include "scene/rollout.h"
 #include "scene/run_files.h"
+#include "scene/run_journal.h"
 #include "scene/scene_config.h"
 #include "scene/sysid.h"
 
@@ -47,6 +50,7 @@ using scene::LoadSceneConfig;
 using scene::MakeData;
 using scene::QposNames;
 using scene::RolloutStepper;
+using scene::RunJournal;
 using scene::SaveDataset;
 using scene::SceneConfig;
 using scene::StartRollout;
@@ -143,41 +147,65 @@ class Study {
  public:
   explicit Study(const StudyOptions& options) : o_(options), scene_(CheckScene(options.scene)), out_(options.out) {}
 
-  void Run() {
-    const auto start = Clock::now();
+  // every unit of work goes through the journal: done once, skipped when resumed
+  void Run(RunJournal* journal) {
+    journal_ = journal;
     CollectData();
     ModelPtr sim = LoadModel(scene_.sim);
     k_.stride = std::max(1, o_.eval_stride);
 
-    Score("nominal", 0, Seconds(train_), 0, sim.get());
+    Unit("nominal", [&] {
+      Score("nominal", 0, Seconds(train_), 0, sim.get());
+      return json();
+    });
     // sysid is deterministic: one fit
     const std::string sysid_path = Path("sysid.xml");
-    double fit = Identify(train_, sysid_path, o_.train.threads);
+    Unit("sysid", [&] { return IdentifyAndScore(train_, sysid_path, 0, Seconds(train_)); });
     ModelPtr sysid = LoadModel(sysid_path);
-    Score("sysid", 0, Seconds(train_), fit, sysid.get());
 
     for (uint64_t seed : o_.seeds) FitLearnedMethods(seed, train_path_, Seconds(train_), "", sysid_path);
 
     // data efficiency: the first seconds of the same training data, first seed
     for (double budget : o_.data_seconds) {
       if (budget >= Seconds(train_)) continue;
-      TrajectoryDataset part = FirstSeconds(train_, budget);
       const std::string tag = std::to_string(static_cast<int>(budget)) + "s";
       const std::string part_path = Path("data/train-" + tag + ".h5");
-      SaveDataset(part_path, part);
+      // written whole or not at all, so one that exists is this one (a resumed study)
+      std::error_code ec;
+      if (!fs::exists(part_path, ec)) SaveDataset(part_path, FirstSeconds(train_, budget));
       const std::string part_sysid = Path("sysid-" + tag + ".xml");
-      double part_fit = Identify(part, part_sysid, o_.train.threads);
-      ModelPtr m = LoadModel(part_sysid);
-      Score("sysid", o_.seeds.front(), budget, part_fit, m.get());
+      Unit("sysid-" + tag, [&] {
+        return IdentifyAndScore(LoadDataset(part_path), part_sysid, o_.seeds.front(), budget);
+      });
       FitLearnedMethods(o_.seeds.front(), part_path, budget, "-" + tag, part_sysid);
     }
     WriteOverlay(sim.get(), sysid.get());
-    WriteResults(Since(start));
+    WriteResults(journal_->Seconds());
   }
 
  private:
   std::string Path(const std::string& name) const { return (out_ / name).string(); }
 
+  // the fits of one unit of work: `work` runs and its fits are recorded in the journal (with
+  // what it returns: identified parameters), unless the journal has them from an earlier run
+  void Unit(const std::string& name, const std::function<json()>& work) {
+    if (const json* record = journal_->Find(name)) {
+      for (const json& fit : record->at("fits")) Record(StudyFitFromJson(fit), "recorded");
+      if (record->contains("sysid")) sysid_.update(record->at("sysid"));
+      return;
+    }
+    const size_t first = fits_.size();
+    const json identified = work();
+    json record = {{"fits", json::array()}};
+    for (size_t i = first; i < fits_.size(); ++i) record["fits"].push_back(StudyFitJson(fits_[i]));
+    if (!identified.is_null()) {
+      record["sysid"] = identified;
+      sysid_.update(identified);
+    }
+    journal_->Finish(name, std::move(record));
+  }
+
+  // the training and held-out data: collected once (a unit), then read back when resumed
   void CollectData() {
     CollectOptions protocol;
     int eval_episodes = 8;
@@ -194,21 +222,32 @@ class Study {
     ModelPtr sim = LoadModel(scene_.sim);
     protocol.dt = sim->opt.timestep;
     protocol.seed = 1;
+    train_path_ = Path("data/train.h5");
+    // horizons longer than the protocol's episodes (toss, hopper) are scored on a second, longer
+    // held-out set, as a lab would record a few long runs for the long-horizon figures
+    const int longest = *std::max_element(k_.horizons.begin(), k_.horizons.end());
+    const bool long_runs_needed = longest >= protocol.steps;
+    if (journal_->Find("data")) {
+      train_ = LoadDataset(train_path_);
+      test_ = LoadDataset(Path("data/test.h5"));
+      if (long_runs_needed) long_test_ = LoadDataset(Path("data/test-long.h5"));
+      protocol.episodes = eval_episodes;
+      protocol_ = protocol;
+      std::fprintf(stderr, "[study] resuming %s: its data and the work recorded in its %s\n", out_.c_str(),
+                   RunJournal::kFileName);
+      return;
+    }
     fs::create_directories(out_ / "data");
     std::fprintf(stderr, "[study] collecting %d + %d episodes from %s\n", protocol.episodes, eval_episodes,
                  scene_.real.c_str());
     train_ = Collect(protocol, false);
-    train_path_ = Path("data/train.h5");
     SaveDataset(train_path_, train_);
     protocol.seed = 2;
     protocol.episodes = eval_episodes;
     test_ = Collect(protocol, false);
     SaveDataset(Path("data/test.h5"), test_);
     protocol_ = protocol;
-    // horizons longer than the protocol's episodes (toss, hopper) are scored on a second, longer
-    // held-out set, as a lab would record a few long runs for the long-horizon figures
-    const int longest = *std::max_element(k_.horizons.begin(), k_.horizons.end());
-    if (longest >= protocol.steps) {
+    if (long_runs_needed) {
       CollectOptions long_runs = protocol;
       long_runs.steps = longest + longest / 4;
       long_runs.seed = 3;
@@ -217,6 +256,7 @@ class Study {
       long_test_ = Collect(long_runs, false);
       SaveDataset(Path("data/test-long.h5"), long_test_);
     }
+    journal_->Finish("data", json::object());
   }
 
   // the k-step errors on the held-out data: horizons the protocol's episodes can hold from
@@ -235,53 +275,77 @@ class Study {
     return out;
   }
 
-  double Identify(const TrajectoryDataset& data, const std::string& path, int threads) {
+  // identifies sim.xml's parameters on `data`, writes the identified model to `path` and scores
+  // it; the parameters, for study.json
+  json IdentifyAndScore(const TrajectoryDataset& data, const std::string& path, uint64_t seed, double data_s) {
     const auto start = Clock::now();
     ModelPtr sim = LoadModel(scene_.sim);
     SysidOptions options;
-    options.threads = std::max(2, threads);
+    options.threads = std::max(2, o_.train.threads);
     SysidResult result = scene::Identify(sim.get(), data, options);
     WriteText(path, SysidMjcf(scene_.sim, result.parameters));
     std::fprintf(stderr, "[study] sysid on %.0f s of data: %d-step error %.4g -> %.4g\n", Seconds(data),
                  options.horizon, result.initial_cost, result.final_cost);
-    json& record = sysid_[fs::path(path).filename().string()];
-    for (const SysidParameter& p : result.parameters) record[p.name] = {{"nominal", p.nominal}, {"identified", p.value()}};
-    return Since(start);
+    json parameters;
+    for (const SysidParameter& p : result.parameters) {
+      parameters[p.name] = {{"nominal", p.nominal}, {"identified", p.value()}};
+    }
+    const double fit = Since(start);
+    ModelPtr identified = LoadModel(path);
+    Score("sysid", seed, data_s, fit, identified.get());
+    return {{fs::path(path).filename().string(), parameters}};
   }
 
   // hybrid, sysid+residual, learned and (with replace pairs) hybrid-replace for one seed
   void FitLearnedMethods(uint64_t seed, const std::string& data_path, double data_s, const std::string& tag,
                          const std::string& sysid_path) {
     const std::string suffix = "-s" + std::to_string(seed) + tag;
+    // a residual trained on the model in `base` (nominal or identified), saved and scored
+    const auto residual = [&](const std::string& method, const std::string& base, const std::vector<std::string>& pairs) {
+      Unit(method + suffix, [&] {
+        const std::string file = Path(method + suffix + ".safetensors");
+        const double fit = TrainResidualFile(base, data_path, file, seed, pairs);
+        Score(method, seed, data_s, fit, Hybrid(base, file).get());
+        return json();
+      });
+    };
+    residual("hybrid", scene_.sim, {});
+    residual("sysid+residual", sysid_path, {});
+    // the pure learned model; the first seed's on all the data is kept for the overlay
     ModelPtr sim = LoadModel(scene_.sim);
-    // the residual on the nominal model
-    double fit = TrainResidualFile(scene_.sim, data_path, Path("hybrid" + suffix + ".safetensors"), seed, {});
-    Score("hybrid", seed, data_s, fit, Hybrid(scene_.sim, Path("hybrid" + suffix + ".safetensors")).get());
-    // the residual on the identified model
-    fit = TrainResidualFile(sysid_path, data_path, Path("sysid+residual" + suffix + ".safetensors"), seed, {});
-    Score("sysid+residual", seed, data_s, fit,
-          Hybrid(sysid_path, Path("sysid+residual" + suffix + ".safetensors")).get());
-    // the pure learned model
-    const auto start = Clock::now();
-    TrajectoryDataset data = LoadDataset(data_path);
-    FeatureSpec spec;
-    spec.contact_pairs = FrequentContactPairs(sim.get(), data, 8, 0.01);
-    TrainOptions options = o_.train;
-    options.seed = seed;
-    // the peer keeps the MSE loss it was measured with: its next-state targets are not the
-    // residual's heavy-tailed ones, and on hopper Huber made it worse (h = 100: -109 % -> -485 %)
-    options.huber_delta = 0;
-    LearnedModel learned = TrainLearnedModel(sim.get(), data, spec, options, false);
-    fit = Since(start);
-    KStepOptions k = k_;
-    k.stepper = LearnedStepper(sim.get(), learned);
-    Record("learned", seed, data_s, fit, Errors(sim.get(), k));
-    if (seed == o_.seeds.front() && tag.empty()) learned_ = learned;
-    // a contact model where the scene names pairs to replace
-    if (!replace_.empty()) {
-      fit = TrainResidualFile(scene_.sim, data_path, Path("hybrid-replace" + suffix + ".safetensors"), seed, replace_);
-      Score("hybrid-replace", seed, data_s, fit, Hybrid(scene_.sim, Path("hybrid-replace" + suffix + ".safetensors")).get());
+    const bool overlaid = seed == o_.seeds.front() && tag.empty();
+    const std::string learned_file = Path("learned" + suffix + ".safetensors");
+    Unit("learned" + suffix, [&] {
+      const auto start = Clock::now();
+      TrajectoryDataset data = LoadDataset(data_path);
+      FeatureSpec spec;
+      spec.contact_pairs = FrequentContactPairs(sim.get(), data, 8, 0.01);
+      TrainOptions options = o_.train;
+      options.seed = seed;
+      // the peer keeps the MSE loss it was measured with: its next-state targets are not the
+      // residual's heavy-tailed ones, and on hopper Huber made it worse (h = 100: -109 % -> -485 %)
+      options.huber_delta = 0;
+      LearnedModel learned = TrainLearnedModel(sim.get(), data, spec, options, false);
+      const double fit = Since(start);
+      KStepOptions k = k_;
+      k.stepper = LearnedStepper(sim.get(), learned);
+      Record({"learned", seed, data_s, fit, Errors(sim.get(), k)});
+      if (overlaid) {
+        std::string error;
+        if (!SaveResidualModel(learned_file, *learned.network, &error)) {
+          throw std::runtime_error("cannot write '" + learned_file + "': " + error);
+        }
+        learned_ = learned;
+      }
+      return json();
+    });
+    if (overlaid && !learned_.network) {
+      std::string error;
+      learned_.network = LoadResidualModel(learned_file, &error);
+      if (!learned_.network) throw std::runtime_error("'" + learned_file + "': " + error);
     }
+    // a contact model where the scene names pairs to replace
+    if (!replace_.empty()) residual("hybrid-replace", scene_.sim, replace_);
   }
 
   double TrainResidualFile(const std::string& sim, const std::string& data, const std::string& out, uint64_t seed,
@@ -305,14 +369,15 @@ class Study {
   }
 
   void Score(const std::string& method, uint64_t seed, double data_s, double fit, const mjModel* m) {
-    Record(method, seed, data_s, fit, Errors(m, k_));
+    Record({method, seed, data_s, fit, Errors(m, k_)});
   }
 
-  void Record(const std::string& method, uint64_t seed, double data_s, double fit, std::vector<HorizonError> errors) {
-    std::fprintf(stderr, "[study] %-15s seed %llu, %5.0f s of data: h=%d qpos %.3e", method.c_str(),
-                 static_cast<unsigned long long>(seed), data_s, errors.back().horizon, errors.back().qpos_rmse);
-    std::fprintf(stderr, " (fit %.1f s)\n", fit);
-    fits_.push_back({method, seed, data_s, fit, std::move(errors)});
+  void Record(StudyFit fit, const char* how = "fit") {
+    const HorizonError& last = fit.errors.back();
+    std::fprintf(stderr, "[study] %-15s seed %llu, %5.0f s of data: h=%d qpos %.3e (%s %.1f s)\n", fit.method.c_str(),
+                 static_cast<unsigned long long>(fit.seed), fit.data_s, last.horizon, last.qpos_rmse, how,
+                 fit.fit_seconds);
+    fits_.push_back(std::move(fit));
   }
 
   // one held-out episode rolled out open loop by every method (first seed, all data)
@@ -357,6 +422,7 @@ class Study {
   void WriteResults(double seconds);
 
   const StudyOptions& o_;
+  RunJournal* journal_ = nullptr;
   Scene scene_;
   fs::path out_;
   CollectOptions protocol_;
@@ -408,7 +474,7 @@ void Study::WriteResults(double seconds) {
 }  // namespace
 
 void RunStudy(const StudyOptions& options) {
-  CheckNewRunFolder(options.out, "a study");
+  if (!options.resume) CheckNewRunFolder(options.out, "a study");
   if (!options.json.empty()) CheckOutputPath(options.json, false);
   if (options.seeds.empty()) throw std::runtime_error("--seeds needs at least one seed");
   Study study(options);  // checks the scene before anything is written
@@ -418,8 +484,9 @@ void RunStudy(const StudyOptions& options) {
     for (const auto& [a, b] : LoadSceneConfig(config).replace) pairs.push_back(a + ":" + b);
     study.SetReplace(pairs);
   }
-  fs::create_directories(options.out);
-  study.Run();
+  RunJournal journal = options.resume ? RunJournal::Open(options.out, "study")
+                                      : RunJournal::Start(options.out, "study", options.arguments);
+  study.Run(&journal);
 }
 
 }  // namespace mjhybrid::pipeline

@@ -16,6 +16,10 @@
 //   table.md      the Markdown table that is also printed
 //   overlay.csv   one held-out episode, real vs each method (the trajectory plot)
 //   *.png         made from those files by scripts/study_plots.py (the command does that)
+//   progress.json the journal of finished units (scene/run_journal.h): the data, each
+//                 identification, each fit with its scores. A stopped study resumes from it
+//                 and loses at most the fit in flight; its results equal an uninterrupted run's
+//                 (the fit times aside).
 
 #ifndef MJHYBRID_PIPELINE_STUDY_H_
 #define MJHYBRID_PIPELINE_STUDY_H_
@@ -38,9 +42,13 @@ struct StudyOptions {
   // > 0: override the scene protocol's episode counts and length (quick runs, tests)
   int episodes = 0, eval_episodes = 0, steps = 0;
   TrainOptions train;
+  // the command line, recorded in the journal so that `study --resume` can run it again
+  std::vector<std::string> arguments;
+  bool resume = false;  // continue the study in `out` (its journal) instead of starting one
 };
 
-// refuses an existing run folder before anything is written; throws one line on bad input
+// refuses an existing run folder before anything is written (unless resuming it); throws one
+// line on bad input
 void RunStudy(const StudyOptions& options);
 
 }  // namespace mjhybrid::pipeline

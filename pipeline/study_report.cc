@@ -3,14 +3,18 @@
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <stdexcept>
 
 #include "scene/report.h"
+#include "scene/run_journal.h"
 
 namespace mjhybrid::pipeline {
 
 using nlohmann::json;
 using scene::GapClosed;
 using scene::HorizonError;
+using scene::RecordedNumber;
+using scene::RecordedNumberFrom;
 
 Stat MeanAndStd(const std::vector<double>& values) {
   Stat s;
@@ -46,6 +50,46 @@ std::vector<HorizonError> NominalErrors(const std::vector<StudyFit>& fits) {
 }
 
 }  // namespace
+
+json StudyFitJson(const StudyFit& fit) {
+  json errors = json::array();
+  for (const HorizonError& e : fit.errors) {
+    errors.push_back({{"horizon", e.horizon}, {"rollouts", e.rollouts}, {"diverged", e.diverged},
+                      {"qpos_rmse", RecordedNumber(e.qpos_rmse)}, {"qvel_rmse", RecordedNumber(e.qvel_rmse)},
+                      {"qpos_nrmse", RecordedNumber(e.qpos_nrmse)}, {"qvel_nrmse", RecordedNumber(e.qvel_nrmse)},
+                      {"saturated_per_step", RecordedNumber(e.saturated_per_step)},
+                      {"spread_per_step", RecordedNumber(e.spread_per_step)}});
+  }
+  return {{"method", fit.method}, {"seed", fit.seed}, {"data_s", fit.data_s}, {"fit_seconds", fit.fit_seconds},
+          {"errors", errors}};
+}
+
+StudyFit StudyFitFromJson(const json& j) {
+  try {
+    StudyFit fit;
+    fit.method = j.at("method").get<std::string>();
+    fit.seed = j.at("seed").get<uint64_t>();
+    fit.data_s = j.at("data_s").get<double>();
+    fit.fit_seconds = j.at("fit_seconds").get<double>();
+    for (const json& e : j.at("errors")) {
+      HorizonError h;
+      h.horizon = e.at("horizon").get<int>();
+      h.rollouts = e.at("rollouts").get<long long>();
+      h.diverged = e.at("diverged").get<long long>();
+      h.qpos_rmse = RecordedNumberFrom(e.at("qpos_rmse"));
+      h.qvel_rmse = RecordedNumberFrom(e.at("qvel_rmse"));
+      h.qpos_nrmse = RecordedNumberFrom(e.at("qpos_nrmse"));
+      h.qvel_nrmse = RecordedNumberFrom(e.at("qvel_nrmse"));
+      h.saturated_per_step = RecordedNumberFrom(e.at("saturated_per_step"));
+      h.spread_per_step = RecordedNumberFrom(e.at("spread_per_step"));
+      fit.errors.push_back(h);
+    }
+    if (fit.errors.empty()) throw std::runtime_error("no errors");
+    return fit;
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("a recorded fit is malformed: ") + e.what());
+  }
+}
 
 std::string StudyResultsCsv(const std::vector<StudyFit>& fits) {
   const std::vector<HorizonError> nominal = NominalErrors(fits);

@@ -43,6 +43,11 @@ std::string FormatStat(const Stat& s, const char* fmt);
 
 std::string StudyResultsCsv(const std::vector<StudyFit>& fits);
 
+// a fit as JSON and back, exactly (doubles round-trip, non-finite ones as null): how the
+// study's journal keeps the fits it has finished
+nlohmann::json StudyFitJson(const StudyFit& fit);
+StudyFit StudyFitFromJson(const nlohmann::json& j);  // throws one line on a malformed record
+
 struct StudySummary {
   nlohmann::json json;  // horizons, methods, data_efficiency
   std::string table;    // the Markdown table

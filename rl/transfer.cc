@@ -13,6 +13,7 @@
 #include "rl/transfer_report.h"
 #include "scene/mujoco_util.h"
 #include "scene/run_files.h"
+#include "scene/run_journal.h"
 
 namespace mjhybrid::rl {
 
@@ -20,6 +21,10 @@ using scene::CheckNewRunFolder;
 using scene::CheckOutputPath;
 using scene::GitHash;
 using scene::LoadModel;
+using scene::RecordedNumber;
+using scene::RecordedNumberFrom;
+using scene::RecordedNumbersFrom;
+using scene::RunJournal;
 using scene::Versions;
 using scene::WriteText;
 
@@ -71,26 +76,30 @@ class Transfer {
     }
   }
 
-  void Run() {
-    const double start = Now();
+  // units of work (the idle score, one policy per method and seed, one MPC method) go through
+  // the journal: done once, taken from it when the run is resumed
+  void Run(RunJournal* journal) {
+    journal_ = journal;
+    if (journal_->resumed()) std::printf("[transfer] resuming %s from its %s\n", o_.out.c_str(), RunJournal::kFileName);
     // the do-nothing controller on the scoring episodes: the zero of the normalized score
-    std::unique_ptr<VecEnv> real = RealEnv(10'000 + o_.seeds.front(), o_.eval_episodes);
-    idle_ = Summarize(RunEpisodes(real.get(), [](const VecEnv& env, const double*, double* actions) {
-              std::fill(actions, actions + env.num_envs() * env.action_size(), 0.0);
-            })).mean;
-    std::printf("[transfer] doing nothing scores %.4g on real.xml\n", idle_);
-    std::ofstream curves(Out("curves.csv")), returns(Out("returns.csv"));
-    curves << kCurvesCsvHeader;
-    returns << kReturnsCsvHeader;
-    // each method's rows as soon as it is done, so that a long run shows its progress
-    for (const std::string& method : o_.methods) {
-      MethodResult r = IsPolicyMethod(method) ? RunPolicyMethod(method, &curves) : RunMpcMethod(method);
-      returns << ReturnsCsvRows(r);
-      returns.flush();
-      curves.flush();
-      results_[method] = r;
+    if (const nlohmann::json* record = journal_->Find("idle")) {
+      idle_ = RecordedNumberFrom(record->at("return"));
+    } else {
+      std::unique_ptr<VecEnv> real = RealEnv(10'000 + o_.seeds.front(), o_.eval_episodes);
+      idle_ = Summarize(RunEpisodes(real.get(), [](const VecEnv& env, const double*, double* actions) {
+                std::fill(actions, actions + env.num_envs() * env.action_size(), 0.0);
+              })).mean;
+      journal_->Finish("idle", {{"return", RecordedNumber(idle_)}});
     }
-    WriteSummary(Now() - start);
+    std::printf("[transfer] doing nothing scores %.4g on real.xml\n", idle_);
+    for (const std::string& method : o_.methods) {
+      if (IsPolicyMethod(method)) {
+        RunPolicyMethod(method);
+      } else {
+        RunMpcMethod(method);
+      }
+    }
+    WriteSummary(journal_->Seconds());
   }
 
  private:
@@ -112,44 +121,75 @@ class Transfer {
     return models;
   }
 
-  MethodResult RunPolicyMethod(const std::string& method, std::ofstream* curves) {
-    MethodResult r;
+  // one policy per seed, each a unit: trained, saved, scored on real.xml, recorded
+  void RunPolicyMethod(const std::string& method) {
+    MethodResult& r = results_[method];
     r.method = method;
     r.trained_on = method == "nominal" ? "sim.xml" : method == "randomized" ? "sim.xml, randomized"
                    : method == "hybrid" ? "hybrid.xml" : "real.xml";
-    const double start = Now();
     for (uint64_t seed : o_.seeds) {
-      // the real episodes that score a policy start from the same states for every method
-      std::unique_ptr<VecEnv> real = RealEnv(10'000 + seed, o_.eval_episodes);
-      const auto score = [&](Policy* p) { return Summarize(RunEpisodes(real.get(), PolicyController(p))); };
-      VecEnv env(TrainingModels(method, seed), task_, o_.num_envs, o_.threads, seed);
-      PpoOptions ppo = o_.ppo;
-      ppo.seed = seed;
-      ppo.eval_every = std::max(1L, ppo.total_steps / std::max(1, o_.evals));
-      ppo.label = "transfer " + method + " s" + std::to_string(seed);
-      const PolicySignature signature{name_, task_.name, env.observation_size(), env.action_size()};
-      PpoResult trained = TrainPpo(&env, signature, ppo, score);
-      *curves << CurveCsvRows(method, seed, trained.curve);
-      SavePolicy(trained.policy, Out(method + "-s" + std::to_string(seed) + ".pt"));
-      const std::vector<double> final_returns = RunEpisodes(real.get(), PolicyController(&trained.policy));
+      const std::string unit = method + "-s" + std::to_string(seed);
+      if (!journal_->Find(unit)) journal_->Finish(unit, TrainAndScore(method, seed));
+      const nlohmann::json& record = *journal_->Find(unit);
+      std::vector<CurvePoint> curve;
+      for (const nlohmann::json& p : record.at("curve")) {
+        curve.push_back({p.at(0).get<long>(),
+                         {RecordedNumberFrom(p.at(1)), RecordedNumberFrom(p.at(2)), p.at(3).get<int>()}});
+      }
+      curves_ += CurveCsvRows(method, seed, curve);
+      const std::vector<double> final_returns = RecordedNumbersFrom(record.at("returns"));
       r.returns.insert(r.returns.end(), final_returns.begin(), final_returns.end());
       r.seeds.insert(r.seeds.end(), final_returns.size(), seed);
       r.seed_means.push_back(Summarize(final_returns).mean);
-      r.diverged += trained.diverged;
+      r.diverged += record.at("diverged").get<long>();
+      r.seconds += record.at("seconds").get<double>();
+      WriteProgress();
     }
-    r.seconds = Now() - start;
-    return r;
   }
 
-  MethodResult RunMpcMethod(const std::string& method) {
-    MethodResult r;
+  nlohmann::json TrainAndScore(const std::string& method, uint64_t seed) {
+    const double start = Now();
+    // the real episodes that score a policy start from the same states for every method
+    std::unique_ptr<VecEnv> real = RealEnv(10'000 + seed, o_.eval_episodes);
+    const auto score = [&](Policy* p) { return Summarize(RunEpisodes(real.get(), PolicyController(p))); };
+    VecEnv env(TrainingModels(method, seed), task_, o_.num_envs, o_.threads, seed);
+    PpoOptions ppo = o_.ppo;
+    ppo.seed = seed;
+    ppo.eval_every = std::max(1L, ppo.total_steps / std::max(1, o_.evals));
+    ppo.label = "transfer " + method + " s" + std::to_string(seed);
+    const PolicySignature signature{name_, task_.name, env.observation_size(), env.action_size()};
+    PpoResult trained = TrainPpo(&env, signature, ppo, score);
+    SavePolicy(trained.policy, Out(method + "-s" + std::to_string(seed) + ".pt"));
+    const std::vector<double> final_returns = RunEpisodes(real.get(), PolicyController(&trained.policy));
+    nlohmann::json curve = nlohmann::json::array(), returns = nlohmann::json::array();
+    for (const CurvePoint& p : trained.curve) {
+      curve.push_back({p.steps, RecordedNumber(p.score.mean), RecordedNumber(p.score.std), p.score.episodes});
+    }
+    for (double v : final_returns) returns.push_back(RecordedNumber(v));
+    return {{"curve", curve}, {"returns", returns}, {"diverged", trained.diverged}, {"seconds", Now() - start}};
+  }
+
+  // the episodes of one MPC method, one unit (the planner's random stream runs through them)
+  void RunMpcMethod(const std::string& method) {
+    MethodResult& r = results_[method];
     r.method = method;
     r.trained_on = method == "mpc-nominal" ? "sim.xml (planner)" : "hybrid.xml (planner)";
+    if (!journal_->Find(method)) journal_->Finish(method, PlanAndAct(method));
+    const nlohmann::json& record = *journal_->Find(method);
+    r.returns = RecordedNumbersFrom(record.at("returns"));
+    r.seeds.assign(r.returns.size(), o_.seeds.front());
+    r.seed_means.push_back(Summarize(r.returns).mean);
+    r.seconds = record.at("seconds").get<double>();
+    WriteProgress();
+  }
+
+  nlohmann::json PlanAndAct(const std::string& method) {
     const double start = Now();
     ModelPtr internal = LoadModel(method == "mpc-nominal" ? sim_ : hybrid_);
     PredictiveSampling planner(internal.get(), task_, o_.mpc);
     // episode by episode on one real copy, from the same start states as the policies' scores
     std::unique_ptr<VecEnv> real = RealEnv(10'000 + o_.seeds.front(), 1);
+    nlohmann::json returns = nlohmann::json::array();
     for (int e = 0; e < o_.mpc_episodes; ++e) {
       planner.Reset();
       const Controller act = [&](const VecEnv& env, const double*, double* action) {
@@ -157,14 +197,23 @@ class Transfer {
         planner.Act(d->qpos, d->qvel, action);
       };
       const double ret = RunEpisodes(real.get(), act).front();
-      r.returns.push_back(ret);
-      r.seeds.push_back(o_.seeds.front());
+      returns.push_back(RecordedNumber(ret));
       std::printf("[transfer %s] episode %d/%d  real return %.4g\n", method.c_str(), e + 1, o_.mpc_episodes, ret);
       std::fflush(stdout);
     }
-    r.seed_means.push_back(Summarize(r.returns).mean);
-    r.seconds = Now() - start;
-    return r;
+    return {{"returns", returns}, {"seconds", Now() - start}};
+  }
+
+  // curves.csv and returns.csv with every unit so far, rewritten whole after each: a long run
+  // shows its progress, and a kill never leaves a half-written row
+  void WriteProgress() {
+    std::string returns = kReturnsCsvHeader;
+    for (const std::string& method : o_.methods) {
+      auto it = results_.find(method);
+      if (it != results_.end()) returns += ReturnsCsvRows(it->second);
+    }
+    WriteText(Out("curves.csv"), kCurvesCsvHeader + curves_);
+    WriteText(Out("returns.csv"), returns);
   }
 
   // transfer.json (and its copy) and table.md, from the methods' results in the order asked for
@@ -183,18 +232,21 @@ class Transfer {
   TransferOptions o_;
   std::string name_, real_, sim_, hybrid_;
   TaskSpec task_;
+  RunJournal* journal_ = nullptr;
   std::map<std::string, MethodResult> results_;
+  std::string curves_;  // the curves.csv rows so far
   double idle_ = 0;  // the return of zero actions on the scoring episodes
 };
 
 }  // namespace
 
 void RunTransfer(const TransferOptions& options) {
-  CheckNewRunFolder(options.out, "transfer");
+  if (!options.resume) CheckNewRunFolder(options.out, "transfer");
   if (!options.json.empty()) CheckOutputPath(options.json, false);
   Transfer transfer(options);  // checks the scene before anything is written
-  fs::create_directories(options.out);
-  transfer.Run();
+  RunJournal journal = options.resume ? RunJournal::Open(options.out, "transfer")
+                                      : RunJournal::Start(options.out, "transfer", options.arguments);
+  transfer.Run(&journal);
 }
 
 }  // namespace mjhybrid::rl

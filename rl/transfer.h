@@ -17,6 +17,11 @@
 //   transfer.json {"methods": {NAME: {"real_return", "real_return_std", ...}}, config, versions}
 //   table.md      printed too
 //   *.pt          the final policies;  curves.png made by scripts/transfer_plots.py
+//   progress.json the journal of finished units (scene/run_journal.h): the idle score, each
+//                 (method, seed) policy with its curve and final returns, each MPC method. A
+//                 stopped run resumes from it, losing at most the unit in flight; the resumed
+//                 results equal an uninterrupted run's (wall times aside). curves.csv and
+//                 returns.csv are rewritten whole after each unit.
 
 #ifndef MJHYBRID_RL_TRANSFER_H_
 #define MJHYBRID_RL_TRANSFER_H_
@@ -45,6 +50,9 @@ struct TransferOptions {
   int mpc_episodes = 8;
   PpoOptions ppo;
   MpcOptions mpc;
+  // the command line, recorded in the journal so that `transfer --resume` can run it again
+  std::vector<std::string> arguments;
+  bool resume = false;  // continue the run in `out` (its journal) instead of starting one
 };
 
 void RunTransfer(const TransferOptions& options);

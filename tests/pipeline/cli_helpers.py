@@ -1,7 +1,9 @@
 """Running the mjhybrid command line from the pipeline tests."""
 
+import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 BIN = os.environ.get("MJHYBRID_BIN", "build/bin/mjhybrid")
@@ -36,3 +38,25 @@ def model_metadata(path) -> dict:
     raw = Path(path).read_bytes()
     header = json.loads(raw[8:8 + int.from_bytes(raw[:8], "little")])
     return json.loads(header["__metadata__"]["mjhybrid"])
+
+
+def recorded_units(out: Path) -> int:
+    """The units of work a run folder's journal (progress.json) has recorded; 0 before it exists."""
+    try:
+        return len(json.loads((out / "progress.json").read_text())["units"])
+    except (OSError, ValueError):
+        return 0
+
+
+def stop_after_units(args, out: Path, units: int, sig: int, cwd) -> tuple:
+    """Starts the command ARGS writing run folder OUT, waits until its journal has UNITS units,
+    sends SIG; the exit code and stderr."""
+    proc = subprocess.Popen([BIN, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while recorded_units(out) < units:
+        assert proc.poll() is None, "the run ended before it could be stopped"
+        assert time.time() < deadline
+        time.sleep(0.02)
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=60)
+    return proc.returncode, stderr
