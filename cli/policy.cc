@@ -15,9 +15,11 @@
 #include <stdexcept>
 
 #include "cli/commands.h"
+#include "cli/resume.h"
 #include "cli/rl_options.h"
 #include "rl/mpc.h"
 #include "rl/ppo.h"
+#include "rl/ppo_state.h"
 #include "rl/task.h"
 #include "rl/vec_env.h"
 #include "scene/mujoco_util.h"
@@ -56,7 +58,7 @@ namespace fs = std::filesystem;
 
 struct PolicyArgs {
   // policy-train / policy-eval / mpc
-  std::string model, task, out, policy, score_on, planner, json;
+  std::string model, task, out, policy, score_on, planner, json, resume;
   int envs = 16, threads = 1, episodes = 16;
   uint64_t seed = 0;
   bool force = false;
@@ -85,6 +87,7 @@ void WriteJson(const std::string& path, const nlohmann::json& j) {
 }
 
 void RunPolicyTrain(const PolicyArgs& c) {
+  if (!c.resume.empty()) CheckResumedFolder(c.resume, c.out);
   CheckOutputPath(c.out, c.force);
   const TaskSpec task = LoadTaskSpec(TaskFor(c.model, c.task));
   std::unique_ptr<VecEnv> env = MakeSceneEnv(c.model, task.path, c.envs, c.threads, c.seed);
@@ -95,10 +98,16 @@ void RunPolicyTrain(const PolicyArgs& c) {
   o.seed = c.seed;
   o.label = "policy-train";
   if (o.eval_every == 0) o.eval_every = std::max(1L, o.total_steps / 8);
+  // the training state beside the policy at every score, until the policy is written
+  o.state_path = rl::PpoStatePath(c.out);
+  o.command_line = {"policy-train", fs::current_path().string(), RunningArguments()};
+  o.resume = !c.resume.empty();
+  if (!o.resume) CheckOutputPath(o.state_path, c.force);
+  SayHowToResumeOnSignal("policy-train", c.out);
   const PolicySignature signature{SceneOf(c.model), task.name, env->observation_size(), env->action_size()};
-  PpoResult r = TrainPpo(env.get(), signature, o, [&](Policy* p) {
-    return Summarize(RunEpisodes(scoring.get(), PolicyController(p)));
-  });
+  PpoResult r = TrainPpo(
+      env.get(), signature, o,
+      [&](Policy* p) { return Summarize(RunEpisodes(scoring.get(), PolicyController(p))); }, {scoring.get()});
   SavePolicy(r.policy, c.out);
   // the learning curve beside the policy: tidy CSV and a JSON sidecar
   const std::string stem = (fs::path(c.out).parent_path() / fs::path(c.out).stem()).string();
@@ -123,6 +132,8 @@ void RunPolicyTrain(const PolicyArgs& c) {
                              {"git", GitHash()}});
   std::printf("wrote %s (%.1f s, return %.4g on %s)\n", c.out.c_str(), r.seconds, r.curve.back().score.mean,
               scored_on.c_str());
+  // finished: nothing is left to resume
+  std::remove(o.state_path.c_str());
 }
 
 void RunPolicyEval(const PolicyArgs& c) {
@@ -181,6 +192,7 @@ void AddPolicyCommands(CLI::App* app) {
   train->add_option("--threads", c->threads, "stepping threads")->check(CLI::PositiveNumber)->capture_default_str();
   train->add_option("--seed", c->seed, "random seed")->capture_default_str();
   train->add_flag("--force", c->force, "overwrite an existing output");
+  train->add_option("--resume", c->resume, "continue the stopped training of POLICY (from POLICY.state.pt), with its options");
   AddPpoOptions(train, &c->ppo);
 
   eval = app->add_subcommand("policy-eval", "score a policy checkpoint on a world of its scene");

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "rl/ppo_state.h"
 #include "scene/run_journal.h"
 
 namespace mjhybrid::cli {
@@ -33,7 +34,9 @@ void OnStopSignal(int signal_number) {
   std::raise(signal_number);
 }
 
-bool IsResumable(const std::string& command) { return command == "study" || command == "transfer"; }
+bool IsResumable(const std::string& command) {
+  return command == "study" || command == "transfer" || command == "policy-train";
+}
 
 // RUN from "--resume RUN" or "--resume=RUN"; empty when argv has no --resume
 std::string ResumeTarget(int argc, char** argv, int* count) {
@@ -72,7 +75,11 @@ std::vector<std::string> ArgumentsToRun(int argc, char** argv) {
     throw std::runtime_error("--resume takes the options '" + run + "' was started with; give " + command +
                              " nothing else");
   }
-  const scene::RunCommandLine recorded = scene::ReadRunCommandLine(run);
+  // a policy's training keeps its command line in its training state, a study's or transfer's
+  // in its run folder's journal
+  const scene::RunCommandLine recorded = command == "policy-train"
+                                             ? rl::ReadPpoStateCommandLine(rl::PpoStatePath(run))
+                                             : scene::ReadRunCommandLine(run);
   if (recorded.command != command) {
     throw std::runtime_error("'" + run + "' is a " + recorded.command + " run; resume it with mjhybrid " +
                              recorded.command + " --resume " + run);

@@ -1,6 +1,6 @@
 // Resuming a stopped long run. `mjhybrid CMD --resume RUN` runs CMD again with the command line
 // that started RUN (recorded in RUN's journal, scene/run_journal.h, or in a policy's training
-// state, rl/training_state.h) and --resume RUN appended, so the run goes on with exactly the
+// state, rl/ppo_state.h; RUN is then the policy file) and --resume RUN appended, so the run goes on with exactly the
 // options it began with; the command skips the work RUN has recorded as done.
 
 #ifndef MJHYBRID_CLI_RESUME_H_

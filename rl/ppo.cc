@@ -4,11 +4,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <deque>
 #include <filesystem>
 #include <numeric>
 
 #include "rl/ppo_math.h"
+#include "rl/ppo_state.h"
 
 namespace mjhybrid::rl {
 
@@ -31,24 +31,6 @@ struct Rollout {
         reward(torch::zeros({steps, n})), done(torch::zeros({steps, n})), value(torch::zeros({steps, n})) {}
   long steps() const { return obs.size(0); }
   torch::Tensor obs, actions, logp, reward, done, value;
-};
-
-// the unscaled returns of the last 50 finished training episodes, for the progress line
-struct TrainingReturns {
-  explicit TrainingReturns(int n) : episode(n, 0) {}
-  void Add(const std::vector<double>& reward, const std::vector<uint8_t>& done) {
-    for (size_t i = 0; i < episode.size(); ++i) {
-      episode[i] += reward[i];
-      if (done[i]) {
-        recent.push_back(episode[i]);
-        if (recent.size() > 50) recent.pop_front();
-        episode[i] = 0;
-      }
-    }
-  }
-  double Mean() const { return recent.empty() ? 0 : std::accumulate(recent.begin(), recent.end(), 0.0) / recent.size(); }
-  std::vector<double> episode;  // the running return of each copy's current episode
-  std::deque<double> recent;
 };
 
 // one rollout with the current stochastic policy; the stored rewards are scaled by the running
@@ -164,7 +146,8 @@ Controller PolicyController(Policy* policy) {
   };
 }
 
-PpoResult TrainPpo(VecEnv* env, const PolicySignature& signature, const PpoOptions& o, const PolicyScore& evaluate) {
+PpoResult TrainPpo(VecEnv* env, const PolicySignature& signature, const PpoOptions& o, const PolicyScore& evaluate,
+                   const std::vector<VecEnv*>& scorers) {
   torch::NoGradGuard outer_no_grad;  // re-enabled only around the loss
   // tiny networks: OpenMP's synchronization costs more than it saves, and collapses under load
   torch::set_num_threads(1);
@@ -178,17 +161,26 @@ PpoResult TrainPpo(VecEnv* env, const PolicySignature& signature, const PpoOptio
   torch::Generator generator = at::detail::createCPUGenerator(o.seed + 17);
 
   Rollout rollout(T, n, no, env->action_size());
-  ReturnScale scale(n);
-  TrainingReturns training(n);
+  PpoProgress state(n);
+  state.next_eval = o.eval_every > 0 ? o.eval_every : o.total_steps;
+  if (o.resume) {
+    LoadPpoState(o.state_path, net, adam, generator, &state, env, scorers);
+    if (o.progress) {
+      std::printf("[%s] resuming from %s at %ld steps\n", o.label.c_str(), o.state_path.c_str(), env->steps());
+    }
+  } else {
+    env->Reset();
+  }
+  ReturnScale& scale = state.scale;
+  TrainingReturns& training = state.training;
   const double start = Now();
+  const long first_steps = env->steps();
   double last_print = start;
-  long next_eval = o.eval_every > 0 ? o.eval_every : o.total_steps;
-  env->Reset();
   const long updates = std::max(1L, o.total_steps / batch);
   // the caller's score of the current policy, a point of the curve, a checkpoint
   const auto score = [&](long steps) {
     CurvePoint point{steps, evaluate ? evaluate(&result.policy) : ReturnStats{}};
-    result.curve.push_back(point);
+    state.curve.push_back(point);
     if (!o.checkpoint_dir.empty()) {
       std::filesystem::create_directories(o.checkpoint_dir);
       SavePolicy(result.policy, o.checkpoint_dir + "/policy-" + std::to_string(steps) + ".pt");
@@ -200,7 +192,7 @@ PpoResult TrainPpo(VecEnv* env, const PolicySignature& signature, const PpoOptio
     }
   };
 
-  for (long update = 0; update < updates; ++update) {
+  for (long update = state.update; update < updates; ++update) {
     // a rollout with the current stochastic policy
     CollectRollout(env, net, generator, o.gamma, &scale, &training, &rollout);
 
@@ -222,17 +214,26 @@ PpoResult TrainPpo(VecEnv* env, const PolicySignature& signature, const PpoOptio
     const long steps = env->steps();
     if (o.progress && (Now() - last_print > 2 || update + 1 == updates)) {
       std::printf("[%s] %8ld / %ld steps  %6.0f steps/s  training return %.4g  diverged %ld\n", o.label.c_str(), steps,
-                  o.total_steps, steps / (Now() - start), training.Mean(), env->diverged());
+                  o.total_steps, (steps - first_steps) / (Now() - start), training.Mean(), env->diverged());
       std::fflush(stdout);
       last_print = Now();
     }
-    if (steps >= next_eval && update + 1 < updates) {
+    if (steps >= state.next_eval && update + 1 < updates) {
       score(steps);
-      next_eval += o.eval_every;
+      state.next_eval += o.eval_every;
+      // everything the next update starts from, taken after the score (which steps scorers)
+      if (!o.state_path.empty()) {
+        state.update = update + 1;
+        const double seconds_before = state.seconds;
+        state.seconds += Now() - start;
+        SavePpoState(o.state_path, o.command_line, net, adam, generator, state, *env, scorers);
+        state.seconds = seconds_before;
+      }
     }
   }
   score(env->steps());
-  result.seconds = Now() - start;
+  result.curve = state.curve;
+  result.seconds = state.seconds + Now() - start;
   result.diverged = env->diverged();
   return result;
 }

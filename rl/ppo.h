@@ -6,7 +6,8 @@
 //
 // Scoring is the caller's: every eval_every environment steps the trainer hands the current
 // policy to `evaluate` (which, in the transfer study, runs it on real.xml) and records the
-// point; it also writes a checkpoint there when checkpoint_dir is set.
+// point; it also writes a checkpoint there when checkpoint_dir is set, and the training state
+// when state_path is (with the state of `scorers`, the environments `evaluate` steps).
 
 #ifndef MJHYBRID_RL_PPO_H_
 #define MJHYBRID_RL_PPO_H_
@@ -18,6 +19,7 @@
 
 #include "rl/policy.h"
 #include "rl/vec_env.h"
+#include "scene/run_journal.h"
 
 namespace mjhybrid::rl {
 
@@ -36,6 +38,11 @@ struct PpoOptions {
   uint64_t seed = 0;
   long eval_every = 0;  // 0: only at the end
   std::string checkpoint_dir;
+  // "": none. Else the whole training state (rl/ppo_state.h) is written here at every score,
+  // with `command_line`, so that a stopped run resumes from its last score
+  std::string state_path;
+  scene::RunCommandLine command_line;
+  bool resume = false;  // start from state_path instead of from scratch
   bool progress = true;
   std::string label;    // prefix of the progress lines
 };
@@ -60,7 +67,7 @@ struct PpoResult {
 using PolicyScore = std::function<ReturnStats(Policy*)>;
 
 PpoResult TrainPpo(VecEnv* env, const PolicySignature& signature, const PpoOptions& options,
-                   const PolicyScore& evaluate);
+                   const PolicyScore& evaluate, const std::vector<VecEnv*>& scorers = {});
 
 // one episode in each copy of `env` (after a reset), acting with act(obs[N x obs], actions[N x
 // nu]); the returns of those episodes

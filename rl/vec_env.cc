@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <numeric>
+#include <sstream>
 #include <stdexcept>
 
 #include "plugin/mujoco/residual_instance.h"
+#include "scene/run_journal.h"
 
 namespace mjhybrid::rl {
 
@@ -103,6 +106,88 @@ void VecEnv::Step(const double* actions) {
 }
 
 long VecEnv::diverged() const { return std::accumulate(diverged_.begin(), diverged_.end(), 0L); }
+
+namespace {
+
+// what mj_setState restores: enough for mj_step to go on exactly as it would have
+constexpr int kIntegrationState = mjSTATE_INTEGRATION;
+
+nlohmann::json Numbers(const double* v, size_t n) {
+  nlohmann::json out = nlohmann::json::array();
+  for (size_t i = 0; i < n; ++i) out.push_back(scene::RecordedNumber(v[i]));
+  return out;
+}
+
+// exactly `n` numbers from `j` into `out`, or one line naming `what`
+void ReadNumbers(const nlohmann::json& j, size_t n, const char* what, double* out) {
+  const std::vector<double> v = scene::RecordedNumbersFrom(j);
+  if (v.size() != n) throw std::runtime_error(std::string("the environment state has a malformed '") + what + "'");
+  std::copy(v.begin(), v.end(), out);
+}
+
+}  // namespace
+
+std::string VecEnv::SaveState() const {
+  const int n = num_envs();
+  nlohmann::json states = nlohmann::json::array(), rng = nlohmann::json::array();
+  for (int i = 0; i < n; ++i) {
+    std::vector<mjtNum> state(mj_stateSize(model(i), kIntegrationState));
+    mj_getState(model(i), data_[i].get(), state.data(), kIntegrationState);
+    states.push_back(Numbers(state.data(), state.size()));
+    std::ostringstream engine;
+    engine << rng_[i].engine;
+    rng.push_back(engine.str());
+  }
+  const nlohmann::json out = {
+      {"copies", n},          {"states", states},
+      {"rng", rng},           {"t", t_},
+      {"obs", Numbers(obs_.data(), obs_.size())},
+      {"final_obs", Numbers(final_obs_.data(), final_obs_.size())},
+      {"reward", Numbers(reward_.data(), reward_.size())},
+      {"disagreement", Numbers(disagreement_.data(), disagreement_.size())},
+      {"terminated", terminated_}, {"truncated", truncated_},
+      {"diverged", diverged_},     {"steps", steps_}};
+  return out.dump();
+}
+
+void VecEnv::RestoreState(const std::string& text) {
+  const int n = num_envs();
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw std::runtime_error("the environment state is not JSON");
+  try {
+    if (j.at("copies").get<int>() != n) {
+      throw std::runtime_error("the environment state is for " + std::to_string(j.at("copies").get<int>()) +
+                               " copies, this environment has " + std::to_string(n));
+    }
+    for (int i = 0; i < n; ++i) {
+      std::vector<mjtNum> state(mj_stateSize(model(i), kIntegrationState));
+      ReadNumbers(j.at("states").at(i), state.size(), "states", state.data());
+      mj_setState(model(i), data_[i].get(), state.data(), kIntegrationState);
+      std::istringstream engine(j.at("rng").at(i).get<std::string>());
+      engine >> rng_[i].engine;
+      if (!engine) throw std::runtime_error("the environment state has a malformed random stream");
+    }
+    ReadNumbers(j.at("obs"), obs_.size(), "obs", obs_.data());
+    ReadNumbers(j.at("final_obs"), final_obs_.size(), "final_obs", final_obs_.data());
+    ReadNumbers(j.at("reward"), reward_.size(), "reward", reward_.data());
+    ReadNumbers(j.at("disagreement"), disagreement_.size(), "disagreement", disagreement_.data());
+    const auto t = j.at("t").get<std::vector<int>>();
+    const auto terminated = j.at("terminated").get<std::vector<uint8_t>>();
+    const auto truncated = j.at("truncated").get<std::vector<uint8_t>>();
+    const auto diverged = j.at("diverged").get<std::vector<long>>();
+    const size_t copies = static_cast<size_t>(n);
+    if (t.size() != copies || terminated.size() != copies || truncated.size() != copies || diverged.size() != copies) {
+      throw std::runtime_error("the environment state's counters are not one per copy");
+    }
+    t_ = t;
+    terminated_ = terminated;
+    truncated_ = truncated;
+    diverged_ = diverged;
+    steps_ = j.at("steps").get<long>();
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(std::string("the environment state is malformed: ") + e.what());
+  }
+}
 
 std::unique_ptr<VecEnv> MakeSceneEnv(const std::string& model_path, const std::string& task_path, int num_envs,
                                      int threads, uint64_t seed) {

@@ -68,6 +68,15 @@ class VecEnv {
   long diverged() const;          // episodes ended by a diverged simulation, since construction
   long steps() const { return steps_; }  // environment steps taken (actions x N)
 
+  // Everything that decides what the copies do next, as text: each mjData's integration state
+  // (mj_getState: positions, velocities, activations, warm start, controls, plugin state, time),
+  // each random stream, the episode counters and the last step's outputs. An environment made
+  // the same way and given this state steps on bit for bit as this one would (a resumed
+  // training run, rl/ppo_state.h). Restore throws one line when the state is not for this
+  // environment's copies and model layout.
+  std::string SaveState() const;
+  void RestoreState(const std::string& state);
+
  private:
   void StepOne(int i, const double* action);
   void ResetOne(int i);
