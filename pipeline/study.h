@@ -16,6 +16,8 @@
 //   table.md      the Markdown table that is also printed
 //   overlay.csv   one held-out episode, real vs each method (the trajectory plot)
 //   *.png         made from those files by scripts/study_plots.py (the command does that)
+//   METHOD-sSEED[-BUDGET].safetensors, sysid[-BUDGET].xml, data/*.h5: what was fitted and on
+//                 what (learned-sFIRST.safetensors: the pure learned model of the overlay)
 //   progress.json the journal of finished units (scene/run_journal.h): the data, each
 //                 identification, each fit with its scores. A stopped study resumes from it
 //                 and loses at most the fit in flight; its results equal an uninterrupted run's
