@@ -7,6 +7,8 @@
 #include <stdexcept>
 
 #include "plugin/core/atomic_file.h"
+#include "scene/child_process.h"
+#include "scene/dataset_bytes.h"
 
 namespace mjhybrid::scene {
 
@@ -199,17 +201,20 @@ void SaveDataset(const std::string& path, const TrajectoryDataset& data) {
   if (!CommitPartial(partial, path, &error)) throw std::runtime_error("cannot write '" + path + "': " + error);
 }
 
-TrajectoryDataset LoadDataset(const std::string& path) {
+namespace {
+
+// the file through libhdf5; runs in the reader process (LoadDataset); throws one line, without
+// the file's name
+TrajectoryDataset ReadDatasetFile(const std::string& path) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  auto fail = [&](const std::string& why) { return std::runtime_error("dataset '" + path + "': " + why); };
   if (H5Fis_hdf5(path.c_str()) <= 0) {
     FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) throw fail("file not found");
+    if (!f) throw std::runtime_error("file not found");
     std::fclose(f);
-    throw fail("not an HDF5 file");
+    throw std::runtime_error("not an HDF5 file");
   }
   TrajectoryDataset data;
-  try {
+  {
     Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "cannot open file");
     std::string format = ReadStringAttr(file, "format");
     if (format != kDatasetFormat) throw std::runtime_error("format '" + format + "', expected '" + kDatasetFormat + "'");
@@ -245,11 +250,21 @@ TrajectoryDataset LoadDataset(const std::string& path) {
       e.ctrl = ReadMatrix(g, where, "ctrl", n - 1, data.nu);
       data.episodes.push_back(std::move(e));
     }
-  } catch (const std::exception& e) {
-    throw fail(e.what());
   }
-  if (data.episodes.empty()) throw fail("no episodes");
+  if (data.episodes.empty()) throw std::runtime_error("no episodes");
   return data;
+}
+
+}  // namespace
+
+TrajectoryDataset LoadDataset(const std::string& path) {
+  // libhdf5 is not memory-safe on corrupt files (scene/child_process.h): it reads in a child
+  // process, which hands the dataset over packed, or says why it could not
+  try {
+    return UnpackDataset(RunInChildProcess([&] { return PackDataset(ReadDatasetFile(path)); }));
+  } catch (const std::exception& e) {
+    throw std::runtime_error("dataset '" + path + "': " + e.what());
+  }
 }
 
 }  // namespace mjhybrid::scene
