@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cmath>
@@ -23,11 +22,13 @@
 #include "scene/dataset_fit.h"
 #include "scene/memory_budget.h"
 #include "scene/mujoco_util.h"
+#include "tests/common/peak_memory.h"
 
 namespace mjhybrid::scene {
 namespace {
 
 namespace fs = std::filesystem;
+using testutil::PeakRssBytes;
 
 // a double pendulum: two named hinges, one motor; the timestep and the second joint's name vary
 std::string PendulumXml(const std::string& joint2, const std::string& timestep) {
@@ -231,13 +232,6 @@ TEST_F(DatasetTest, CheckDatasetFitsRefusesDataFromAnotherModel) {
 
 
 // ---------------------------------------------------------------- memory limits
-
-// the process's peak resident memory so far, in bytes
-double PeakRssBytes() {
-  rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss * 1024.0;
-}
 
 // opens an HDF5 file for writing in place; closed (and flushed) when the object goes
 struct H5File {
