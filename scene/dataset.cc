@@ -43,20 +43,35 @@ void WriteMatrix(hid_t group, const char* name, const std::vector<double>& v, hs
   }
 }
 
-// reads a float64 array and checks its shape: rows x cols (cols = 0 for a vector)
+// the dims of a dataspace of any rank (HDF5 allows up to H5S_MAX_RANK): reading them into a
+// fixed array of the rank we expect would overflow it
+std::vector<hsize_t> Dims(hid_t space) {
+  const int rank = H5Sget_simple_extent_ndims(space);
+  if (rank < 0 || rank > H5S_MAX_RANK) throw std::runtime_error("HDF5 dataspace has no valid rank");
+  std::vector<hsize_t> dims(rank);
+  if (rank > 0) H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  return dims;
+}
+
+std::string ShapeText(const std::vector<hsize_t>& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
+// reads a float64 array and checks its shape: rows x cols (cols = 0 for a vector). The shape is
+// checked before anything is allocated, so rows (which the caller has counted against the
+// memory budget) bounds the allocation, whatever the file claims.
 std::vector<double> ReadMatrix(hid_t group, const std::string& where, const char* name,
                                hsize_t rows, hsize_t cols) {
   if (H5Lexists(group, name, H5P_DEFAULT) <= 0) throw std::runtime_error(where + " lacks '" + name + "'");
   Handle set(H5Dopen2(group, name, H5P_DEFAULT), H5Dclose, where + "/" + name + " cannot be opened");
   Handle space(H5Dget_space(set), H5Sclose, "HDF5 dataspace");
-  int rank = H5Sget_simple_extent_ndims(space);
-  hsize_t dims[2] = {0, 0};
-  H5Sget_simple_extent_dims(space, dims, nullptr);
-  bool ok = cols ? (rank == 2 && dims[0] == rows && dims[1] == cols) : (rank == 1 && dims[0] == rows);
-  if (!ok) {
-    throw std::runtime_error(where + "/" + name + " has shape [" + std::to_string(dims[0]) +
-                             (rank == 2 ? ", " + std::to_string(dims[1]) : "") + "], expected [" +
-                             std::to_string(rows) + (cols ? ", " + std::to_string(cols) : "") + "]");
+  const std::vector<hsize_t> dims = Dims(space);
+  const std::vector<hsize_t> expected = cols ? std::vector<hsize_t>{rows, cols} : std::vector<hsize_t>{rows};
+  if (dims != expected) {
+    throw std::runtime_error(where + "/" + name + " has shape " + ShapeText(dims) + ", expected " +
+                             ShapeText(expected));
   }
   std::vector<double> v(rows * (cols ? cols : 1));
   if (!v.empty() && H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0) {
@@ -203,9 +218,65 @@ void SaveDataset(const std::string& path, const TrajectoryDataset& data) {
 
 namespace {
 
+// the bytes an episode of `states` states takes once loaded: doubles, as the formula of
+// DatasetMemoryBytes. In floating point, because a file can claim 2^64 - 1 states.
+double EpisodeBytes(double states, const TrajectoryDataset& data) {
+  return 8 * (states * (1 + data.nq + data.nv) + (states - 1) * data.nu) + kEpisodeOverheadBytes;
+}
+
+std::runtime_error OverBudget(const char* at_least, hsize_t episodes, double bytes,
+                              const MemoryBudget& budget) {
+  return std::runtime_error(
+      "its " + std::to_string(episodes) + (episodes == 1 ? " episode needs " : " episodes need ") +
+      at_least + FormatBytes(bytes) + " in memory, more than the " + FormatBytes(budget.bytes) +
+      " budget (" + budget.source + "); split it");
+}
+
+// The number of states of each of the `count` episodes, read from the shape of its 'time'
+// (cheap: no data is read), after checking that all of them together fit `budget`. A count
+// that cannot fit even as two-state episodes is refused before the episodes are walked.
+std::vector<hsize_t> EpisodeLengths(hid_t episodes, hsize_t count, const TrajectoryDataset& data,
+                                    const MemoryBudget& budget) {
+  if (count * EpisodeBytes(2, data) > budget.bytes) {
+    throw OverBudget("at least ", count, count * EpisodeBytes(2, data), budget);
+  }
+  std::vector<hsize_t> states(count);
+  double bytes = 0;
+  for (hsize_t i = 0; i < count; ++i) {
+    const std::string name = EpisodeName(i);
+    const std::string where = "episodes/" + name;
+    if (H5Lexists(episodes, name.c_str(), H5P_DEFAULT) <= 0) throw std::runtime_error("missing " + where);
+    Handle g(H5Gopen2(episodes, name.c_str(), H5P_DEFAULT), H5Gclose, where);
+    if (H5Lexists(g, "time", H5P_DEFAULT) <= 0) throw std::runtime_error(where + " lacks 'time'");
+    Handle set(H5Dopen2(g, "time", H5P_DEFAULT), H5Dclose, where + "/time cannot be opened");
+    Handle space(H5Dget_space(set), H5Sclose, "HDF5 dataspace");
+    const std::vector<hsize_t> dims = Dims(space);
+    if (dims.size() != 1) {
+      throw std::runtime_error(where + "/time has shape " + ShapeText(dims) + ", expected [states]");
+    }
+    if (dims[0] < 2) throw std::runtime_error(where + " has fewer than two states");
+    states[i] = dims[0];
+    bytes += EpisodeBytes(static_cast<double>(dims[0]), data);
+  }
+  if (bytes > budget.bytes) throw OverBudget("", count, bytes, budget);
+  return states;
+}
+
+}  // namespace
+
+uint64_t DatasetMemoryBytes(const TrajectoryDataset& data) {
+  uint64_t bytes = 0;
+  for (const Episode& e : data.episodes) {
+    bytes += 8 * (e.time.size() + e.qpos.size() + e.qvel.size() + e.ctrl.size()) + kEpisodeOverheadBytes;
+  }
+  return bytes;
+}
+
+namespace {
+
 // the file through libhdf5; runs in the reader process (LoadDataset); throws one line, without
 // the file's name
-TrajectoryDataset ReadDatasetFile(const std::string& path) {
+TrajectoryDataset ReadDatasetFile(const std::string& path, const MemoryBudget& budget) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   if (H5Fis_hdf5(path.c_str()) <= 0) {
     FILE* f = std::fopen(path.c_str(), "rb");
@@ -232,17 +303,16 @@ TrajectoryDataset ReadDatasetFile(const std::string& path) {
     if (!(data.timestep > 0) || data.nq < 0 || data.nv < 0 || data.nu < 0) throw std::runtime_error("bad timestep or sizes");
     Handle episodes(H5Gopen2(file, "episodes", H5P_DEFAULT), H5Gclose, "no group 'episodes'");
     H5G_info_t info;
-    H5Gget_info(episodes, &info);
-    for (hsize_t i = 0; i < info.nlinks; ++i) {
+    if (H5Gget_info(episodes, &info) < 0) throw std::runtime_error("group 'episodes' cannot be read");
+    // every episode's length before any episode is read: what the file claims is counted
+    // against the budget first, and then read exactly (ReadMatrix refuses any other shape)
+    const std::vector<hsize_t> states = EpisodeLengths(episodes, info.nlinks, data, budget);
+    data.episodes.reserve(states.size());
+    for (size_t i = 0; i < states.size(); ++i) {
       std::string name = EpisodeName(i);
       std::string where = "episodes/" + name;
-      if (H5Lexists(episodes, name.c_str(), H5P_DEFAULT) <= 0) throw std::runtime_error("missing " + where);
       Handle g(H5Gopen2(episodes, name.c_str(), H5P_DEFAULT), H5Gclose, where);
-      Handle tset(H5Dopen2(g, "time", H5P_DEFAULT), H5Dclose, where + " lacks 'time'");
-      Handle tspace(H5Dget_space(tset), H5Sclose, "HDF5 dataspace");
-      hsize_t n = 0;
-      H5Sget_simple_extent_dims(tspace, &n, nullptr);
-      if (n < 2) throw std::runtime_error(where + " has fewer than two states");
+      const hsize_t n = states[i];
       Episode e;
       e.time = ReadMatrix(g, where, "time", n, 0);
       e.qpos = ReadMatrix(g, where, "qpos", n, data.nq);
@@ -257,11 +327,13 @@ TrajectoryDataset ReadDatasetFile(const std::string& path) {
 
 }  // namespace
 
-TrajectoryDataset LoadDataset(const std::string& path) {
+TrajectoryDataset LoadDataset(const std::string& path) { return LoadDataset(path, LoaderMemoryBudget()); }
+
+TrajectoryDataset LoadDataset(const std::string& path, const MemoryBudget& budget) {
   // libhdf5 is not memory-safe on corrupt files (scene/child_process.h): it reads in a child
   // process, which hands the dataset over packed, or says why it could not
   try {
-    return UnpackDataset(RunInChildProcess([&] { return PackDataset(ReadDatasetFile(path)); }));
+    return UnpackDataset(RunInChildProcess([&] { return PackDataset(ReadDatasetFile(path, budget)); }));
   } catch (const std::exception& e) {
     throw std::runtime_error("dataset '" + path + "': " + e.what());
   }

@@ -8,7 +8,9 @@
 //   /episodes/NNNNNN  time [T+1], qpos [T+1, nq], qvel [T+1, nv], ctrl [T, nu]
 //                     ctrl[t] is applied from state t to state t+1
 //
-// Loading validates shapes and rejects non-finite values with the episode and step.
+// Loading validates shapes and rejects non-finite values with the episode and step. It adds up
+// the memory the episodes' shapes claim before reading any of them and refuses a file that
+// needs more than a budget (scene/memory_budget.h): a small file can claim any size.
 
 #ifndef MJHYBRID_SCENE_DATASET_H_
 #define MJHYBRID_SCENE_DATASET_H_
@@ -17,6 +19,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "scene/memory_budget.h"
 
 namespace mjhybrid::scene {
 
@@ -48,8 +52,19 @@ struct TrajectoryDataset {
   long long transitions() const;
 };
 
+// what a loaded episode is counted as taking: its vectors' heap blocks and the Episode itself
+inline constexpr uint64_t kEpisodeOverheadBytes = sizeof(Episode) + 4 * 32;
+
+// the memory a loaded dataset takes as LoadDataset counts it against its budget: every
+// recorded double, plus kEpisodeOverheadBytes per episode
+uint64_t DatasetMemoryBytes(const TrajectoryDataset& data);
+
 void SaveDataset(const std::string& path, const TrajectoryDataset& data);
+
+// Throws std::runtime_error, one line naming the file, when the file is not a valid dataset or
+// its episodes would need more memory than `budget` (by default LoaderMemoryBudget()).
 TrajectoryDataset LoadDataset(const std::string& path);
+TrajectoryDataset LoadDataset(const std::string& path, const MemoryBudget& budget);
 
 }  // namespace mjhybrid::scene
 

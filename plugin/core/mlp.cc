@@ -80,8 +80,12 @@ std::unique_ptr<MlpEnsemble> MlpEnsemble::FromTensors(const SafetensorsFile& fil
     *error = "network must have at least one member and one layer";
     return nullptr;
   }
-  std::vector<std::vector<DenseLayer>> all(members);
+  // grown member by member as their tensors are found, never sized by the claimed count: the
+  // first missing tensor ends the loop, so 2e9 claimed members cost nothing (sized up front,
+  // their empty vectors alone were 48 GB)
+  std::vector<std::vector<DenseLayer>> all;
   for (int e = 0; e < members; ++e) {
+    all.emplace_back();
     for (int l = 0; l < layers; ++l) {
       auto w = file.tensors.find(TensorName(e, l, "weight"));
       auto b = file.tensors.find(TensorName(e, l, "bias"));

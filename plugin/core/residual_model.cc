@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "plugin/core/backends.h"
@@ -234,10 +235,23 @@ std::shared_ptr<const ResidualModel> LoadResidualModel(const std::string& path,
       return fail("metadata 'network' must be {backend: 'mlp', activation: 'tanh', members: int, "
                   "layers: int} in a safetensors model");
     }
-    auto mlp = MlpEnsemble::FromTensors(file, net["members"].get<int>(), net["layers"].get<int>(), &why);
+    // read wide, so that a count past int is refused rather than wrapped (2^32 + 2 members
+    // once became 2); a count can be no more than the tensors the file holds
+    const int64_t members = net["members"].get<int64_t>(), layers = net["layers"].get<int64_t>();
+    const int64_t tensors = static_cast<int64_t>(file.tensors.size());
+    if (members < 1 || layers < 1 || members > tensors || layers > tensors) {
+      return fail("metadata 'network' claims " + std::to_string(members) + " members and " +
+                  std::to_string(layers) + " layers; each must be at least 1 and at most the " +
+                  std::to_string(tensors) + " tensors the file holds");
+    }
+    auto mlp = MlpEnsemble::FromTensors(file, static_cast<int>(members), static_cast<int>(layers), &why);
     if (!mlp) return fail(why);
     model->network = std::move(mlp);
   } else if (StartsWith(path, "PK\x03\x04", 4)) {
+    // LibTorch reads the archive's tensors whole: the cap ReadSafetensors applies
+    std::error_code size_error;
+    const uintmax_t size = std::filesystem::file_size(path, size_error);
+    if (!size_error && size > kMaxModelFileBytes) return fail(ModelFileTooLarge(size));
     NetworkLoader loader = FindNetworkLoader("torchscript", &why);
     if (!loader) return fail(why);
     if (!loader(path, &meta, &model->network, &why)) return fail(why);

@@ -2,7 +2,6 @@
 
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "plugin/core/atomic_file.h"
@@ -21,6 +20,11 @@ uint64_t ReadLittleEndian64(const unsigned char* p) {
 
 }  // namespace
 
+std::string ModelFileTooLarge(uint64_t bytes) {
+  return "file is " + std::to_string(bytes) + " bytes, more than the " +
+         std::to_string(kMaxModelFileBytes) + " (1 GiB) a model file may have";
+}
+
 bool LooksLikeSafetensors(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   unsigned char head[9];
@@ -30,13 +34,24 @@ bool LooksLikeSafetensors(const std::string& path) {
 }
 
 bool ReadSafetensors(const std::string& path, SafetensorsFile* file, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
     *error = "cannot open file";
     return false;
   }
-  std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
-                                   std::istreambuf_iterator<char>());
+  const std::streamoff size = in.tellg();
+  if (size < 0) {
+    *error = "cannot tell the file's size";
+    return false;
+  }
+  if (static_cast<uint64_t>(size) > kMaxModelFileBytes) {
+    *error = ModelFileTooLarge(static_cast<uint64_t>(size));
+    return false;
+  }
+  std::vector<unsigned char> bytes(static_cast<size_t>(size));
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(bytes.data()), size);
+  bytes.resize(static_cast<size_t>(in.gcount()));  // the file may have shrunk since
   if (bytes.size() < 8) {
     *error = "file too short for a safetensors header";
     return false;

@@ -24,6 +24,15 @@ struct SafetensorsFile {
   std::map<std::string, std::string> metadata;
 };
 
+// the largest model file we read, 1 GiB: ReadSafetensors reads the whole file into memory
+// (LoadResidualModel applies the same cap to a TorchScript archive), and a residual model is
+// kilobytes to megabytes, so a larger file is a mistake, refused by its size before a byte is
+// read
+inline constexpr uint64_t kMaxModelFileBytes = uint64_t{1} << 30;
+
+// the one-line reason a file of `bytes` bytes (over kMaxModelFileBytes) is refused
+std::string ModelFileTooLarge(uint64_t bytes);
+
 // true when the file starts like a safetensors file (header length, then '{')
 bool LooksLikeSafetensors(const std::string& path);
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/common/peak_memory.h"
 #include "tests/common/random_network.h"
 
 namespace mjhybrid {
@@ -283,6 +284,18 @@ TEST(MlpFromTensorsTest, MissingWeightOrBiasIsNamed) {
   EXPECT_THAT(error, HasSubstr("member2.layer0"));
   EXPECT_EQ(MlpEnsemble::FromTensors(TwoLayerFile(), 2, 3, &error), nullptr);
   EXPECT_THAT(error, HasSubstr("member0.layer2"));
+}
+
+// a member count the file cannot back costs nothing: the first missing tensor is named, and
+// the members are not sized by the claim (100M empty members would be 2.4 GB)
+TEST(MlpFromTensorsTest, ClaimedCountsSizeNothingBeforeTheirTensorsAreFound) {
+  std::string error;
+  const double peak_before = testutil::PeakRssBytes();
+  EXPECT_EQ(MlpEnsemble::FromTensors(TwoLayerFile(), 100'000'000, 2, &error), nullptr);
+  EXPECT_THAT(error, HasSubstr("missing tensor member2.layer0"));
+  EXPECT_EQ(MlpEnsemble::FromTensors(TwoLayerFile(), 2, 100'000'000, &error), nullptr);
+  EXPECT_THAT(error, HasSubstr("missing tensor member0.layer2"));
+  EXPECT_LT(testutil::PeakRssBytes() - peak_before, 100e6);
 }
 
 TEST(MlpFromTensorsTest, LayersThatDoNotChainAreRejected) {

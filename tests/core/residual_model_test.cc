@@ -18,6 +18,7 @@
 #include "plugin/core/mlp.h"
 #include "plugin/core/residual_evaluator.h"
 #include "plugin/core/safetensors.h"
+#include "tests/common/peak_memory.h"
 #include "tests/common/random_network.h"
 
 namespace mjhybrid {
@@ -296,6 +297,43 @@ TEST_F(ResidualModelTest, LoadRejectsNetworkSectionsThatDoNotFit) {
   meta["input"] = other_meta["input"];
   EXPECT_THAT(ExpectLoadFails(SaveWithMetadata("sizes.safetensors", model, meta.dump())),
               AllOf(HasSubstr("network is 8 -> 2"), HasSubstr("10 features")));
+}
+
+// member and layer counts are checked against the tensors the file holds, read wide: 2^32 + 2
+// members once wrapped to 2 in an int and loaded as a two-member ensemble
+TEST_F(ResidualModelTest, LoadRefusesNetworkCountsTheFileCannotHold) {
+  const ResidualModel model = RandomModel(Arm2Layout(), 0, 2, 8);  // 3 layers: 12 tensors
+  const double peak_before = testutil::PeakRssBytes();
+  for (const auto& [key, value] : std::vector<std::pair<std::string, json>>{
+           {"members", 4294967298LL}, {"members", 100'000'000}, {"layers", 1LL << 40},
+           {"members", -1}, {"layers", 0}}) {
+    SCOPED_TRACE(key + " " + value.dump());
+    json meta = FileMetadata(model);
+    meta["network"][key] = value;
+    const std::string members = key == "members" ? value.dump() : "2";
+    const std::string layers = key == "layers" ? value.dump() : "3";
+    EXPECT_THAT(ExpectLoadFails(SaveWithMetadata("counts.safetensors", model, meta.dump())),
+                HasSubstr("metadata 'network' claims " + members + " members and " + layers +
+                          " layers; each must be at least 1 and at most the 12 tensors the file "
+                          "holds"));
+  }
+  EXPECT_LT(testutil::PeakRssBytes() - peak_before, 100e6);
+}
+
+// a model file over the 1 GiB cap is refused by its size, unread, whichever kind it starts
+// like (sparse files: no disk is used)
+TEST_F(ResidualModelTest, LoadRefusesFilesOverTheSizeCap) {
+  const ResidualModel model = RandomModel(Arm2Layout(), 0, 1, 6);
+  const std::string safetensors = Save("big.safetensors", model);
+  const std::string archive = Path("big.pt");
+  std::ofstream(archive, std::ios::binary) << std::string("PK\x03\x04", 4);
+  for (const std::string& path : {safetensors, archive}) {
+    SCOPED_TRACE(path);
+    std::filesystem::resize_file(path, (uint64_t{3} << 30));
+    EXPECT_THAT(ExpectLoadFails(path),
+                HasSubstr("': file is 3221225472 bytes, more than the 1073741824 (1 GiB) a model "
+                          "file may have"));
+  }
 }
 
 TEST_F(ResidualModelTest, LoadRejectsNetworkSectionOfTheWrongType) {

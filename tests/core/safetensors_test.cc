@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/common/peak_memory.h"
+
 namespace mjhybrid {
 namespace {
 
@@ -262,6 +264,37 @@ TEST_F(SafetensorsTest, ShapeWhoseElementCountOverflowsIsRejected) {
   ExpectReadFails(WriteRaw(
       "b.safetensors",
       R"({"t":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}})", ""));
+}
+
+// a header claiming a 1e12-float tensor (4 TB) over 8 bytes of data is refused by the bytes
+// the file holds, before anything of the claimed size is allocated
+TEST_F(SafetensorsTest, TensorLargerThanTheFileIsRefusedWithoutAllocating) {
+  const double peak_before = testutil::PeakRssBytes();
+  EXPECT_THAT(
+      ExpectReadFails(WriteRaw(
+          "a.safetensors",
+          R"({"t":{"dtype":"F32","shape":[1000000,1000000],"data_offsets":[0,4000000000000]}})",
+          FloatBytes({1, 2}))),
+      HasSubstr("'t' data is out of bounds"));
+  // offsets that fit the file, a shape that does not
+  EXPECT_THAT(
+      ExpectReadFails(WriteRaw(
+          "b.safetensors", R"({"t":{"dtype":"F32","shape":[1000000,1000000],"data_offsets":[0,8]}})",
+          FloatBytes({1, 2}))),
+      HasSubstr("'t' data is out of bounds or does not match its shape"));
+  EXPECT_LT(testutil::PeakRssBytes() - peak_before, 50e6);
+}
+
+// a file over the 1 GiB cap is refused by its size, not read: a sparse file (it takes no
+// disk) of a valid header and then zeros, which would otherwise read as a valid empty file
+TEST_F(SafetensorsTest, FileOverTheSizeCapIsRefusedUnread) {
+  const std::string path = WriteRaw("big.safetensors", "{}", "");
+  std::filesystem::resize_file(path, kMaxModelFileBytes + 1);
+  ASSERT_TRUE(LooksLikeSafetensors(path));
+  const double peak_before = testutil::PeakRssBytes();
+  EXPECT_EQ(ExpectReadFails(path), "file is 1073741825 bytes, more than the 1073741824 (1 GiB) a "
+                                   "model file may have");
+  EXPECT_LT(testutil::PeakRssBytes() - peak_before, 50e6);
 }
 
 TEST_F(SafetensorsTest, NonF32DtypeIsRejectedByName) {

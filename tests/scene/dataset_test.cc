@@ -3,8 +3,10 @@
 // where, and data recorded from another system is refused before anything runs on it.
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 #include <stdlib.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -18,12 +20,15 @@
 #include "scene/collect.h"
 #include "scene/dataset.h"
 #include "scene/dataset_fit.h"
+#include "scene/memory_budget.h"
 #include "scene/mujoco_util.h"
+#include "tests/common/peak_memory.h"
 
 namespace mjhybrid::scene {
 namespace {
 
 namespace fs = std::filesystem;
+using testutil::PeakRssBytes;
 
 // a double pendulum: two named hinges, one motor; the timestep and the second joint's name vary
 std::string PendulumXml(const std::string& joint2, const std::string& timestep) {
@@ -223,6 +228,159 @@ TEST_F(DatasetTest, CheckDatasetFitsRefusesDataFromAnotherModel) {
   EXPECT_NE(timestep.find("dataset '" + data_path + "' does not fit '" + faster + "'"), std::string::npos) << timestep;
   EXPECT_NE(timestep.find("recorded every 0.010000 s but the model steps 0.005000 s"), std::string::npos) << timestep;
   EXPECT_EQ(timestep.find('\n'), std::string::npos) << timestep;
+}
+
+
+// ---------------------------------------------------------------- memory limits
+
+// opens an HDF5 file for writing in place; closed (and flushed) when the object goes
+struct H5File {
+  explicit H5File(const std::string& path) : id(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT)) {
+    EXPECT_GE(id, 0) << path;
+  }
+  ~H5File() { H5Fclose(id); }
+  hid_t id;
+};
+
+// a chunked float64 dataset of shape `dims` with nothing written: HDF5 reads its unwritten
+// chunks as the fill value (0), so it claims any size at the cost of a few hundred bytes
+void CreateEmptyChunked(hid_t group, const char* name, std::vector<hsize_t> dims) {
+  std::vector<hsize_t> chunk = dims;
+  chunk[0] = std::min<hsize_t>(dims[0], 1 << 16);
+  hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+  hid_t plist = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(plist, static_cast<int>(chunk.size()), chunk.data());
+  hid_t set = H5Dcreate2(group, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, plist, H5P_DEFAULT);
+  EXPECT_GE(set, 0) << name;
+  H5Dclose(set);
+  H5Pclose(plist);
+  H5Sclose(space);
+}
+
+// rewrites `episode` of the dataset file at `path` so that it claims `states` states (time,
+// qpos, qvel and ctrl consistently) while the file stays a few kB
+void ClaimStates(const std::string& path, const TrajectoryDataset& data, int episode, hsize_t states) {
+  H5File file(path);
+  const std::string group = "episodes/" + std::string(6 - std::to_string(episode).size(), '0') +
+                            std::to_string(episode);
+  hid_t g = H5Gopen2(file.id, group.c_str(), H5P_DEFAULT);
+  ASSERT_GE(g, 0) << group;
+  for (const char* name : {"time", "qpos", "qvel", "ctrl"}) H5Ldelete(g, name, H5P_DEFAULT);
+  CreateEmptyChunked(g, "time", {states});
+  CreateEmptyChunked(g, "qpos", {states, static_cast<hsize_t>(data.nq)});
+  CreateEmptyChunked(g, "qvel", {states, static_cast<hsize_t>(data.nv)});
+  CreateEmptyChunked(g, "ctrl", {states - 1, static_cast<hsize_t>(data.nu)});
+  H5Gclose(g);
+}
+
+// the error LoadDataset gives, "" when it loads
+std::string LoadError(const std::string& path, const MemoryBudget* budget = nullptr) {
+  try {
+    if (budget) {
+      LoadDataset(path, *budget);
+    } else {
+      LoadDataset(path);
+    }
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// A 1e12-state episode in a file of a few kB (chunks never written) would need 48 TB: refused
+// in one line, at once, under this machine's own budget, before anything of that size is
+// allocated (without the check the loader's first vector throws std::bad_alloc)
+TEST_F(DatasetTest, EpisodeClaimingATrillionStatesIsRefusedBeforeAllocating) {
+  const TrajectoryDataset data = SyntheticDataset({5, 3});
+  const std::string path = Path("claims.h5");
+  SaveDataset(path, data);
+  ClaimStates(path, data, 1, 1'000'000'000'000ULL);
+  ASSERT_LT(fs::file_size(path), 100'000u);
+
+  const auto start = std::chrono::steady_clock::now();
+  const std::string error = LoadError(path);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(seconds, 2.0);
+  const MemoryBudget budget = LoaderMemoryBudget();
+  EXPECT_EQ(error, "dataset '" + path + "': its 2 episodes need 56000.0 GB in memory, more than the " +
+                       FormatBytes(budget.bytes) + " budget (" + budget.source + "); split it");
+}
+
+// The same trick at a size a machine could hold: a 10-million-state episode loads as 560 MB of
+// zeros from a few kB. Under a 100 MB budget it is refused with the figures, and the process's
+// peak memory does not grow by anything like the claimed size.
+TEST_F(DatasetTest, EpisodeOverTheBudgetIsRefusedWithTheFigures) {
+  const TrajectoryDataset data = SyntheticDataset({5});
+  const std::string path = Path("claims.h5");
+  SaveDataset(path, data);
+  ClaimStates(path, data, 0, 10'000'000);
+
+  const double peak_before = PeakRssBytes();
+  const MemoryBudget budget{100'000'000, "a test's budget"};
+  const std::string error = LoadError(path, &budget);
+  EXPECT_LT(PeakRssBytes() - peak_before, 50e6);
+  // 8 bytes x (1e7 x (1 + nq 3 + nv 2) + (1e7 - 1) x nu 1) + the episode's overhead
+  EXPECT_EQ(error, "dataset '" + path + "': its 1 episode needs 560.0 MB in memory, more than the "
+                   "100.0 MB budget (a test's budget); split it");
+}
+
+// Ordinary data is not refused: 20000 short episodes load under this machine's budget, and
+// exactly at the budget LoadDataset counts (DatasetMemoryBytes), while one byte less is refused
+TEST_F(DatasetTest, ManyEpisodesLoadAndTheBudgetIsCountedExactly) {
+  constexpr int kEpisodes = 20000;
+  const TrajectoryDataset saved = SyntheticDataset(std::vector<int>(kEpisodes, 4));
+  const std::string path = Path("many.h5");
+  SaveDataset(path, saved);
+
+  const TrajectoryDataset loaded = LoadDataset(path);
+  ASSERT_EQ(loaded.episodes.size(), static_cast<size_t>(kEpisodes));
+  EXPECT_EQ(loaded.transitions(), 4LL * kEpisodes);
+  EXPECT_TRUE(SameBits(loaded.episodes.back().qpos, saved.episodes.back().qpos));
+
+  const uint64_t bytes = DatasetMemoryBytes(loaded);
+  EXPECT_EQ(bytes, kEpisodes * (8 * (5 * (1 + 3 + 2) + 4 * 1) + kEpisodeOverheadBytes));
+  const MemoryBudget exact{bytes, "exact"};
+  EXPECT_EQ(LoadError(path, &exact), "");
+  const MemoryBudget less{bytes - 1, "one byte less"};
+  EXPECT_EQ(LoadError(path, &less),
+            "dataset '" + path + "': its 20000 episodes need " + FormatBytes(bytes) +
+            " in memory, more than the " + FormatBytes(bytes - 1) + " budget (one byte less); split it");
+}
+
+// a count of episodes that cannot fit even if each had the fewest states (two) is refused
+// without walking the episodes
+TEST_F(DatasetTest, EpisodeCountOverTheBudgetIsRefusedUpFront) {
+  const TrajectoryDataset data = SyntheticDataset(std::vector<int>(50, 1));
+  const std::string path = Path("count.h5");
+  SaveDataset(path, data);
+  const MemoryBudget budget{1000, "a small budget"};
+  // two states: 8 x (2 x 6 + 1) bytes of doubles, plus the overhead
+  const uint64_t least = 50 * (8 * 13 + kEpisodeOverheadBytes);
+  EXPECT_EQ(LoadError(path, &budget), "dataset '" + path + "': its 50 episodes need at least " +
+                                          FormatBytes(least) + " in memory, more than the 1.0 kB "
+                                          "budget (a small budget); split it");
+}
+
+// an array of the wrong rank is refused by its shape, whatever its rank (HDF5 allows 32; the
+// dims were once read into a two-element array)
+TEST_F(DatasetTest, ArrayOfAnotherRankIsRefusedWithItsShape) {
+  const TrajectoryDataset data = SyntheticDataset({3});
+  const std::string path = Path("rank.h5");
+  for (const char* array : {"time", "qpos"}) {
+    SCOPED_TRACE(array);
+    SaveDataset(path, data);
+    {
+      H5File file(path);
+      hid_t g = H5Gopen2(file.id, "episodes/000000", H5P_DEFAULT);
+      H5Ldelete(g, array, H5P_DEFAULT);
+      CreateEmptyChunked(g, array, {4, 3, 2, 2});
+      H5Gclose(g);
+    }
+    const std::string error = LoadError(path);
+    EXPECT_EQ(error, "dataset '" + path + "': episodes/000000/" + array +
+                         " has shape [4, 3, 2, 2], expected " +
+                         (std::string(array) == "time" ? "[states]" : "[4, 3]"));
+  }
 }
 
 }  // namespace
