@@ -35,8 +35,11 @@ mkdir -p "$corpus" "$artifacts"
 cp -n "tests/fuzz/corpus/$target/"* "$corpus/" 2>/dev/null || true
 echo "[fuzz] $target for $seconds s; working corpus $corpus" >&2
 # libhdf5 asks malloc for whatever size a corrupt file claims and handles a refusal as an
-# error; let the allocator refuse (as glibc would) instead of stopping the run
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:allocator_may_return_null=1"
+# error; let the allocator refuse sizes over the run's memory limit (as glibc would refuse what
+# the machine cannot give) instead of stopping the run: libFuzzer's malloc limit would end it,
+# and in the dataset reader's child process (scene/child_process.h) write an "oom" input for
+# what is the child's own contained failure
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:allocator_may_return_null=1:max_allocation_size_mb=2000"
 export LSAN_OPTIONS="suppressions=$root/tests/fuzz/lsan.supp"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 status=0
