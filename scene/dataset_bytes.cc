@@ -118,9 +118,13 @@ TrajectoryDataset UnpackDataset(const std::string& bytes) {
   for (int32_t n : {data.nq, data.nv, data.nu}) {
     if (n < 0 || n > kMaxCoordinates) throw std::runtime_error("the packed dataset has sizes out of range");
   }
-  data.joints = nlohmann::json::parse(u.GetString()).get<std::vector<std::string>>();
-  data.actuators = nlohmann::json::parse(u.GetString()).get<std::vector<std::string>>();
-  data.excitation = nlohmann::json::parse(u.GetString());
+  try {
+    data.joints = nlohmann::json::parse(u.GetString()).get<std::vector<std::string>>();
+    data.actuators = nlohmann::json::parse(u.GetString()).get<std::vector<std::string>>();
+    data.excitation = nlohmann::json::parse(u.GetString());
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(std::string("the packed dataset has malformed names: ") + e.what());
+  }
   data.seed = u.Get<uint64_t>();
   const uint64_t episodes = u.Get<uint64_t>();
   for (uint64_t i = 0; i < episodes; ++i) {
