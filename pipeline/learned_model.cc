@@ -47,7 +47,7 @@ class PairMeter {
 class Stepper : public RolloutStepper {
  public:
   Stepper(const mjModel* m, std::shared_ptr<const ResidualModel> model)
-      : m_(m), data_(MakeData(m)), meter_(m, model->features), evaluator_(model),
+      : m_(m), model_(model), data_(MakeData(m)), meter_(m, model->features), evaluator_(model),
         spec_(model->features), layout_(StateLayoutFromModel(m)),
         history_(spec_.ctrl_history * m->nu), acc_(m->nv) {}
 
@@ -65,7 +65,8 @@ class Stepper : public RolloutStepper {
       for (int i = 0; i < m_->nv; ++i) d->qvel[i] = std::numeric_limits<double>::quiet_NaN();
       return;
     }
-    const double h = m_->opt.timestep;
+    // one recorded step: the network learned the mean acceleration over a control period
+    const double h = model_->signature.ControlPeriod();
     for (int i = 0; i < m_->nv; ++i) d->qvel[i] += h * acc_[i];
     mj_integratePos(m_, d->qpos, d->qvel, h);
     d->time += h;
@@ -78,6 +79,7 @@ class Stepper : public RolloutStepper {
 
  private:
   const mjModel* m_;
+  std::shared_ptr<const ResidualModel> model_;
   DataPtr data_;
   PairMeter meter_;
   ResidualEvaluator evaluator_;
@@ -91,7 +93,8 @@ class Stepper : public RolloutStepper {
 LearnedModel TrainLearnedModel(const mjModel* m, const TrajectoryDataset& data, const FeatureSpec& spec,
                                const TrainOptions& options, bool progress) {
   if (spec.kind != ResidualKind::kWholeState) throw std::runtime_error("the learned baseline takes whole-state features");
-  const StateLayout layout = StateLayoutFromModel(m);
+  StateLayout layout = StateLayoutFromModel(m);
+  layout.control_period = data.timestep;  // it steps a whole recorded step at a time
   const int nv = m->nv, nu = m->nu;
   const double h = data.timestep;
   TrainingSet set;

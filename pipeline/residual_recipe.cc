@@ -82,7 +82,11 @@ FittedResidual FitResidual(const std::string& sim_path, const std::string& data_
   if (set.rows() == 0) throw std::runtime_error("no training rows");
   const double target_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  TrainResult result = TrainResidual(set, StateLayoutFromModel(sim.get()), spec, r.options, true);
+  // the model records the control period it learned at: the plugin moves its control history
+  // on once per period, and data at another period is refused
+  StateLayout signature = StateLayoutFromModel(sim.get());
+  signature.control_period = data.timestep;
+  TrainResult result = TrainResidual(set, signature, spec, r.options, true);
   for (int round = 2; velocity && round <= r.rounds; ++round) {
     // the windows of this round follow the hybrid the last round made; the new rows join the
     // old ones and the network is fit again on all of them
@@ -99,7 +103,7 @@ FittedResidual FitResidual(const std::string& sim_path, const std::string& data_
                  r.rounds, round - 1);
     set.Append(BuildVelocityTrainingSet(analytic, data, spec, r.target_window, true, hybrid.get()));
     fs::remove(scratch);
-    result = TrainResidual(set, StateLayoutFromModel(sim.get()), spec, r.options, true);
+    result = TrainResidual(set, signature, spec, r.options, true);
   }
 
   // 4. the output scale

@@ -20,6 +20,7 @@
 #include "pipeline/targets.h"
 #include "scene/attach.h"
 #include "scene/collect.h"
+#include "scene/dataset_fit.h"
 #include "scene/kstep_error.h"
 #include "scene/mujoco_util.h"
 #include "scene/report.h"
@@ -28,6 +29,7 @@
 #include "scene/run_journal.h"
 #include "scene/scene_config.h"
 #include "scene/sysid.h"
+#include "scene/true_params.h"
 
 namespace mjhybrid::pipeline {
 
@@ -37,6 +39,7 @@ using scene::CheckOutputPath;
 using scene::Collect;
 using scene::CollectOptions;
 using scene::CompileHybrid;
+using scene::ControlSubsteps;
 using scene::Episode;
 using scene::GitHash;
 using scene::Healthy;
@@ -158,6 +161,14 @@ class Study {
       Score("nominal", 0, Seconds(train_), 0, sim.get());
       return json();
     });
+    // the bound perfect system identification would reach: it reads real.xml, so it is no method
+    Unit("true-params", [&] {
+      ModelPtr truth = scene::TrueParameterModel(scene_.real, sim.get());
+      KStepOptions k = k_;
+      k.stepper = scene::ActivationReplay(truth.get(), ControlSubsteps(truth.get(), train_));
+      Record({"true-params", 0, Seconds(train_), 0, Errors(truth.get(), k)});
+      return json();
+    });
     // sysid is deterministic: one fit
     const std::string sysid_path = Path("sysid.xml");
     Unit("sysid", [&] { return IdentifyAndScore(train_, sysid_path, 0, Seconds(train_)); });
@@ -218,9 +229,8 @@ class Study {
     if (o_.eval_episodes > 0) eval_episodes = o_.eval_episodes;
     if (o_.steps > 0) protocol.steps = o_.steps;
     protocol.model_path = scene_.real;
-    // the model's rate, as the demo records it: one recorded step per analytic step
-    ModelPtr sim = LoadModel(scene_.sim);
-    protocol.dt = sim->opt.timestep;
+    // the scene's control period (scene.json collect.dt), else one recorded step per analytic step
+    if (!(protocol.dt > 0)) protocol.dt = LoadModel(scene_.sim)->opt.timestep;
     protocol.seed = 1;
     train_path_ = Path("data/train.h5");
     // horizons longer than the protocol's episodes (toss, hopper) are scored on a second, longer
@@ -396,10 +406,11 @@ class Study {
     for (int t = 0; t <= steps; ++t) row("real", t, ep.qpos.data() + t * nq);
     auto rollout = [&](const std::string& method, const mjModel* m, RolloutStepper* stepper) {
       DataPtr d = MakeData(m);
+      const int substeps = ControlSubsteps(m, test_);
       StartRollout(m, d.get(), ep, 0, stepper);
       row(method, 0, d->qpos);
       for (int t = 0; t < steps; ++t) {
-        StepRollout(m, d.get(), ep, t, stepper);
+        StepRollout(m, d.get(), ep, t, stepper, substeps);
         if (!Healthy(m, d.get())) break;
         row(method, t + 1, d->qpos);
       }

@@ -7,6 +7,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "scene/dataset_fit.h"
 #include "scene/mujoco_util.h"
 #include "plugin/mujoco/contact_pairs.h"
 #include "plugin/mujoco/state_layout_from_model.h"
@@ -73,13 +74,6 @@ ContactPair NamedContactPair(const mjModel* m, const std::string& text) {
   return pair;
 }
 
-namespace {
-
-// The unknowns w that make `response` * w match `gap`, solved in "free effect" coordinates
-// (see targets.h): y = free * w is the weighted velocity change the unknowns would cause in
-// free motion. In y the response has singular values ~1 where motion is free and ~0 where the
-// constraints block it; each direction is kept by s^4 / (s^4 + alpha^4), so blocked ones fade
-// out smoothly. Unknowns with no free effect at all get 0.
 Eigen::VectorXd FilteredSolve(const Eigen::MatrixXd& response, const Eigen::MatrixXd& free,
                               const Eigen::VectorXd& gap, double alpha) {
   Eigen::JacobiSVD<Eigen::MatrixXd> free_svd(free, Eigen::ComputeThinU | Eigen::ComputeThinV);
@@ -97,8 +91,6 @@ Eigen::VectorXd FilteredSolve(const Eigen::MatrixXd& response, const Eigen::Matr
   return to_unknowns * (svd.matrixV() * projected);
 }
 
-}  // namespace
-
 TrainingSet BuildTrainingSet(const mjModel* m, const TrajectoryDataset& data,
                              const FeatureSpec& spec, bool progress) {
   const StateLayout layout = StateLayoutFromModel(m);
@@ -108,6 +100,13 @@ TrainingSet BuildTrainingSet(const mjModel* m, const TrajectoryDataset& data,
   std::string why = ResolveContactPairs(m, spec.contact_pairs, &pairs);
   if (!why.empty()) throw std::runtime_error(why);
   const int npair = static_cast<int>(pairs.size());
+  DataPtr data_ptr = MakeData(m);
+  mjData* d = data_ptr.get();
+  // the analytic model steps `substeps` times per recorded step, control (and the unknown
+  // force, as the plugin's residual would be) held
+  const int substeps = scene::ControlSubsteps(m, data);
+  const double period = substeps * m->opt.timestep;
+  auto step = [&] { for (int i = 0; i < substeps; ++i) mj_step(m, d); };
 
   TrainingSet set;
   set.feature_count = FeatureCount(spec, layout);
@@ -117,8 +116,6 @@ TrainingSet BuildTrainingSet(const mjModel* m, const TrajectoryDataset& data,
   set.features.reserve(data.transitions() * set.feature_count);
   set.targets.reserve(data.transitions() * set.output_count);
 
-  DataPtr data_ptr = MakeData(m);
-  mjData* d = data_ptr.get();
   std::vector<mjtNum> base(mj_stateSize(m, kFullState));
   std::vector<double> history(spec.ctrl_history * nu), feature(set.feature_count);
   std::vector<PairState> states(npair);
@@ -129,7 +126,7 @@ TrainingSet BuildTrainingSet(const mjModel* m, const TrajectoryDataset& data,
   // perturbation sized to change the velocity by ~1e-3 (rad/s or m/s) at the reference pose
   std::vector<double> eps(nv);
   for (int j = 0; j < nv; ++j) {
-    eps[j] = 1e-3 * m->dof_M0[j] / m->opt.timestep;
+    eps[j] = 1e-3 * m->dof_M0[j] / period;
     weight[j] = std::sqrt(m->dof_M0[j]);
   }
   constexpr double kAlpha = 0.3;  // the response, relative to free motion, below which a direction fades
@@ -159,7 +156,7 @@ TrainingSet BuildTrainingSet(const mjModel* m, const TrajectoryDataset& data,
         for (int p = 0; p < npair; ++p) if (states[p].near) active.push_back(p);
         if (active.empty()) {
           // nothing to learn here, but keep the replay's hidden state moving
-          mj_step(m, d);
+          step();
           act.assign(d->act, d->act + m->na);
           warm.assign(d->qacc_warmstart, d->qacc_warmstart + nv);
           continue;
@@ -175,17 +172,17 @@ TrainingSet BuildTrainingSet(const mjModel* m, const TrajectoryDataset& data,
       // unconstrained effect of each unknown: h M^-1 J'
       RowMatrix free_effect = J;  // rows: unknowns; each row solved as a vector over dofs
       mj_solveM(m, d, free_effect.data(), free_effect.data(), static_cast<int>(free_effect.rows()));
-      Eigen::MatrixXd G0 = (weight.asDiagonal() * free_effect.transpose()) * m->opt.timestep;
+      Eigen::MatrixXd G0 = (weight.asDiagonal() * free_effect.transpose()) * period;
 
       mj_setState(m, d, base.data(), kFullState);
-      mj_step(m, d);
+      step();
       v_base = Eigen::Map<Eigen::VectorXd>(d->qvel, nv);
       act.assign(d->act, d->act + m->na);
       warm.assign(d->qacc_warmstart, d->qacc_warmstart + nv);
       for (int j = 0; j < nv; ++j) {
         mj_setState(m, d, base.data(), kFullState);
         d->qfrc_applied[j] = eps[j];
-        mj_step(m, d);
+        step();
         d->qfrc_applied[j] = 0;
         B.col(j) = (Eigen::Map<Eigen::VectorXd>(d->qvel, nv) - v_base) / eps[j];
       }

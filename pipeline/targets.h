@@ -1,5 +1,7 @@
 // Training targets: for each recorded real transition (s_t, u_t, s_t+1), the correction that,
 // applied to the analytic model at s_t, makes its step land on the recorded velocity v_t+1.
+// When the data's control period is k timesteps of the analytic model, "its step" is k
+// mj_steps with the control and the correction held, and everything below is through them.
 //
 // Without contact a generalized force does that exactly: M * (v_real - v_sim) / h. Under
 // contact the solver reacts to whatever we add (a push into the floor is cancelled), so we
@@ -27,6 +29,7 @@
 
 #include <mujoco/mujoco.h>
 
+#include <Eigen/Dense>
 #include <string>
 #include <vector>
 
@@ -61,6 +64,14 @@ std::vector<ContactPair> FrequentContactPairs(const mjModel* sim, const scene::T
 
 // "a:b" -> the pair of geoms named a and b in `m`, with their shapes; throws on unknown names
 ContactPair NamedContactPair(const mjModel* m, const std::string& text);
+
+// The unknowns w that make `response` * w match `gap`, solved in "free effect" coordinates
+// (see above): y = free * w is the weighted velocity change the unknowns would cause in free
+// motion. In y the response has singular values ~1 where motion is free and ~0 where the
+// constraints block it; each direction is kept by s^4 / (s^4 + alpha^4), so blocked ones fade
+// out smoothly. Unknowns with no free effect at all get 0.
+Eigen::VectorXd FilteredSolve(const Eigen::MatrixXd& response, const Eigen::MatrixXd& free,
+                              const Eigen::VectorXd& gap, double alpha);
 
 // `sim` for a whole-state spec; for a contact spec, the analytic model with the pairs' native
 // contact switched off

@@ -1,10 +1,14 @@
 #include "pipeline/velocity_targets.h"
 
+#include <Eigen/Dense>
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 #include <vector>
 
+#include "pipeline/targets.h"
+#include "scene/dataset_fit.h"
 #include "scene/rollout.h"
 #include "scene/mujoco_util.h"
 #include "plugin/mujoco/constraint_response.h"
@@ -12,6 +16,45 @@
 #include "plugin/mujoco/state_layout_from_model.h"
 
 namespace mjhybrid::pipeline {
+
+namespace {
+
+// k physics steps from `state`, with the velocity change dv added after each as the plugin's
+// advance does (qvel += dv, qpos moved on by h dv); qvel at the end
+Eigen::VectorXd StepsWithCorrection(const mjModel* m, mjData* d, const std::vector<mjtNum>& state, int substeps,
+                                    const Eigen::VectorXd& dv) {
+  mj_setState(m, d, state.data(), scene::kFullState);
+  for (int i = 0; i < substeps; ++i) {
+    mj_step(m, d);
+    for (int j = 0; j < m->nv; ++j) d->qvel[j] += dv[j];
+    mj_integratePos(m, d->qpos, dv.data(), m->opt.timestep);
+  }
+  return Eigen::Map<const Eigen::VectorXd>(d->qvel, m->nv);
+}
+
+// The per-physics-step velocity change that, added after each of a control period's k steps,
+// closes `gap` (the real velocity change minus the analytic one over the period): the response
+// B of the period's end velocity to it, by finite differences through the k steps, solved with
+// the filter of targets.h, since a change the constraints take back in a later step (a push
+// into the floor) has next to no effect and gets no huge target. In free motion B = k I.
+Eigen::VectorXd PeriodCorrection(const mjModel* m, mjData* d, const std::vector<mjtNum>& state, int substeps,
+                                 const Eigen::VectorXd& gap) {
+  const int nv = m->nv;
+  constexpr double kEps = 1e-4;  // m/s or rad/s per step
+  const Eigen::VectorXd v_base = StepsWithCorrection(m, d, state, substeps, Eigen::VectorXd::Zero(nv));
+  Eigen::MatrixXd B(nv, nv);
+  Eigen::VectorXd weight(nv);
+  for (int j = 0; j < nv; ++j) {
+    weight[j] = std::sqrt(m->dof_M0[j]);
+    Eigen::VectorXd dv = Eigen::VectorXd::Zero(nv);
+    dv[j] = kEps;
+    B.col(j) = (StepsWithCorrection(m, d, state, substeps, dv) - v_base) / kEps;
+  }
+  const Eigen::MatrixXd free = substeps * weight.asDiagonal().toDenseMatrix();
+  return FilteredSolve(weight.asDiagonal() * B, free, weight.asDiagonal() * gap, /*alpha=*/0.3);
+}
+
+}  // namespace
 
 using scene::Episode;
 using scene::Healthy;
@@ -34,6 +77,7 @@ TrainingSet BuildVelocityTrainingSet(const mjModel* m, const TrajectoryDataset& 
   if (!why.empty()) throw std::runtime_error(why);
   const int npair = static_cast<int>(pairs.size());
   const int stride = std::max(1, window / 2);
+  const int substeps = scene::ControlSubsteps(m, data);
 
   TrainingSet set;
   set.feature_count = FeatureCount(spec, layout);
@@ -50,6 +94,8 @@ TrainingSet BuildVelocityTrainingSet(const mjModel* m, const TrajectoryDataset& 
   std::vector<double> history(spec.ctrl_history * nu), feature(set.feature_count), v_before(nv),
       constraint_dv(nv);
   std::vector<PairState> states(npair);
+  std::vector<mjtNum> start_state(mj_stateSize(m, scene::kFullState));
+  Eigen::VectorXd gap(nv);
   for (size_t e = 0; e < data.episodes.size(); ++e) {
     const Episode& ep = data.episodes[e];
     const int steps = ep.steps();
@@ -64,7 +110,7 @@ TrainingSet BuildVelocityTrainingSet(const mjModel* m, const TrajectoryDataset& 
       mju_copy(d->act, act.data() + t * na, na);
       mju_copy(d->qacc_warmstart, warm.data() + t * nv, nv);
       mju_copy(d->ctrl, ep.ctrl.data() + t * nu, nu);
-      mj_step(m, d);
+      for (int i = 0; i < substeps; ++i) mj_step(m, d);
       mju_copy(act.data() + (t + 1) * na, d->act, na);
       mju_copy(warm.data() + (t + 1) * nv, d->qacc_warmstart, nv);
     }
@@ -98,19 +144,26 @@ TrainingSet BuildVelocityTrainingSet(const mjModel* m, const TrajectoryDataset& 
         ComputeFeatures(spec, layout, d->qpos, d->qvel, d->ctrl, history.data(), states.data(),
                         feature.data());
         std::copy(d->qvel, d->qvel + nv, v_before.begin());
+        if (substeps > 1) mj_getState(m, d, start_state.data(), scene::kFullState);
         mj_step2(m, d);
         if (!Healthy(m, d)) break;  // an analytic rollout that blew up teaches nothing
-        // what the solver did in this step, as the plugin sees it in advance
+        // what the solver did in this step (the first of a control period), as the plugin sees
+        // it in advance
         ConstraintResponse(m, d, constraint_dv.data());
         SetConstraintFeatures(spec, layout, constraint_dv.data(), feature.data());
-        set.features.insert(set.features.end(), feature.begin(), feature.end());
         const double* real = ep.qvel.data() + t * nv;
-        for (int j = 0; j < nv; ++j) {
-          set.targets.push_back((real[nv + j] - real[j]) - (d->qvel[j] - v_before[j]));
+        for (int j = 0; j < nv; ++j) gap[j] = (real[nv + j] - real[j]) - (d->qvel[j] - v_before[j]);
+        if (substeps > 1) {
+          for (int i = 1; i < substeps; ++i) mj_step(m, d);
+          if (!Healthy(m, d)) break;
+          for (int j = 0; j < nv; ++j) gap[j] = (real[nv + j] - real[j]) - (d->qvel[j] - v_before[j]);
+          gap = PeriodCorrection(m, d, start_state, substeps, gap);
         }
+        set.features.insert(set.features.end(), feature.begin(), feature.end());
+        set.targets.insert(set.targets.end(), gap.data(), gap.data() + nv);
         set.episode.push_back(static_cast<int>(e));
         if (r) {
-          StepRollout(rollout, r, ep, t, nullptr);
+          StepRollout(rollout, r, ep, t, nullptr, substeps);
           if (!Healthy(rollout, r)) break;
         }
       }

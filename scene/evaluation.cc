@@ -35,6 +35,7 @@ ResidualEvaluation EvaluateResidual(const std::string& sim_path, const std::stri
   ModelPtr sim = LoadModel(sim_path);
   TrajectoryDataset data = LoadDataset(data_path);
   CheckDatasetFits(sim.get(), sim_path, data, data_path);
+  CheckResidualFitsData(residual_path, data, data_path);
 
   // the hybrid scene: sim.xml plus the plugin, compiled in memory
   AttachOptions attach;

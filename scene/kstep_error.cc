@@ -6,6 +6,7 @@
 
 #include "plugin/core/plugin_state.h"
 #include "plugin/mujoco/residual_instance.h"
+#include "scene/dataset_fit.h"
 #include "scene/mujoco_util.h"
 #include "scene/rollout.h"
 #include "scene/state_distance.h"
@@ -31,6 +32,7 @@ void RunEpisodes(const mjModel* m, const TrajectoryDataset& data, int horizon, i
   const bool stateful = instance >= 0 && m->plugin_statenum[instance] > 0;
   const PluginStateLayout state =
       stateful ? PluginStateLayout::FromSize(m->nu, m->plugin_statenum[instance]) : PluginStateLayout{};
+  const int substeps = ControlSubsteps(m, data);
   for (size_t e = first; e < data.episodes.size(); e += step) {
     const Episode& ep = data.episodes[e];
     for (int s = 0; s + horizon <= ep.steps(); s += stride) {
@@ -38,7 +40,7 @@ void RunEpisodes(const mjModel* m, const TrajectoryDataset& data, int horizon, i
       mjtNum* plugin_state = stateful ? d->plugin_state + m->plugin_stateadr[instance] : nullptr;
       bool healthy = true;
       for (int k = 0; k < horizon && healthy; ++k) {
-        StepRollout(m, d, ep, s + k, stepper.get());
+        StepRollout(m, d, ep, s + k, stepper.get(), substeps);
         healthy = Healthy(m, d);
       }
       ++acc->rollouts;
@@ -103,8 +105,10 @@ std::vector<HorizonError> KStepError(const mjModel* m, const TrajectoryDataset& 
         r.qvel_rmse += rmse / m->nv;
         r.qvel_nrmse += rmse / vel_scale[i] / m->nv;
       }
-      r.saturated_per_step = acc[0].saturated / (static_cast<double>(ok) * h);
-      r.spread_per_step = acc[0].spread / (static_cast<double>(ok) * h);
+      // per physics step, which is what the plugin counts
+      const double steps = static_cast<double>(ok) * h * ControlSubsteps(m, data);
+      r.saturated_per_step = acc[0].saturated / steps;
+      r.spread_per_step = acc[0].spread / steps;
     } else {
       r.qpos_rmse = r.qvel_rmse = r.qpos_nrmse = r.qvel_nrmse = NAN;
     }

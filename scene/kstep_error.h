@@ -37,8 +37,8 @@ struct HorizonError {
   long long diverged = 0;         // rollouts that went non-finite; excluded from the RMSE
   double qpos_rmse = 0, qvel_rmse = 0;
   double qpos_nrmse = 0, qvel_nrmse = 0;
-  double saturated_per_step = 0;  // hybrid only: residual inputs clamped, per step
-  double spread_per_step = 0;     // hybrid only: ensemble disagreement (normalized), per step
+  double saturated_per_step = 0;  // hybrid only: residual inputs clamped, per physics step
+  double spread_per_step = 0;     // hybrid only: ensemble disagreement (normalized), per physics step
 };
 
 std::vector<HorizonError> KStepError(const mjModel* m, const TrajectoryDataset& data,

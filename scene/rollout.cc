@@ -19,12 +19,13 @@ void StartRollout(const mjModel* m, mjData* d, const Episode& ep, int s, Rollout
   if (stepper) stepper->Start(ep, s, d);
 }
 
-void StepRollout(const mjModel* m, mjData* d, const Episode& ep, int t, RolloutStepper* stepper) {
+void StepRollout(const mjModel* m, mjData* d, const Episode& ep, int t, RolloutStepper* stepper,
+                 int substeps) {
   mju_copy(d->ctrl, ep.ctrl.data() + t * m->nu, m->nu);
   if (stepper) {
     stepper->Step(d);
   } else {
-    mj_step(m, d);
+    for (int i = 0; i < substeps; ++i) mj_step(m, d);
   }
 }
 

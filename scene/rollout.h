@@ -19,15 +19,17 @@ class RolloutStepper {
   virtual ~RolloutStepper() = default;
   // d holds the recorded qpos, qvel and time at step s of ep
   virtual void Start(const Episode& ep, int s, mjData* d) = 0;
-  // one step under d->ctrl; a non-finite qpos or qvel marks the rollout as diverged
+  // one recorded step under d->ctrl; a non-finite qpos or qvel marks the rollout as diverged
   virtual void Step(mjData* d) = 0;
 };
 
 // StartRollout puts d in the recorded state at step s of ep (qpos, qvel, time, and a hybrid
 // model's control history); StepRollout applies the recorded control of step t and advances
-// one step (stepper null: mj_step)
+// one recorded step: `substeps` mj_steps with the control held (scene/dataset_fit.h
+// ControlSubsteps), or one stepper->Step, which steps a whole recorded step itself
 void StartRollout(const mjModel* m, mjData* d, const Episode& ep, int s, RolloutStepper* stepper);
-void StepRollout(const mjModel* m, mjData* d, const Episode& ep, int t, RolloutStepper* stepper);
+void StepRollout(const mjModel* m, mjData* d, const Episode& ep, int t, RolloutStepper* stepper,
+                 int substeps);
 
 }  // namespace mjhybrid::scene
 

@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "plugin/core/state_layout.h"
+#include "scene/dataset_fit.h"
 #include "scene/state_distance.h"
 #include "scene/mujoco_util.h"
 
@@ -155,7 +157,7 @@ class WindowResiduals {
   };
 
   WindowResiduals(const mjModel* m, const TrajectoryDataset& data, const SysidOptions& options)
-      : reference_(m), data_(data), horizon_(options.horizon) {
+      : reference_(m), data_(data), horizon_(options.horizon), substeps_(ControlSubsteps(m, data)) {
     if (data.episodes.empty()) throw std::runtime_error("sysid: the dataset has no episodes");
     for (int e = 0; e < static_cast<int>(data.episodes.size()); ++e) {
       for (int s = 0; s + horizon_ <= data.episodes[e].steps(); s += std::max(1, options.stride)) {
@@ -191,7 +193,7 @@ class WindowResiduals {
       for (int k = 0; k < horizon_; ++k, out += per_step) {
         if (healthy) {
           mju_copy(d->ctrl, ep.ctrl.data() + (s + k) * m->nu, m->nu);
-          mj_step(m, d);
+          for (int i = 0; i < substeps_; ++i) mj_step(m, d);
           healthy = Healthy(m, d);
         }
         if (!healthy) {
@@ -211,6 +213,7 @@ class WindowResiduals {
   const mjModel* reference_;
   const TrajectoryDataset& data_;
   int horizon_;
+  int substeps_;  // physics steps per recorded step
   int npos_ = 0;
   std::vector<Window> windows_;
   std::vector<double> pos_scale_, vel_scale_;
@@ -236,9 +239,9 @@ SysidResult Identify(const mjModel* m, const TrajectoryDataset& data, const Sysi
     throw std::runtime_error("sysid: the dataset's nq/nv/nu (" + std::to_string(data.nq) + "/" + std::to_string(data.nv) +
                              "/" + std::to_string(data.nu) + ") do not match the model's");
   }
-  if (std::abs(data.timestep - m->opt.timestep) > 1e-9 * m->opt.timestep) {
+  if (WholeSteps(data.timestep, m->opt.timestep) == 0) {
     throw std::runtime_error("sysid: the dataset was recorded every " + std::to_string(data.timestep) +
-                             " s, the model steps " + std::to_string(m->opt.timestep) + " s");
+                             " s, not a whole number of the model's timestep " + std::to_string(m->opt.timestep) + " s");
   }
   SysidResult result;
   result.parameters = SysidParameters(m);

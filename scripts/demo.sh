@@ -22,9 +22,12 @@ mkdir -p "$out"
 start=$(date +%s)
 protocol=()
 [ -f "$dir/scene.json" ] && protocol=(--protocol "$dir/scene.json")
-# record at the rate the residual will run at: the analytic model's timestep
-dt="$("$root/.venv/bin/python" -c 'import mujoco,sys; print(repr(mujoco.MjModel.from_xml_path(sys.argv[1]).opt.timestep))' "$dir/sim.xml")"
-protocol+=(--dt "$dt")
+# record at the scene's control period (scene.json "collect": {"dt"}), else at the analytic
+# model's timestep; the analytic model steps period/timestep times per recorded step
+if ! "$root/.venv/bin/python" -c 'import json,sys; sys.exit(0 if "dt" in json.load(open(sys.argv[1])).get("collect",{}) else 1)' "$dir/scene.json" 2>/dev/null; then
+  dt="$("$root/.venv/bin/python" -c 'import mujoco,sys; print(repr(mujoco.MjModel.from_xml_path(sys.argv[1]).opt.timestep))' "$dir/sim.xml")"
+  protocol+=(--dt "$dt")
+fi
 
 echo "== collect: training and held-out episodes from $dir/real.xml"
 "$bin" collect --model "$dir/real.xml" "${protocol[@]}" --out "$out/train.h5" --seed 1 --force

@@ -18,9 +18,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-ORDER = ["nominal", "sysid", "sysid+residual", "learned", "hybrid", "hybrid-replace"]
-COLORS = {"real": "black", "nominal": "#1f77b4", "sysid": "#9467bd", "sysid+residual": "#8c564b",
-          "learned": "#2ca02c", "hybrid": "#ff7f0e", "hybrid-replace": "#d62728"}
+ORDER = ["nominal", "true-params", "sysid", "sysid+residual", "learned", "hybrid", "hybrid-replace"]
+COLORS = {"real": "black", "nominal": "#1f77b4", "true-params": "gray", "sysid": "#9467bd",
+          "sysid+residual": "#8c564b", "learned": "#2ca02c", "hybrid": "#ff7f0e", "hybrid-replace": "#d62728"}
+# the true parameters read real.xml: drawn as a bound, not as a method
+LABELS = {"true-params": "true params (bound)"}
+METHODS = [m for m in ORDER if m not in ("nominal", "true-params")]
 
 
 def read_results(path):
@@ -42,7 +45,8 @@ def error_vs_horizon(rows, full, out):
             values = [rows[(method, full, h, metric)] for h in horizons]
             mean = np.array([np.mean(v) for v in values])
             std = np.array([np.std(v, ddof=1) if len(v) > 1 else 0 for v in values])
-            ax.errorbar(horizons, mean, yerr=std, marker="o", capsize=3, label=method, color=COLORS[method])
+            ax.errorbar(horizons, mean, yerr=std, marker="o", capsize=3, label=LABELS.get(method, method),
+                        color=COLORS[method], linestyle="--" if method == "true-params" else "-")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("horizon k (steps)")
@@ -59,7 +63,7 @@ def gap_vs_data(rows, out, horizon=100):
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     for ax, metric in zip(axes, ["gap_closed_qpos", "gap_closed_qvel"]):
         lowest = 0
-        for method in ORDER[1:]:
+        for method in METHODS:
             data = sorted({d for (m, d, h, k) in rows if m == method and h == horizon and k == metric})
             if not data:
                 continue

@@ -4,6 +4,17 @@
 
 namespace mjhybrid {
 
+int WholeSteps(double period, double timestep) {
+  if (!(period > 0) || !(timestep > 0)) return 0;
+  const double ratio = period / timestep;
+  if (!(ratio < 1e9)) return 0;
+  const long steps = std::lround(ratio);
+  // recorded periods are written with a few digits: 0.005 / 0.001 is 4.999999999999999
+  return steps >= 1 && std::abs(ratio - steps) <= 1e-6 * ratio ? static_cast<int>(steps) : 0;
+}
+
+int StateLayout::ControlSubsteps() const { return control_period > 0 ? WholeSteps(control_period, timestep) : 1; }
+
 const char* JointKindName(JointKind kind) {
   switch (kind) {
     case JointKind::kFree: return "free";

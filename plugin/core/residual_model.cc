@@ -69,7 +69,8 @@ json ResidualModel::Metadata() const {
   json meta;
   meta["format"] = kModelFormat;
   meta["signature"] = {{"nq", signature.nq}, {"nv", signature.nv}, {"nu", signature.nu},
-                       {"timestep", signature.timestep}, {"joints", joints},
+                       {"timestep", signature.timestep},
+                       {"control_period", signature.ControlPeriod()}, {"joints", joints},
                        {"actuators", signature.actuators}};
   json pairs = json::array();
   for (const ContactPair& p : features.contact_pairs) {
@@ -108,6 +109,8 @@ bool ParseModelMetadata(const json& meta, ResidualModel* model, std::string* err
     s.nv = sig.at("nv");
     s.nu = sig.at("nu");
     s.timestep = sig.at("timestep");
+    // models written before control periods existed were trained one timestep per record
+    s.control_period = sig.value("control_period", s.timestep);
     s.joints.clear();
     for (const json& j : sig.at("joints")) {
       JointInfo info;
@@ -121,8 +124,13 @@ bool ParseModelMetadata(const json& meta, ResidualModel* model, std::string* err
       s.joints.push_back(info);
     }
     s.actuators = sig.at("actuators").get<std::vector<std::string>>();
-    if (static_cast<int>(s.actuators.size()) != s.nu || s.nq < 0 || s.nv < 0 || s.timestep <= 0) {
+    if (static_cast<int>(s.actuators.size()) != s.nu || s.nq < 0 || s.nv < 0 || !(s.timestep > 0)) {
       *error = "inconsistent signature (nu vs actuator names, or timestep <= 0)";
+      return false;
+    }
+    if (s.ControlSubsteps() == 0) {
+      *error = "signature.control_period " + std::to_string(s.control_period) +
+               " s is not a whole number (>= 1) of its timestep " + std::to_string(s.timestep) + " s";
       return false;
     }
     const json& features = meta.at("features");

@@ -5,7 +5,9 @@
 //                  metadata in the archive's extra file "mjhybrid.json"
 //
 // Metadata schema (format "mjhybrid.residual/1"):
-//   signature  nq, nv, nu, timestep, joints [{name, type, qposadr, dofadr}], actuators [names]
+//   signature  nq, nv, nu, timestep (s, the physics step), control_period (s, the recorded
+//              step: a whole number of timesteps; absent in older files: one timestep),
+//              joints [{name, type, qposadr, dofadr}], actuators [names]
 //   features   ctrl_history, contact_pairs [[{name, type, size}, {...}]], contact_range (m),
 //              constraint_response (bool, dqvel models only), names (see features.h and
 //              contact.h)

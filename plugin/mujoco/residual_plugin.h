@@ -10,7 +10,8 @@
 //   advance  (once per step, after integration): runs a velocity model's network (its
 //            constraint-response features, if any, are the step's h*(qacc - qacc_smooth)) and
 //            applies the correction (qvel += dv, qpos moved on by h*dv: past the solver, which
-//            cannot cancel it); pushes the applied ctrl into the history and records the
+//            cannot cancel it); pushes the applied ctrl into the history (once per control
+//            period the model was trained at, plugin/core/plugin_state.h) and records the
 //            step's diagnostics (saturation, ensemble spread) in plugin_state
 //   reset    zeroes the history and the counters
 //
@@ -89,7 +90,8 @@ struct LoadedInstance {
   PluginStateLayout StateLayout(int nu) const {
     // a contact model sees no control history
     const bool history = model && model->features.kind == ResidualKind::kWholeState;
-    return {nu, history ? model->features.ctrl_history : 0};
+    return {nu, history ? model->features.ctrl_history : 0,
+            model ? model->signature.ControlSubsteps() : 1};
   }
   // the plugin_state slice this instance needs: none without a model
   int StateSize(int nu) const { return model ? StateLayout(nu).size() : 0; }

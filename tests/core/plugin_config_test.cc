@@ -230,13 +230,15 @@ TEST(MjhybridRootTest, OtherwiseTwoFoldersAboveTheLibrary) {
 TEST(PluginStateLayoutTest, SlotsFollowTheHistory) {
   PluginStateLayout layout{3, 4};
   EXPECT_EQ(layout.history_size(), 12);
-  EXPECT_EQ(layout.saturated_last(), 12);
-  EXPECT_EQ(layout.saturated_total(), 13);
-  EXPECT_EQ(layout.spread(), 14);
-  EXPECT_EQ(layout.spread_total(), 15);
-  EXPECT_EQ(layout.size(), 16);
+  EXPECT_EQ(layout.substeps_taken(), 12);
+  EXPECT_EQ(layout.saturated_last(), 13);
+  EXPECT_EQ(layout.saturated_total(), 14);
+  EXPECT_EQ(layout.spread(), 15);
+  EXPECT_EQ(layout.spread_total(), 16);
+  EXPECT_EQ(layout.size(), 17);
   PluginStateLayout none{3, 0};
-  EXPECT_EQ(none.size(), 4);
+  EXPECT_EQ(none.size(), 5);
+  EXPECT_EQ(PluginStateLayout::FromSize(3, 17).ctrl_history, 4);
 }
 
 TEST(PluginStateLayoutTest, PushControlKeepsNewestFirst) {
@@ -251,25 +253,46 @@ TEST(PluginStateLayoutTest, PushControlKeepsNewestFirst) {
     layout.PushControl(state.data(), u);
   }
   // u4, u3, u2; u1 has dropped off; the counters are untouched
-  EXPECT_EQ(state, (std::vector<double>{40, 41, 30, 31, 20, 21, 7, 8, 9, 10}));
+  EXPECT_EQ(state, (std::vector<double>{40, 41, 30, 31, 20, 21, 0, 7, 8, 9, 10}));
 }
 
 TEST(PluginStateLayoutTest, PushControlWithoutHistoryWritesNothing) {
   PluginStateLayout layout{2, 0};
-  std::vector<double> state = {1, 2, 3};
+  std::vector<double> state = {0, 1, 2, 3, 4};
   double u[2] = {5, 6};
   layout.PushControl(state.data(), u);
-  EXPECT_EQ(state, (std::vector<double>{1, 2, 3}));
+  EXPECT_EQ(state, (std::vector<double>{0, 1, 2, 3, 4}));
 }
 
 TEST(PluginStateLayoutTest, PushControlWithOneStep) {
   PluginStateLayout layout{1, 1};
-  std::vector<double> state = {0, 0, 0, 0};
+  std::vector<double> state = {0, 0, 0, 0, 0, 0};
   double u = 3;
   layout.PushControl(state.data(), &u);
   u = 4;
   layout.PushControl(state.data(), &u);
-  EXPECT_EQ(state, (std::vector<double>{4, 0, 0, 0}));
+  EXPECT_EQ(state, (std::vector<double>{4, 0, 0, 0, 0, 0}));
+}
+
+// data recorded every 3 physics steps: the history holds the controls of whole control
+// periods, and all 3 physics steps of a period see the same history
+TEST(PluginStateLayoutTest, PushControlOncePerControlPeriod) {
+  PluginStateLayout layout{1, 2, 3};
+  std::vector<double> state(layout.size(), 0);
+  for (int period = 1; period <= 3; ++period) {
+    double u = period;
+    for (int s = 0; s < 3; ++s) {
+      const std::vector<double> before(state.begin(), state.begin() + 2);
+      layout.PushControl(state.data(), &u);
+      if (s < 2) {
+        EXPECT_EQ(std::vector<double>(state.begin(), state.begin() + 2), before) << period << "," << s;
+        EXPECT_EQ(state[layout.substeps_taken()], s + 1);
+      }
+    }
+    EXPECT_EQ(state[layout.substeps_taken()], 0);
+  }
+  EXPECT_EQ(state[0], 3);
+  EXPECT_EQ(state[1], 2);
 }
 
 }  // namespace

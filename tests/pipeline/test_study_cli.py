@@ -44,15 +44,18 @@ def test_study_writes_table_csv_json_and_plots(tmp_path):
     result = json.loads(summary.read_text())
     assert result == json.loads((out / "study.json").read_text())
     assert result["horizons"] == [1, 10, 100, 1000]
-    assert set(result["methods"]) == {"nominal", "sysid", "sysid+residual", "learned", "hybrid"}
+    assert set(result["methods"]) == {"nominal", "true-params", "sysid", "sysid+residual", "learned", "hybrid"}
     for name, m in result["methods"].items():
         assert len(m["qpos_rmse"]) == 4 and all(v > 0 for v in m["qpos_rmse"]), name
     assert result["methods"]["hybrid"]["seeds"] == 2
     assert result["methods"]["sysid"]["seeds"] == 1
     # the analytic model is the worst at every horizon, on held-out data
     nominal = result["methods"]["nominal"]["qpos_rmse"]
-    for name in ("sysid", "hybrid", "sysid+residual"):
+    for name in ("sysid", "hybrid", "sysid+residual", "true-params"):
         assert result["methods"][name]["qpos_rmse"][2] < nominal[2], name
+    # the true parameters are a bound that reads real.xml, labelled as one wherever they appear
+    assert "reads real.xml" in result["methods"]["true-params"]["bound"]
+    assert "| *true-params (bound: reads real.xml)* | — |" in proc.stdout
     assert {e["data_s"] for e in result["data_efficiency"]} == {4}
     with open(out / "results.csv") as f:
         rows = list(csv.DictReader(f))

@@ -24,15 +24,16 @@ constexpr double kDamping = 0.5;    // N*m*s/rad, elbow damping of the real arm
 
 // a two-link arm in the vertical plane, two motors, no contact, no joint limits: the force
 // targets are then exact (pipeline/targets.h). `real` adds the shoulder spring and the elbow
-// damping.
-inline std::string ArmXml(bool real) {
+// damping. `timestep`: the physics step (data recorded at a coarser control period then has
+// several physics steps per recorded step).
+inline std::string ArmXml(bool real, const std::string& timestep = "0.005") {
   const std::string shoulder = real ? " stiffness=\"" + std::to_string(kStiffness) +
                                           "\" springref=\"" + std::to_string(kSpringRef) + "\""
                                     : "";
   const std::string elbow = real ? " damping=\"" + std::to_string(kDamping) + "\"" : "";
   return R"(<mujoco model="arm">
   <compiler angle="radian"/>
-  <option timestep="0.005"/>
+  <option timestep=")" + timestep + R"("/>
   <worldbody>
     <body name="upper" pos="0 0 1">
       <joint name="shoulder" type="hinge" axis="0 1 0")" + shoulder + R"(/>
@@ -69,9 +70,11 @@ class TwoArmsTest : public ::testing::Test {
     return path;
   }
 
-  // three episodes of 150 steps, joints thrown with velocity std 2 so the spring and damping work
-  scene::TrajectoryDataset Record(const std::string& path, uint64_t seed) const {
+  // three episodes of 150 steps, joints thrown with velocity std 2 so the spring and damping
+  // work, recorded every `dt` s (0: the model's timestep)
+  scene::TrajectoryDataset Record(const std::string& path, uint64_t seed, double dt = 0) const {
     scene::CollectOptions options;
+    options.dt = dt;
     options.model_path = path;
     options.episodes = 3;
     options.steps = 150;

@@ -219,7 +219,7 @@ def test_qpos_and_qvel_alone_do_not_restore_the_hybrid_world():
     """arm2's residual sees the last 8 controls (models/arm2/MODEL_CARD.md), which live in
     plugin_state: restoring qpos/qvel only gives a different next step."""
     env = make("arm2", "hybrid")
-    history = env.model.plugin_statenum[0] - 4
+    history = env.model.plugin_statenum[0] - 5  # plugin_state.h: a step counter and 4 diagnostics
     assert history == 8 * env.model.nu
     env.reset(seed=7)
     replay(env, np.full((3, 2), 0.9))

@@ -202,8 +202,8 @@ def test_generated_model_with_absolute_path(tmp_path, monkeypatch, sim_model):
     xml_path.write_text(hybrid_xml(SIM_XML.read_text(), str(path)))
     hybrid = mujoco.MjModel.from_xml_path(str(xml_path))
     assert hybrid.nplugin == 1
-    # control history, then 4 diagnostics (saturated last/total, spread last/total)
-    assert hybrid.npluginstate == sim_model.nu * residual.ctrl_history + 4
+    # control history, a step counter, then 4 diagnostics (saturated last/total, spread last/total)
+    assert hybrid.npluginstate == sim_model.nu * residual.ctrl_history + 5
     compare_with_sim(hybrid)
 
 

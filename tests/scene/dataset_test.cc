@@ -200,12 +200,15 @@ std::string FitError(const mjModel* m, const std::string& sim_path, const Trajec
   return "";
 }
 
-// data recorded from one system is accepted for that system, and refused for a system whose
-// joints are named differently or that steps at another rate, naming both files
+// data recorded from one system is accepted for that system and for one that steps a whole
+// number of times per recorded step, and refused for a system whose joints are named
+// differently or whose timestep does not divide the recording period, naming both files
 TEST_F(DatasetTest, CheckDatasetFitsRefusesDataFromAnotherModel) {
   const std::string real = Write("real.xml", PendulumXml("elbow", "0.01"));
   const std::string renamed = Write("renamed.xml", PendulumXml("knee", "0.01"));
-  const std::string faster = Write("faster.xml", PendulumXml("elbow", "0.005"));
+  const std::string faster = Write("faster.xml", PendulumXml("elbow", "0.0025"));
+  const std::string odd = Write("odd.xml", PendulumXml("elbow", "0.003"));
+  const std::string slower = Write("slower.xml", PendulumXml("elbow", "0.02"));
 
   CollectOptions options;
   options.model_path = real;
@@ -223,11 +226,20 @@ TEST_F(DatasetTest, CheckDatasetFitsRefusesDataFromAnotherModel) {
   EXPECT_NE(names.find("dataset '" + data_path + "' does not fit '" + renamed + "'"), std::string::npos) << names;
   EXPECT_NE(names.find("'elbow' in the data, 'knee' in the model"), std::string::npos) << names;
 
-  ModelPtr rate = LoadModel(faster);
-  const std::string timestep = FitError(rate.get(), faster, data, data_path);
-  EXPECT_NE(timestep.find("dataset '" + data_path + "' does not fit '" + faster + "'"), std::string::npos) << timestep;
-  EXPECT_NE(timestep.find("recorded every 0.010000 s but the model steps 0.005000 s"), std::string::npos) << timestep;
-  EXPECT_EQ(timestep.find('\n'), std::string::npos) << timestep;
+  ModelPtr fine = LoadModel(faster);
+  EXPECT_EQ(FitError(fine.get(), faster, data, data_path), "");
+  EXPECT_EQ(ControlSubsteps(fine.get(), data), 4);
+  EXPECT_EQ(ControlSubsteps(same.get(), data), 1);
+
+  for (const std::string& path : {odd, slower}) {
+    ModelPtr rate = LoadModel(path);
+    const std::string timestep = FitError(rate.get(), path, data, data_path);
+    EXPECT_NE(timestep.find("dataset '" + data_path + "' does not fit '" + path + "'"), std::string::npos) << timestep;
+    EXPECT_NE(timestep.find("data recorded every 0.01 s, which is not a whole number of the model's timestep"),
+              std::string::npos) << timestep;
+    EXPECT_EQ(timestep.find('\n'), std::string::npos) << timestep;
+    EXPECT_THROW(ControlSubsteps(rate.get(), data), std::runtime_error);
+  }
 }
 
 
