@@ -56,6 +56,39 @@ TEST_F(AugmentTest, DeclaresHistoryAndDiagnosticsAsPluginState) {
   EXPECT_EQ(mj_name2id(hybrid.get(), mjOBJ_PLUGIN, "residual"), 0);
 }
 
+// a model trained on data recorded every 4 physics steps: the history moves on once per 4
+// steps, so each of them sees the controls of whole recorded steps, as in training
+TEST_F(AugmentTest, HistoryMovesOnOncePerControlPeriod) {
+  ResidualModel model = model_;
+  model.signature.control_period = 4 * model.signature.timestep;
+  const std::string path = SaveResidual(model, "period.safetensors");
+  ModelPtr hybrid = LoadXml(HybridXml(sim_xml_, path, "augment"));
+  ASSERT_NE(hybrid, nullptr);
+  DataPtr d = MakeData(hybrid.get());
+  const PluginStateLayout layout{2, kHistory};
+  for (int period = 1; period <= 3; ++period) {
+    d->ctrl[0] = 0.1 * period;
+    d->ctrl[1] = -0.1 * period;
+    for (int s = 0; s < 4; ++s) {
+      const std::vector<mjtNum> before(d->plugin_state, d->plugin_state + layout.history_size());
+      mj_step(hybrid.get(), d.get());
+      if (s < 3) {
+        EXPECT_EQ(std::vector<mjtNum>(d->plugin_state, d->plugin_state + layout.history_size()), before)
+            << "period " << period << " step " << s;
+      }
+    }
+    EXPECT_EQ(d->plugin_state[0], 0.1 * period);
+    EXPECT_EQ(d->plugin_state[1], -0.1 * period);
+    EXPECT_EQ(d->plugin_state[2], 0.1 * (period - 1));
+  }
+  // a period that is not a whole number of timesteps is refused when the model loads
+  model.signature.control_period = 2.5 * model.signature.timestep;
+  const std::string odd = SaveResidual(model, "odd-period.safetensors");
+  std::string error;
+  EXPECT_EQ(LoadResidualModel(odd, &error), nullptr);
+  EXPECT_NE(error.find("control_period"), std::string::npos) << error;
+}
+
 TEST_F(AugmentTest, TrajectoryDiffersFromSimAndStaysFinite) {
   ModelPtr hybrid = Hybrid();
   ASSERT_NE(hybrid, nullptr);
