@@ -78,6 +78,7 @@ TrainingSet BuildVelocityTrainingSet(const mjModel* m, const TrajectoryDataset& 
   const int npair = static_cast<int>(pairs.size());
   const int stride = std::max(1, window / 2);
   const int substeps = scene::ControlSubsteps(m, data);
+  const bool rk4 = m->opt.integrator == mjINT_RK4;
 
   TrainingSet set;
   set.feature_count = FeatureCount(spec, layout);
@@ -136,20 +137,30 @@ TrainingSet BuildVelocityTrainingSet(const mjModel* m, const TrajectoryDataset& 
           d->time = r->time;
         }
         mju_copy(d->ctrl, ep.ctrl.data() + t * nu, nu);
-        // mj_step in its two halves: the first computes the contacts of x_t, which the pair
-        // features need, and the second finishes the step without computing them again
-        mj_step1(m, d);
+        // the features of x_t: its contacts (for the pair features) and the solver's response
+        // there, h (qacc - qacc_smooth) as the plugin reads them (constraint_response.h)
+        if (rk4) {
+          // mj_step1/mj_step2 would integrate with Euler: a forward pass, then a whole step
+          mj_forward(m, d);
+        } else {
+          // mj_step in its two halves: the first computes the contacts of x_t, the second
+          // finishes the step (its acceleration is x_t's) without computing them again
+          mj_step1(m, d);
+        }
         for (int p = 0; p < npair; ++p) MeasurePair(m, d, pairs[p], spec.contact_range, &states[p]);
         ep.ControlHistory(t, spec.ctrl_history, nu, history.data());
         ComputeFeatures(spec, layout, d->qpos, d->qvel, d->ctrl, history.data(), states.data(),
                         feature.data());
         std::copy(d->qvel, d->qvel + nv, v_before.begin());
         if (substeps > 1) mj_getState(m, d, start_state.data(), scene::kFullState);
-        mj_step2(m, d);
+        if (rk4) {
+          ConstraintResponse(m, d, constraint_dv.data());
+          mj_step(m, d);
+        } else {
+          mj_step2(m, d);
+          ConstraintResponse(m, d, constraint_dv.data());
+        }
         if (!Healthy(m, d)) break;  // an analytic rollout that blew up teaches nothing
-        // what the solver did in this step (the first of a control period), as the plugin sees
-        // it in advance
-        ConstraintResponse(m, d, constraint_dv.data());
         SetConstraintFeatures(spec, layout, constraint_dv.data(), feature.data());
         const double* real = ep.qvel.data() + t * nv;
         for (int j = 0; j < nv; ++j) gap[j] = (real[nv + j] - real[j]) - (d->qvel[j] - v_before[j]);

@@ -22,6 +22,13 @@
 // them, the constraint response included (h * (qacc - qacc_smooth) of the analytic step from
 // x_t) when the spec asks for it. Windows start every window/2 steps, so each recorded step is
 // seen at two offsets.
+//
+// At a control period of k analytic steps (data recorded every k physics steps, control
+// held), "step" above is those k steps, and the target is the velocity change per physics step
+// that, added after each of them as the plugin does, closes the period's gap: solved through
+// the k-step response by finite differences, with the filter of targets.h (in free motion it
+// is the gap / k). Under RK4 the features are taken by a forward pass at x_t, as the plugin
+// takes them in the step's first stage.
 // Only the analytic model and the recorded data are used (black-box rule).
 
 #ifndef MJHYBRID_PIPELINE_VELOCITY_TARGETS_H_

@@ -62,11 +62,6 @@ LoadedInstance LoadInstanceOrThrow(const mjModel* m, int instance) {
   if (out.config.mode == ResidualMode::kAugment && contact_model) {
     return fail("this is a contact model (pair wrenches); use mode 'replace'");
   }
-  if (!contact_model && spec.output == ResidualOutput::kVelocity && m->opt.integrator == mjINT_RK4) {
-    return fail("a velocity residual (output 'dqvel') corrects each step once, after integration; "
-                "RK4 has no single start state to evaluate it at: use integrator Euler, implicit "
-                "or implicitfast");
-  }
   return out;
 }
 
@@ -154,8 +149,18 @@ void ResidualPlugin::Reset(mjtNum* plugin_state) {
 }
 
 void ResidualPlugin::Compute(const mjModel* m, mjData* d, int instance) {
-  velocity_begun_ = false;
   if (config_.mode == ResidualMode::kOff || !evaluator_) return;
+  if (velocity_begun_ && InRungeKuttaStage(m, d)) {
+    // stages 2-4 of an RK4 step: the step's start features stand. The solver's response at
+    // the start state is still in qacc and qacc_smooth when stage 2 reaches this point (they
+    // are recomputed after mj_passive)
+    if (!response_taken_ && evaluator_->model().features.constraint_response) {
+      ConstraintResponse(m, d, constraint_dv_.data());
+      response_taken_ = true;
+    }
+    return;
+  }
+  velocity_begun_ = false;
   last_ = ResidualDiagnostics();
   bool ok = false;
   try {
@@ -185,6 +190,8 @@ bool ResidualPlugin::ComputeWholeState(const mjModel* m, mjData* d, int instance
     // step (solver included) is done
     evaluator_->BeginStep(d->qpos, d->qvel, d->ctrl, history, pair_states_.data());
     velocity_begun_ = true;
+    begun_time_ = d->time;
+    response_taken_ = false;
     return true;
   }
   if (!evaluator_->Compute(d->qpos, d->qvel, d->ctrl, history, pair_states_.data(), config_.scale,
@@ -217,8 +224,20 @@ bool ResidualPlugin::ComputeContact(const mjModel* m, mjData* d) {
   return true;
 }
 
+bool ResidualPlugin::InRungeKuttaStage(const mjModel* m, const mjData* d) const {
+  // mj_RungeKutta evaluates its stages at t + h/2, t + h/2 and t + h after the start state's
+  // mj_forward at t; a compute at t again (mj_forward, then mj_step) or anywhere else is a new
+  // start state
+  return m->opt.integrator == mjINT_RK4 && d->time > begun_time_ &&
+         d->time <= begun_time_ + m->opt.timestep * (1 + 1e-9);
+}
+
 void ResidualPlugin::FinishVelocity(const mjModel* m, mjData* d, int instance) {
-  if (evaluator_->model().features.constraint_response) ConstraintResponse(m, d, constraint_dv_.data());
+  // the solver's response at the step's start state: what qacc holds after an Euler or
+  // implicit step, and what stage 2 of an RK4 step found
+  if (evaluator_->model().features.constraint_response && m->opt.integrator != mjINT_RK4) {
+    ConstraintResponse(m, d, constraint_dv_.data());
+  }
   bool ok = false;
   try {
     ok = evaluator_->FinishStep(constraint_dv_.data(), config_.scale, residual_.data(), &last_);
@@ -242,15 +261,7 @@ void ResidualPlugin::Advance(const mjModel* m, mjData* d, int instance) {
   // evaluation (the final RK4 stage)
   if (velocity_begun_) {
     velocity_begun_ = false;
-    if (m->opt.integrator != mjINT_RK4) {
-      FinishVelocity(m, d, instance);
-    } else if (!warned_rk4_) {
-      // the integrator was switched to RK4 after compilation: the last features are those of
-      // the final RK4 stage, not of the step's start, so no correction is applied
-      mju_warning("%s: a velocity residual cannot run under RK4; not applied (warned once per "
-                  "mjData)", InstanceName(m, instance).c_str());
-      warned_rk4_ = true;
-    }
+    FinishVelocity(m, d, instance);
   }
   mjtNum* state = d->plugin_state + m->plugin_stateadr[instance];
   state_layout_.PushControl(state, d->ctrl);

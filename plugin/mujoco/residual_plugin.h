@@ -4,11 +4,14 @@
 //
 //   compute  (inside mj_passive, possibly 4x per step under RK4): idempotent; changes no state.
 //            augment: adds the whole-state residual force to qfrc_passive, or, for a
-//            velocity model (output dqvel), only computes the features of the start state.
+//            velocity model (output dqvel), only computes the features of the start state
+//            (under RK4 in its first evaluation; stages 2-4 leave them, and stage 2 reads the
+//            solver's response at the start state).
 //            replace: for each contact pair within range, applies the learned wrench with
 //            mj_applyFT (the scene has switched the pair's native contact off).
 //   advance  (once per step, after integration): runs a velocity model's network (its
-//            constraint-response features, if any, are the step's h*(qacc - qacc_smooth)) and
+//            constraint-response features, if any, are h*(qacc - qacc_smooth) at the step's
+//            start state) and
 //            applies the correction (qvel += dv, qpos moved on by h*dv: past the solver, which
 //            cannot cancel it); pushes the applied ctrl into the history (once per control
 //            period the model was trained at, plugin/core/plugin_state.h) and records the
@@ -17,8 +20,7 @@
 //
 // Errors in the config or the model file surface when the model is compiled, as a MuJoCo error
 // naming the instance, the key or file, and what would be valid; so does a `member` index the
-// model's ensemble does not have, and a velocity model in a scene integrated with RK4 (whose
-// four evaluations per step have no single start state to correct from).
+// model's ensemble does not have.
 
 #ifndef MJHYBRID_PLUGIN_MUJOCO_RESIDUAL_PLUGIN_H_
 #define MJHYBRID_PLUGIN_MUJOCO_RESIDUAL_PLUGIN_H_
@@ -69,15 +71,19 @@ class ResidualPlugin {
   PluginStateLayout state_layout_;
   std::optional<ResidualEvaluator> evaluator_;  // empty in mode off without a model
   std::vector<mjtNum> residual_;                // nv scratch, sized once in Create
-  // a velocity model has the features of this step's start state; Advance finishes it
+  // a velocity model has the features of this step's start state (taken at begun_time_);
+  // Advance finishes it
   bool velocity_begun_ = false;
+  double begun_time_ = 0;
+  bool response_taken_ = false;  // RK4: the start state's solver response, read in stage 2
+  // a compute inside an RK4 step after its start state's (stages 2-4)
+  bool InRungeKuttaStage(const mjModel* m, const mjData* d) const;
   std::vector<mjtNum> constraint_dv_;  // nv scratch: h * (qacc - qacc_smooth)
   std::vector<ResolvedPair> pairs_;             // the model's contact pairs in this scene
   std::vector<PairState> pair_states_;          // their measurement, scratch
   std::vector<double> wrenches_;                // kWrenchSize per pair, scratch
   ResidualDiagnostics last_;  // of the last evaluation; written to plugin_state in Advance
   bool warned_non_finite_ = false;
-  bool warned_rk4_ = false;
 };
 
 // what loading this instance's config and model gives: the plugin pieces, or one error line

@@ -36,6 +36,7 @@ class ControlPeriodTest : public testing_arms::TwoArmsTest {
     real_ = Write("real-1ms.xml", testing_arms::ArmXml(true, "0.001"));
     sim_ = Write("sim-1ms.xml", testing_arms::ArmXml(false, "0.001"));
   }
+  void ExpectNoTargetsOnOwnData(const std::string& sim_path);
 };
 
 // How far the analytic arm lands from the recorded velocities, RMS over every recorded step,
@@ -109,10 +110,22 @@ TEST_F(ControlPeriodTest, VelocityTargetsAddedAfterEachStepLandOnTheRecordedVelo
   EXPECT_LT(with_target, 0.005 * without) << with_target << " vs " << without;
 }
 
-// the analytic arm's own data, recorded every 5 of its steps: nothing to correct
+// the analytic arm's own data, recorded every 5 of its steps: nothing to correct, under
+// Euler and under RK4 (whose features come from a forward pass, not mj_step1/mj_step2,
+// which would integrate with Euler)
 TEST_F(ControlPeriodTest, TargetsVanishOnTheAnalyticModelsOwnData) {
-  const TrajectoryDataset data = Record(sim_, 3, kPeriod);
-  ModelPtr sim = LoadModel(sim_);
+  for (const bool rk4 : {false, true}) {
+    SCOPED_TRACE(rk4 ? "RK4" : "Euler");
+    std::string xml = testing_arms::ArmXml(false, "0.001");
+    if (rk4) xml.replace(xml.find("<option "), 8, "<option integrator=\"RK4\" ");
+    const std::string path = Write(rk4 ? "sim-rk4.xml" : "sim-euler.xml", xml);
+    ExpectNoTargetsOnOwnData(path);
+  }
+}
+
+void ControlPeriodTest::ExpectNoTargetsOnOwnData(const std::string& sim_path) {
+  const TrajectoryDataset data = Record(sim_path, 3, kPeriod);
+  ModelPtr sim = LoadModel(sim_path);
   FeatureSpec velocity;
   velocity.output = ResidualOutput::kVelocity;
   for (const TrainingSet& set : {BuildTrainingSet(sim.get(), data, FeatureSpec{}, false),
