@@ -24,6 +24,8 @@ void AddStudyCommand(CLI::App* app) {
   cmd->add_option("--episodes", o->episodes, "training episodes (default: the scene protocol's)")->check(CLI::PositiveNumber);
   cmd->add_option("--eval-episodes", o->eval_episodes, "held-out episodes (default: the protocol's)")->check(CLI::PositiveNumber);
   cmd->add_option("--steps", o->steps, "steps per episode (default: the protocol's)")->check(CLI::PositiveNumber);
+  cmd->add_option("--dt", o->dt, "control period to record at, s (default: the protocol's, else sim.xml's timestep)")->check(CLI::PositiveNumber);
+  cmd->add_option("--sim", o->sim, "the analytic model (default: the scene's sim.xml; e.g. scenes/push/sim-5ms.xml, its earlier 5 ms step)");
   cmd->add_flag("--no-plots", *no_plots, "skip the PNG plots");
   cmd->add_option("--resume", *resume, "continue the stopped study in RUN, with the options it was started with");
   cmd->callback([o, no_plots, resume] {

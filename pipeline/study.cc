@@ -84,8 +84,9 @@ std::string NameOf(const mjModel* m, mjtObj type, int id) {
   return name ? name : "";
 }
 
-// the scene must have both models, with the same state layout and the same names
-Scene CheckScene(const std::string& folder) {
+// the scene must have both models, with the same state layout and the same names; `other_sim`,
+// if given, stands for the scene's sim.xml
+Scene CheckScene(const std::string& folder, const std::string& other_sim) {
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) throw std::runtime_error("'" + folder + "' is not a scene folder");
   Scene s;
@@ -97,6 +98,10 @@ Scene CheckScene(const std::string& folder) {
   }
   s.real = (fs::path(folder) / "real.xml").string();
   s.sim = (fs::path(folder) / "sim.xml").string();
+  if (!other_sim.empty()) {
+    if (!fs::is_regular_file(other_sim, ec)) throw std::runtime_error("--sim '" + other_sim + "': no such file");
+    s.sim = other_sim;
+  }
   if (fs::is_regular_file(fs::path(folder) / "scene.json", ec)) s.config = (fs::path(folder) / "scene.json").string();
   ModelPtr real = LoadModel(s.real), sim = LoadModel(s.sim);
   auto differ = [&](const std::string& what) {
@@ -148,7 +153,7 @@ double Seconds(const TrajectoryDataset& data) { return data.transitions() * data
 
 class Study {
  public:
-  explicit Study(const StudyOptions& options) : o_(options), scene_(CheckScene(options.scene)), out_(options.out) {}
+  explicit Study(const StudyOptions& options) : o_(options), scene_(CheckScene(options.scene, options.sim)), out_(options.out) {}
 
   // every unit of work goes through the journal: done once, skipped when resumed
   void Run(RunJournal* journal) {
@@ -228,6 +233,7 @@ class Study {
     if (o_.episodes > 0) protocol.episodes = o_.episodes;
     if (o_.eval_episodes > 0) eval_episodes = o_.eval_episodes;
     if (o_.steps > 0) protocol.steps = o_.steps;
+    if (o_.dt > 0) protocol.dt = o_.dt;
     protocol.model_path = scene_.real;
     // the scene's control period (scene.json collect.dt), else one recorded step per analytic step
     if (!(protocol.dt > 0)) protocol.dt = LoadModel(scene_.sim)->opt.timestep;

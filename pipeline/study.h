@@ -43,6 +43,9 @@ struct StudyOptions {
   int eval_stride = 2;  // k-step error from every other start index
   // > 0: override the scene protocol's episode counts and length (quick runs, tests)
   int episodes = 0, eval_episodes = 0, steps = 0;
+  double dt = 0;       // > 0: the control period to record at, instead of the protocol's
+  std::string sim;     // not empty: the analytic model, instead of the scene's sim.xml (e.g.
+                       // the scene's older settings: another timestep or integrator)
   TrainOptions train;
   // the command line, recorded in the journal so that `study --resume` can run it again
   std::vector<std::string> arguments;

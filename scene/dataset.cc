@@ -32,10 +32,14 @@ class Handle {
   herr_t (*close_)(hid_t);
 };
 
+// `cols` of kVector: a one-dimensional array of `rows` values (time); any other, rows x cols,
+// zero columns included (ctrl of a system without actuators is T x 0)
+constexpr hsize_t kVector = ~hsize_t{0};
+
 void WriteMatrix(hid_t group, const char* name, const std::vector<double>& v, hsize_t rows,
                  hsize_t cols) {
   hsize_t dims[2] = {rows, cols};
-  Handle space(H5Screate_simple(cols ? 2 : 1, dims, nullptr), H5Sclose, "HDF5 dataspace");
+  Handle space(H5Screate_simple(cols == kVector ? 1 : 2, dims, nullptr), H5Sclose, "HDF5 dataspace");
   Handle set(H5Dcreate2(group, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
              H5Dclose, std::string("cannot create dataset ") + name);
   if (!v.empty() && H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0) {
@@ -68,18 +72,21 @@ std::vector<double> ReadMatrix(hid_t group, const std::string& where, const char
   Handle set(H5Dopen2(group, name, H5P_DEFAULT), H5Dclose, where + "/" + name + " cannot be opened");
   Handle space(H5Dget_space(set), H5Sclose, "HDF5 dataspace");
   const std::vector<hsize_t> dims = Dims(space);
-  const std::vector<hsize_t> expected = cols ? std::vector<hsize_t>{rows, cols} : std::vector<hsize_t>{rows};
+  const std::vector<hsize_t> expected = cols == kVector ? std::vector<hsize_t>{rows} : std::vector<hsize_t>{rows, cols};
+  // files written before zero-column matrices were two-dimensional hold a system without
+  // actuators' ctrl as `rows` unwritten zeros: nothing to read
+  if (cols == 0 && dims == std::vector<hsize_t>{rows}) return {};
   if (dims != expected) {
     throw std::runtime_error(where + "/" + name + " has shape " + ShapeText(dims) + ", expected " +
                              ShapeText(expected));
   }
-  std::vector<double> v(rows * (cols ? cols : 1));
+  std::vector<double> v(rows * (cols == kVector ? 1 : cols));
   if (!v.empty() && H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0) {
     throw std::runtime_error(where + "/" + name + " cannot be read");
   }
   for (size_t i = 0; i < v.size(); ++i) {
     if (!std::isfinite(v[i])) {
-      size_t row = cols ? i / cols : i;
+      size_t row = cols == kVector ? i : i / cols;
       throw std::runtime_error(where + "/" + name + " has a non-finite value at step " + std::to_string(row));
     }
   }
@@ -193,7 +200,7 @@ void WriteDatasetFile(const std::string& path, const TrajectoryDataset& data) {
     Handle g(H5Gcreate2(episodes, EpisodeName(i).c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
              H5Gclose, "cannot create episode group");
     hsize_t t = e.steps();
-    WriteMatrix(g, "time", e.time, t + 1, 0);
+    WriteMatrix(g, "time", e.time, t + 1, kVector);
     WriteMatrix(g, "qpos", e.qpos, t + 1, data.nq);
     WriteMatrix(g, "qvel", e.qvel, t + 1, data.nv);
     WriteMatrix(g, "ctrl", e.ctrl, t, data.nu);
@@ -314,7 +321,7 @@ TrajectoryDataset ReadDatasetFile(const std::string& path, const MemoryBudget& b
       Handle g(H5Gopen2(episodes, name.c_str(), H5P_DEFAULT), H5Gclose, where);
       const hsize_t n = states[i];
       Episode e;
-      e.time = ReadMatrix(g, where, "time", n, 0);
+      e.time = ReadMatrix(g, where, "time", n, kVector);
       e.qpos = ReadMatrix(g, where, "qpos", n, data.nq);
       e.qvel = ReadMatrix(g, where, "qvel", n, data.nv);
       e.ctrl = ReadMatrix(g, where, "ctrl", n - 1, data.nu);

@@ -10,8 +10,10 @@ This reads real.xml's parameters, which the pipeline never does (the black-box r
 an upper bound for parameter fitting, not a method. What it leaves is the discretization of
 the real system, which only a learned correction could remove.
 
-`--substeps N` runs both models at 1/N of the data's timestep, N steps per recorded step:
-what a finer analytic step would buy, with and without the true parameters. `--integrator`
+Both models step at sim.xml's timestep, period / timestep times per recorded step (the data's
+control period). `--substeps N` runs them at 1/N of the period instead, N steps per recorded
+step: what another analytic step would buy, with and without the true parameters.
+`mjhybrid study` reports the same bound at sim.xml's own step as its row `true-params`. `--integrator`
 overrides sim.xml's integrator for both (RK4 at the real step reproduces the data exactly,
 a check of the metric). Actuator states, which the data does not record (hopper's motor lag),
 are replayed from the recorded controls, so a rollout starts with the activation it had.
@@ -98,10 +100,10 @@ def main() -> int:
     parser.add_argument("data", type=Path)
     parser.add_argument("--horizons", default="10,100")
     parser.add_argument("--stride", type=int, default=5)
-    parser.add_argument("--substeps", type=int, default=1)
+    parser.add_argument("--substeps", type=int, default=0, help="steps per recorded step (default: period / sim.xml's timestep)")
     parser.add_argument("--integrator", choices=sorted(INTEGRATORS))
     args = parser.parse_args()
-    if args.substeps < 1:
+    if args.substeps < 0:
         print("contact_ceiling: error: --substeps must be >= 1", file=sys.stderr)
         return 2
     for name in ("real.xml", "sim.xml"):
@@ -109,11 +111,19 @@ def main() -> int:
             print(f"contact_ceiling: error: {args.scene / name} not found", file=sys.stderr)
             return 2
     nominal = mujoco.MjModel.from_xml_path(str(args.scene / "sim.xml"))
+    with h5py.File(args.data) as f:
+        period = float(f.attrs["timestep"])
+    if not args.substeps:
+        args.substeps = round(period / nominal.opt.timestep)
+        if args.substeps < 1 or abs(args.substeps * nominal.opt.timestep - period) > 1e-9 * period:
+            print(f"contact_ceiling: error: the data's period {period:g} s is not a whole number of "
+                  f"sim.xml's timestep {nominal.opt.timestep:g} s", file=sys.stderr)
+            return 2
     integrator = INTEGRATORS[args.integrator] if args.integrator else nominal.opt.integrator
 
     def discretized(path: Path) -> mujoco.MjModel:
         spec = mujoco.MjSpec.from_file(str(path))
-        spec.option.timestep = nominal.opt.timestep / args.substeps
+        spec.option.timestep = period / args.substeps
         spec.option.integrator = integrator
         return spec.compile()
 

@@ -55,7 +55,8 @@ def card(model_path: Path, meta: dict, ev: dict, command: str) -> str:
         "",
         "| | |",
         "| --- | --- |",
-        f"| signature | nq={sig['nq']} nv={sig['nv']} nu={sig['nu']}, timestep {sig['timestep']} s |",
+        f"| signature | nq={sig['nq']} nv={sig['nv']} nu={sig['nu']}, timestep {sig['timestep']} s, "
+        f"control period {sig.get('control_period', sig['timestep'])} s |",
         f"| joints | {joints} |",
         f"| actuators | {', '.join(sig['actuators'])} |",
         f"| training data | `{data['file']}` from `{data['source']}`: {data['episodes']} episodes, "

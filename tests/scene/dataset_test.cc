@@ -299,6 +299,46 @@ std::string LoadError(const std::string& path, const MemoryBudget* budget = null
   return "";
 }
 
+// A system without actuators (toss: a thrown box) has no controls: ctrl is T x 0 in the
+// file, and loads (through the reader process) as nothing. Files written before, which held
+// it as T unwritten zeros, load the same.
+TEST_F(DatasetTest, SystemWithoutActuatorsRoundTrips) {
+  TrajectoryDataset saved = SyntheticDataset({4, 9});
+  saved.nu = 0;
+  saved.actuators.clear();
+  for (Episode& e : saved.episodes) e.ctrl.clear();
+  const std::string path = Path("no-actuators.h5");
+  SaveDataset(path, saved);
+  {
+    H5File file(path);
+    hid_t set = H5Dopen2(file.id, "episodes/000000/ctrl", H5P_DEFAULT);
+    hid_t space = H5Dget_space(set);
+    hsize_t dims[2] = {0, 0};
+    EXPECT_EQ(H5Sget_simple_extent_ndims(space), 2);
+    H5Sget_simple_extent_dims(space, dims, nullptr);
+    EXPECT_EQ(dims[0], 4u);
+    EXPECT_EQ(dims[1], 0u);
+    H5Sclose(space);
+    H5Dclose(set);
+    // the earlier layout, in the second episode: ctrl as 9 values of a one-dimensional array
+    ASSERT_GE(H5Ldelete(file.id, "episodes/000001/ctrl", H5P_DEFAULT), 0);
+    hsize_t steps = 9;
+    hid_t flat = H5Screate_simple(1, &steps, nullptr);
+    hid_t old = H5Dcreate2(file.id, "episodes/000001/ctrl", H5T_IEEE_F64LE, flat, H5P_DEFAULT, H5P_DEFAULT,
+                           H5P_DEFAULT);
+    ASSERT_GE(old, 0);
+    H5Dclose(old);
+    H5Sclose(flat);
+  }
+  const TrajectoryDataset loaded = LoadDataset(path);
+  EXPECT_EQ(loaded.nu, 0);
+  ASSERT_EQ(loaded.episodes.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_TRUE(loaded.episodes[i].ctrl.empty()) << i;
+    EXPECT_TRUE(SameBits(loaded.episodes[i].qpos, saved.episodes[i].qpos)) << i;
+  }
+}
+
 // A 1e12-state episode in a file of a few kB (chunks never written) would need 48 TB: refused
 // in one line, at once, under this machine's own budget, before anything of that size is
 // allocated (without the check the loader's first vector throws std::bad_alloc)
