@@ -103,7 +103,7 @@ def main() -> int:
     parser.add_argument("--substeps", type=int, default=0, help="steps per recorded step (default: period / sim.xml's timestep)")
     parser.add_argument("--integrator", choices=sorted(INTEGRATORS))
     args = parser.parse_args()
-    if args.substeps < 0:
+    if args.substeps < 0:  # 0: the default, period / timestep
         print("contact_ceiling: error: --substeps must be >= 1", file=sys.stderr)
         return 2
     for name in ("real.xml", "sim.xml"):

@@ -147,7 +147,7 @@ def test_contact_ceiling_bounds_what_parameters_can_close(workdir: Path, tmp_pat
                            "--integrator", "rk4"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert float(proc.stdout.splitlines()[1].split()[2]) < 1e-6, proc.stdout
-    proc = subprocess.run([sys.executable, script, str(PUSH), str(workdir / "test.h5"), "--substeps", "0"],
+    proc = subprocess.run([sys.executable, script, str(PUSH), str(workdir / "test.h5"), "--substeps", "-1"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "--substeps must be >= 1" in proc.stderr
     proc = subprocess.run([sys.executable, script, str(tmp_path), str(workdir / "test.h5")],
