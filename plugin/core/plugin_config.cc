@@ -73,7 +73,7 @@ bool ParseMember(const std::string& text, int* member) {
 }  // namespace
 
 bool ParseResidualMode(const std::string& text, ResidualMode* mode) {
-  for (ResidualMode m : {ResidualMode::kOff, ResidualMode::kAugment, ResidualMode::kReplace}) {
+  for (ResidualMode m : {ResidualMode::kOff, ResidualMode::kAugment, ResidualMode::kReplace, ResidualMode::kParams}) {
     if (text == ResidualModeName(m)) {
       *mode = m;
       return true;
@@ -86,6 +86,7 @@ const char* ResidualModeName(ResidualMode mode) {
   switch (mode) {
     case ResidualMode::kOff: return "off";
     case ResidualMode::kReplace: return "replace";
+    case ResidualMode::kParams: return "params";
     case ResidualMode::kAugment: break;
   }
   return "augment";
@@ -118,7 +119,7 @@ bool ParsePluginConfig(const std::function<std::string(const char*)>& get, const
   if (mode.empty()) {
     config->mode = ResidualMode::kAugment;
   } else if (!ParseResidualMode(mode, &config->mode)) {
-    *error = "config 'mode' is " + Quoted(mode) + "; valid values: off, augment, replace";
+    *error = "config 'mode' is " + Quoted(mode) + "; valid values: off, augment, replace, params";
     return false;
   }
 

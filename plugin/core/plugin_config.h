@@ -2,11 +2,16 @@
 //
 //   key    values                       default   meaning
 //   model  path to a residual file      (none)    absolute, or relative to the mjhybrid root
-//   mode   off | augment | replace      augment   off: present, no effect (bit-identical to sim)
+//   mode   off | augment | replace |    augment   off: present, no effect (bit-identical to sim)
+//          params
 //                                                 augment: add a whole-state residual force
 //                                                 replace: apply a contact model's learned wrench
 //                                                 between geom pairs whose native contact the
 //                                                 scene switches off (<contact><exclude>)
+//                                                 params: set the contact parameters of a
+//                                                 contact-parameter model (contact_params.h)
+//                                                 for its geom pairs' contacts; scale and
+//                                                 member do not apply
 //   scale  number >= 0                  1         multiplies the residual force
 //   member all | index k >= 0           all       all: the ensemble mean; k: member k's own
 //                                                 output alone (to watch one member, e.g. in
@@ -35,7 +40,7 @@
 
 namespace mjhybrid {
 
-enum class ResidualMode { kOff, kAugment, kReplace };
+enum class ResidualMode { kOff, kAugment, kReplace, kParams };
 
 inline constexpr const char* kConfigKeys[] = {"model", "mode", "scale", "member"};
 inline constexpr int kConfigKeyCount = 4;

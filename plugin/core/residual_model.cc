@@ -7,6 +7,7 @@
 
 #include "plugin/core/backends.h"
 #include "plugin/core/mlp.h"
+#include "plugin/core/model_metadata.h"
 #include "plugin/core/safetensors.h"
 
 namespace mjhybrid {
@@ -14,16 +15,6 @@ namespace mjhybrid {
 namespace {
 
 using nlohmann::json;
-
-bool ParseJointKind(const std::string& s, JointKind* kind) {
-  for (JointKind k : {JointKind::kFree, JointKind::kBall, JointKind::kSlide, JointKind::kHinge}) {
-    if (s == JointKindName(k)) {
-      *kind = k;
-      return true;
-    }
-  }
-  return false;
-}
 
 // reads a float array of the expected length from meta[section][key]
 bool ReadFloats(const json& meta, const char* section, const char* key, size_t n,
@@ -61,28 +52,12 @@ bool StartsWith(const std::string& path, const char* magic, size_t n) {
 }  // namespace
 
 json ResidualModel::Metadata() const {
-  json joints = json::array();
-  for (const JointInfo& j : signature.joints) {
-    joints.push_back({{"name", j.name}, {"type", JointKindName(j.kind)},
-                      {"qposadr", j.qposadr}, {"dofadr", j.dofadr}});
-  }
   json meta;
   meta["format"] = kModelFormat;
-  meta["signature"] = {{"nq", signature.nq}, {"nv", signature.nv}, {"nu", signature.nu},
-                       {"timestep", signature.timestep},
-                       {"control_period", signature.ControlPeriod()}, {"joints", joints},
-                       {"actuators", signature.actuators}};
-  json pairs = json::array();
-  for (const ContactPair& p : features.contact_pairs) {
-    json pair = json::array();
-    for (const GeomShape* g : {&p.geom1, &p.geom2}) {
-      pair.push_back({{"name", g->name}, {"type", g->type}, {"size", g->size}});
-    }
-    pairs.push_back(pair);
-  }
+  meta["signature"] = SignatureJson(signature);
   meta["features"] = {{"ctrl_history", features.ctrl_history},
                       {"constraint_response", features.constraint_response},
-                      {"contact_pairs", pairs},
+                      {"contact_pairs", ContactPairsJson(features.contact_pairs)},
                       {"contact_range", features.contact_range},
                       {"names", FeatureNames(features, signature)}};
   meta["input"] = {{"mean", input_mean}, {"std", input_std}, {"min", input_min}, {"max", input_max}};
@@ -103,36 +78,8 @@ bool ParseModelMetadata(const json& meta, ResidualModel* model, std::string* err
                kModelFormat + "')";
       return false;
     }
-    const json& sig = meta.at("signature");
     StateLayout& s = model->signature;
-    s.nq = sig.at("nq");
-    s.nv = sig.at("nv");
-    s.nu = sig.at("nu");
-    s.timestep = sig.at("timestep");
-    // models written before control periods existed were trained one timestep per record
-    s.control_period = sig.value("control_period", s.timestep);
-    s.joints.clear();
-    for (const json& j : sig.at("joints")) {
-      JointInfo info;
-      info.name = j.at("name");
-      info.qposadr = j.at("qposadr");
-      info.dofadr = j.at("dofadr");
-      if (!ParseJointKind(j.at("type"), &info.kind)) {
-        *error = "unknown joint type '" + j.at("type").get<std::string>() + "'";
-        return false;
-      }
-      s.joints.push_back(info);
-    }
-    s.actuators = sig.at("actuators").get<std::vector<std::string>>();
-    if (static_cast<int>(s.actuators.size()) != s.nu || s.nq < 0 || s.nv < 0 || !(s.timestep > 0)) {
-      *error = "inconsistent signature (nu vs actuator names, or timestep <= 0)";
-      return false;
-    }
-    if (s.ControlSubsteps() == 0) {
-      *error = "signature.control_period " + std::to_string(s.control_period) +
-               " s is not a whole number (>= 1) of its timestep " + std::to_string(s.timestep) + " s";
-      return false;
-    }
+    if (!ParseSignature(meta.at("signature"), &s, error)) return false;
     const json& features = meta.at("features");
     model->features.ctrl_history = features.at("ctrl_history");
     if (model->features.ctrl_history < 0 || model->features.ctrl_history > 1000) {
@@ -140,20 +87,8 @@ bool ParseModelMetadata(const json& meta, ResidualModel* model, std::string* err
       return false;
     }
     // models written before contact pairs existed have neither key: no pairs
-    model->features.contact_pairs.clear();
-    for (const json& pair : features.value("contact_pairs", json::array())) {
-      ContactPair p;
-      GeomShape* g[2] = {&p.geom1, &p.geom2};
-      if (!pair.is_array() || pair.size() != 2) {
-        *error = "features.contact_pairs must hold [geom1, geom2] pairs";
-        return false;
-      }
-      for (int i = 0; i < 2; ++i) {
-        g[i]->name = pair[i].at("name");
-        g[i]->type = pair[i].at("type");
-        g[i]->size = pair[i].at("size");
-      }
-      model->features.contact_pairs.push_back(p);
+    if (!ParseContactPairs(features.value("contact_pairs", json::array()), &model->features.contact_pairs, error)) {
+      return false;
     }
     model->features.contact_range = features.value("contact_range", 0.05);
     if (!(model->features.contact_range > 0 && model->features.contact_range < 10)) {
@@ -295,39 +230,7 @@ bool SaveResidualModel(const std::string& path, const ResidualModel& model, std:
 }
 
 std::string CheckSignature(const ResidualModel& model, const StateLayout& scene) {
-  const StateLayout& m = model.signature;
-  auto sizes = [](const StateLayout& s) {
-    return "nq=" + std::to_string(s.nq) + " nv=" + std::to_string(s.nv) + " nu=" + std::to_string(s.nu);
-  };
-  if (m.nq != scene.nq || m.nv != scene.nv || m.nu != scene.nu) {
-    return "model was trained for " + sizes(m) + " but the scene has " + sizes(scene);
-  }
-  if (m.joints.size() != scene.joints.size()) {
-    return "model expects " + std::to_string(m.joints.size()) + " joints, the scene has " +
-           std::to_string(scene.joints.size());
-  }
-  for (size_t i = 0; i < m.joints.size(); ++i) {
-    const JointInfo &a = m.joints[i], &b = scene.joints[i];
-    if (a.name != b.name || a.kind != b.kind || a.qposadr != b.qposadr || a.dofadr != b.dofadr) {
-      return "joint " + std::to_string(i) + " is " + JointKindName(b.kind) + " '" + b.name +
-             "' in the scene but " + JointKindName(a.kind) + " '" + a.name + "' in the model";
-    }
-  }
-  for (size_t i = 0; i < m.actuators.size(); ++i) {
-    if (m.actuators[i] != scene.actuators[i]) {
-      return "actuator " + std::to_string(i) + " is '" + scene.actuators[i] +
-             "' in the scene but '" + m.actuators[i] + "' in the model";
-    }
-  }
-  if (std::abs(m.timestep - scene.timestep) > 1e-9 * m.timestep) {
-    char buf[160];
-    std::snprintf(buf, sizeof(buf),
-                  "model was trained at timestep %g s but the scene uses %g s "
-                  "(retrain, or set <option timestep=\"%g\"/>)",
-                  m.timestep, scene.timestep, m.timestep);
-    return buf;
-  }
-  return "";
+  return CheckSignature(model.signature, scene);
 }
 
 }  // namespace mjhybrid

@@ -6,12 +6,39 @@
 
 namespace mjhybrid {
 
+namespace {
+
+bool IsOurs(const mjModel* m, int i) {
+  const mjpPlugin* p = mjp_getPluginAtSlot(m->plugin[i]);
+  return p && std::strcmp(p->name, kPluginName) == 0;
+}
+
+bool InParamsMode(const mjModel* m, int i) {
+  const char* mode = mj_getPluginConfig(m, i, "mode");
+  ResidualMode parsed;
+  return mode && ParseResidualMode(mode, &parsed) && parsed == ResidualMode::kParams;
+}
+
+}  // namespace
+
 int ResidualInstance(const mjModel* m) {
   for (int i = 0; i < m->nplugin; ++i) {
-    const mjpPlugin* p = mjp_getPluginAtSlot(m->plugin[i]);
-    if (p && std::strcmp(p->name, kPluginName) == 0) return i;
+    if (IsOurs(m, i) && !InParamsMode(m, i)) return i;
   }
   return -1;
+}
+
+int ContactParamsInstance(const mjModel* m) {
+  for (int i = 0; i < m->nplugin; ++i) {
+    if (IsOurs(m, i) && InParamsMode(m, i)) return i;
+  }
+  return -1;
+}
+
+ContactRewrite* ContactRewriteOf(const mjModel* m, mjData* d, int instance) {
+  if (instance < 0 || instance >= m->nplugin || !IsOurs(m, instance) || !d->plugin_data[instance]) return nullptr;
+  auto* plugin = reinterpret_cast<ResidualPlugin*>(d->plugin_data[instance]);
+  return plugin->has_rewrite_ ? &plugin->rewrite_ : nullptr;
 }
 
 double ResidualDiagnostic(const mjModel* m, const mjData* d, int instance,

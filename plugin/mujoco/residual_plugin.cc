@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <mutex>
+#include <set>
 
+#include "plugin/core/contact_params.h"
+#include "plugin/core/model_metadata.h"
 #include "plugin/mujoco/constraint_response.h"
 #include "plugin/mujoco/state_layout_from_model.h"
 
@@ -23,6 +27,32 @@ std::string BodyName(const mjModel* m, int body) {
   return name ? name : "#" + std::to_string(body);
 }
 
+bool FirstWarningFor(const std::string& path) {
+  static std::mutex mutex;
+  static std::set<std::string> warned;
+  std::lock_guard<std::mutex> lock(mutex);
+  return warned.insert(path).second;
+}
+
+// mode params: a contact-parameter model, checked against the scene by preparing its rewrite
+LoadedInstance LoadParamsOrThrow(const mjModel* m, int instance, LoadedInstance out) {
+  std::string why;
+  out.params = SharedContactParams(out.config.model, &why);
+  if (!out.params) {
+    out.error = InstanceName(m, instance) + ": " + why;
+    return out;
+  }
+  why = CheckSignature(out.params->signature, StateLayoutFromModel(m));
+  ContactRewrite probe;
+  int clamped = 0;
+  if (why.empty()) why = probe.Prepare(m, *out.params, &clamped);
+  if (!why.empty()) {
+    out.error = InstanceName(m, instance) + ": " + out.config.model + ": " + why;
+    out.params.reset();
+  }
+  return out;
+}
+
 LoadedInstance LoadInstanceOrThrow(const mjModel* m, int instance) {
   LoadedInstance out;
   auto get = [&](const char* key) {
@@ -35,6 +65,12 @@ LoadedInstance LoadInstanceOrThrow(const mjModel* m, int instance) {
     return out;
   }
   if (out.config.model.empty()) return out;
+  if (out.config.mode == ResidualMode::kParams) return LoadParamsOrThrow(m, instance, std::move(out));
+  if (IsContactParamsFile(out.config.model)) {
+    out.error = InstanceName(m, instance) + ": " + out.config.model +
+                ": this is a contact-parameter model; use mode 'params'";
+    return out;
+  }
   out.model = SharedResidualModel(out.config.model, &why);
   if (!out.model) {
     out.error = InstanceName(m, instance) + ": " + why;
@@ -129,6 +165,20 @@ std::unique_ptr<ResidualPlugin> ResidualPlugin::Create(const mjModel* m, mjData*
                 InstanceName(m, instance).c_str());
     return nullptr;
   }
+  if (loaded.params) {
+    std::unique_ptr<ResidualPlugin> plugin(new ResidualPlugin(loaded.config, nullptr));
+    int clamped = 0;
+    *scene_error = plugin->rewrite_.Prepare(m, *loaded.params, &clamped);
+    if (!scene_error->empty()) return nullptr;
+    plugin->has_rewrite_ = true;
+    // once per file and process: every rollout worker makes its own mjData
+    if (clamped > 0 && FirstWarningFor(loaded.config.model)) {
+      mju_warning("%s: %d contact parameter value(s) outside the stable range at timestep %g s, clamped "
+                  "(plugin/core/contact_params.h StableRange)", InstanceName(m, instance).c_str(), clamped,
+                  m->opt.timestep);
+    }
+    return plugin;
+  }
   std::unique_ptr<ResidualPlugin> plugin(new ResidualPlugin(loaded.config, loaded.model));
   plugin->state_layout_ = loaded.StateLayout(nu);
   plugin->residual_.resize(m->nv);
@@ -149,6 +199,11 @@ void ResidualPlugin::Reset(mjtNum* plugin_state) {
 }
 
 void ResidualPlugin::Compute(const mjModel* m, mjData* d, int instance) {
+  // contact parameters hold in every evaluation, RK4 stages included: collision runs in each
+  if (has_rewrite_) {
+    rewrite_.Apply(m, d);
+    return;
+  }
   if (config_.mode == ResidualMode::kOff || !evaluator_) return;
   if (velocity_begun_ && InRungeKuttaStage(m, d)) {
     // stages 2-4 of an RK4 step: the step's start features stand. The solver's response at

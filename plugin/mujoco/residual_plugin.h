@@ -7,6 +7,9 @@
 //            velocity model (output dqvel), only computes the features of the start state
 //            (under RK4 in its first evaluation; stages 2-4 leave them, and stage 2 reads the
 //            solver's response at the start state).
+//            params: sets the contact parameters of a contact-parameter model on its pairs'
+//            contacts and rebuilds their constraint rows (contact_rewrite.h), in every
+//            evaluation, RK4 stages included.
 //            replace: for each contact pair within range, applies the learned wrench with
 //            mj_applyFT (the scene has switched the pair's native contact off).
 //   advance  (once per step, after integration): runs a velocity model's network (its
@@ -36,6 +39,7 @@
 #include "plugin/core/plugin_state.h"
 #include "plugin/core/residual_evaluator.h"
 #include "plugin/mujoco/contact_pairs.h"
+#include "plugin/mujoco/contact_rewrite.h"
 
 namespace mjhybrid {
 
@@ -84,12 +88,17 @@ class ResidualPlugin {
   std::vector<double> wrenches_;                // kWrenchSize per pair, scratch
   ResidualDiagnostics last_;  // of the last evaluation; written to plugin_state in Advance
   bool warned_non_finite_ = false;
+  // mode params: the contact-parameter model's values, applied to its pairs' contacts
+  ContactRewrite rewrite_;
+  bool has_rewrite_ = false;
+  friend ContactRewrite* ContactRewriteOf(const mjModel* m, mjData* d, int instance);
 };
 
 // what loading this instance's config and model gives: the plugin pieces, or one error line
 struct LoadedInstance {
   PluginConfig config;
-  std::shared_ptr<const ResidualModel> model;  // null in mode off without a model
+  std::shared_ptr<const ResidualModel> model;  // null in mode off without a model, and in mode params
+  std::shared_ptr<const ContactParamsModel> params;  // mode params only
   std::vector<ResolvedPair> pairs;             // the model's contact pairs in this scene
   std::string error;
 

@@ -1,0 +1,107 @@
+#include "plugin/mujoco/contact_rewrite.h"
+
+namespace mjhybrid {
+
+namespace {
+
+using P = ContactParameter;
+
+std::string PairName(const ContactPair& p) { return "contact pair (" + p.geom1.name + ", " + p.geom2.name + ")"; }
+
+bool SetsSolref(const std::vector<ContactParameter>& parameters) {
+  for (ContactParameter p : parameters) {
+    if (p == P::kSolrefTime || p == P::kSolrefDamping) return true;
+  }
+  return false;
+}
+
+// whether MuJoCo may give the pair's contacts solref in the direct form (negative stiffness
+// and damping), which the standard-form parameters cannot be mixed with
+bool DirectSolref(const mjModel* m, const ResolvedPair& p) {
+  for (int g : {p.geom1, p.geom2}) {
+    if (m->geom_solref[mjNREF * g] <= 0) return true;
+  }
+  for (int i = 0; i < m->npair; ++i) {
+    const int a = m->pair_geom1[i], b = m->pair_geom2[i];
+    if (((a == p.geom1 && b == p.geom2) || (a == p.geom2 && b == p.geom1)) && m->pair_solref[mjNREF * i] <= 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Write(mjContact* c, ContactParameter p, double v) {
+  switch (p) {
+    case P::kFriction: c->friction[0] = c->friction[1] = v; break;
+    case P::kSolrefTime: c->solref[0] = v; break;
+    case P::kSolrefDamping: c->solref[1] = v; break;
+    case P::kSolimpMin: c->solimp[0] = v; break;
+    case P::kSolimpMax: c->solimp[1] = v; break;
+    case P::kSolimpWidth: c->solimp[2] = v; break;
+  }
+}
+
+}  // namespace
+
+double ContactValue(const mjContact& c, ContactParameter p) {
+  switch (p) {
+    case P::kFriction: return c.friction[0];
+    case P::kSolrefTime: return c.solref[0];
+    case P::kSolrefDamping: return c.solref[1];
+    case P::kSolimpMin: return c.solimp[0];
+    case P::kSolimpMax: return c.solimp[1];
+    case P::kSolimpWidth: return c.solimp[2];
+  }
+  return 0;
+}
+
+std::string ContactRewrite::Prepare(const mjModel* m, const ContactParamsModel& model, int* clamped) {
+  std::string why = ResolveContactPairs(m, model.pairs, &pairs_);
+  if (!why.empty()) return why;
+  for (size_t i = 0; i < pairs_.size(); ++i) {
+    // with contact disabled (mj_setConst makes an mjData so, and users may) nothing is rewritten
+    if (!(m->opt.disableflags & mjDSBL_CONTACT) && NativeContact(m, pairs_[i]).empty()) {
+      return PairName(model.pairs[i]) + " never collides in this scene (contype/conaffinity or an exclude): mode 'params' sets the parameters of contacts MuJoCo makes";
+    }
+    if (SetsSolref(model.parameters) && DirectSolref(m, pairs_[i])) {
+      return PairName(model.pairs[i]) + " uses solref in the direct (negative) form in this scene; the model "
+             "sets solref_timeconst/solref_dampratio, the standard form: give the geoms a positive solref";
+    }
+  }
+  parameters_ = model.parameters;
+  values_ = model.values;
+  *clamped = ClampToStableRange(parameters_, m->opt.timestep, &values_);
+  return "";
+}
+
+int ContactRewrite::PairOf(int g1, int g2) const {
+  for (size_t i = 0; i < pairs_.size(); ++i) {
+    const ResolvedPair& p = pairs_[i];
+    if ((p.geom1 == g1 && p.geom2 == g2) || (p.geom1 == g2 && p.geom2 == g1)) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int ContactRewrite::Apply(const mjModel* m, mjData* d) const {
+  const int columns = static_cast<int>(parameters_.size());
+  int written = 0;
+  bool in_constraint = false;
+  for (int i = 0; i < d->ncon; ++i) {
+    mjContact* c = d->contact + i;
+    const int pair = PairOf(c->geom[0], c->geom[1]);
+    if (pair < 0) continue;
+    for (int k = 0; k < columns; ++k) Write(c, parameters_[k], values_[pair * columns + k]);
+    ++written;
+    in_constraint |= c->efc_address >= 0;
+  }
+  // the rows MuJoCo built before this compute hold the old parameters: build them again. The
+  // contacts and their dimensions are unchanged, so the rows take the same arena memory
+  if (in_constraint) {
+    mj_makeConstraint(m, d);
+    mj_island(m, d);
+    mj_projectConstraint(m, d);
+  }
+  return written;
+}
+
+}  // namespace mjhybrid
