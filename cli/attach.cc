@@ -1,4 +1,5 @@
-// mjhybrid attach: write a hybrid scene, sim.xml plus the residual plugin (scene/attach.h).
+// mjhybrid attach: write a hybrid scene, sim.xml plus the residual plugin (scene/attach.h):
+// a residual, a contact-parameter model, or both.
 
 #include <cstdio>
 #include <memory>
@@ -23,7 +24,8 @@ void AddAttachCommand(CLI::App* app) {
   auto c = std::make_shared<AttachArgs>();
   CLI::App* cmd = app->add_subcommand("attach", "write a hybrid scene: sim.xml plus the residual plugin");
   cmd->add_option("--model", c->options.sim_path, "MJCF of the analytic model (sim.xml)")->required();
-  cmd->add_option("--residual", c->options.residual.model, "residual model file")->required();
+  cmd->add_option("--residual", c->options.residual.model, "residual model file");
+  cmd->add_option("--params", c->options.params_model, "contact-parameter model file (mjhybrid fit-params): an instance in mode params");
   cmd->add_option("--out", c->out, "output hybrid MJCF")->required();
   cmd->add_option("--mode", c->mode, "auto | off | augment | replace (auto: from the model kind)")->check(CLI::IsMember({"auto", "off", "augment", "replace"}))->capture_default_str();
   cmd->add_option("--scale", c->options.residual.scale, "residual scale")->check(CLI::NonNegativeNumber)->capture_default_str();

@@ -19,6 +19,7 @@ void AddTrainCommand(CLI::App* app);
 void AddAttachCommand(CLI::App* app);
 void AddEvalCommand(CLI::App* app);
 void AddSysidCommand(CLI::App* app);
+void AddFitParamsCommand(CLI::App* app);
 void AddStudyCommand(CLI::App* app);
 void AddPolicyCommands(CLI::App* app);  // policy-train, policy-eval, mpc
 void AddTransferCommand(CLI::App* app);

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   AddAttachCommand(&app);
   AddEvalCommand(&app);
   AddSysidCommand(&app);
+  AddFitParamsCommand(&app);
   AddStudyCommand(&app);
   AddPolicyCommands(&app);
   AddTransferCommand(&app);

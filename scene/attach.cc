@@ -9,6 +9,7 @@
 
 #include "scene/mujoco_util.h"
 #include "scene/run_files.h"
+#include "plugin/core/contact_params.h"
 #include "plugin/core/plugin_config.h"
 #include "plugin/mujoco/contact_pairs.h"
 #include "plugin/mujoco/residual_plugin.h"
@@ -68,31 +69,50 @@ std::string HybridMjcf(const AttachOptions& options, const std::string& out_dir)
   if (include.empty()) include = sim;
   std::string name = fs::path(sim).parent_path().filename().string();
 
-  // the model file decides what the scene needs: a contact model replaces native contact
-  std::string error;
-  auto loaded = LoadResidualModel(options.residual.model, &error);
-  if (!loaded) throw std::runtime_error(error);
-  const bool contact = loaded->features.kind == ResidualKind::kContact;
-  PluginConfig config = options.residual;
-  config.model = AbsolutePath(options.residual.model);
-  if (options.mode_from_model) config.mode = contact ? ResidualMode::kReplace : ResidualMode::kAugment;
-
+  const std::string root = AbsolutePath(MjhybridRoot());
+  if (options.residual.model.empty() && options.params_model.empty()) {
+    throw std::runtime_error("attach needs a residual model, a contact-parameter model, or both");
+  }
   std::ostringstream xml;
   xml << "<!-- " << XmlEscape(name) << ", hybrid: the analytic model plus the learned residual.\n"
       << "     Written by `mjhybrid attach`; the model path is relative to the mjhybrid root. -->\n"
       << "<mujoco model=\"" << XmlEscape(name) << " hybrid\">\n"
       << "  <include file=\"" << XmlEscape(include) << "\"/>\n\n";
-  if (contact) {
-    ModelPtr analytic = LoadModel(options.sim_path);
-    xml << ExclusionMjcf(analytic.get(), loaded->features.contact_pairs) << "\n";
+  std::string error;
+  auto instance = [&](const char* instance_name, const PluginConfig& config) {
+    std::ostringstream out;
+    out << "      <instance name=\"" << instance_name << "\">\n";
+    for (const auto& [key, value] : FormatPluginConfig(config, root)) {
+      out << "        <config key=\"" << key << "\" value=\"" << XmlEscape(value) << "\"/>\n";
+    }
+    out << "      </instance>\n";
+    return out.str();
+  };
+  std::string instances;
+  if (!options.params_model.empty()) {
+    if (!LoadContactParams(options.params_model, &error)) throw std::runtime_error(error);
+    PluginConfig params;
+    params.model = AbsolutePath(options.params_model);
+    params.mode = ResidualMode::kParams;
+    instances += instance("contact_params", params);
+  }
+  if (!options.residual.model.empty()) {
+    // the model file decides what the scene needs: a contact model replaces native contact
+    auto loaded = LoadResidualModel(options.residual.model, &error);
+    if (!loaded) throw std::runtime_error(error);
+    const bool contact = loaded->features.kind == ResidualKind::kContact;
+    PluginConfig config = options.residual;
+    config.model = AbsolutePath(options.residual.model);
+    if (options.mode_from_model) config.mode = contact ? ResidualMode::kReplace : ResidualMode::kAugment;
+    if (contact) {
+      ModelPtr analytic = LoadModel(options.sim_path);
+      xml << ExclusionMjcf(analytic.get(), loaded->features.contact_pairs) << "\n";
+    }
+    instances += instance("residual", config);
   }
   xml << "  <extension>\n"
       << "    <plugin plugin=\"" << kPluginName << "\">\n"
-      << "      <instance name=\"residual\">\n";
-  for (const auto& [key, value] : FormatPluginConfig(config, AbsolutePath(MjhybridRoot()))) {
-    xml << "        <config key=\"" << key << "\" value=\"" << XmlEscape(value) << "\"/>\n";
-  }
-  xml << "      </instance>\n"
+      << instances
       << "    </plugin>\n"
       << "  </extension>\n"
       << "</mujoco>\n";
@@ -120,7 +140,8 @@ ModelPtr CompileHybrid(const AttachOptions& options) {
   LoadModel(options.sim_path);  // the analytic scene's own errors first, with its name
   const fs::path dir = fs::path(AbsolutePath(options.sim_path)).parent_path();
   return CompileBesideSim(options.sim_path, HybridMjcf(options, dir.string()),
-                          "cannot attach '" + options.residual.model + "' to '" + options.sim_path + "'");
+                          "cannot attach '" + (options.residual.model.empty() ? options.params_model : options.residual.model) +
+                              "' to '" + options.sim_path + "'");
 }
 
 ModelPtr CompileWithoutContact(const std::string& sim_path, const std::vector<ContactPair>& pairs) {

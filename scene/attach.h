@@ -3,7 +3,8 @@
 // to the mjhybrid root when the file lies under it (the form the plugin resolves from any
 // working directory, and that survives a clone), absolute otherwise. For a contact model
 // (mode replace) it also switches off native contact between the bodies of its geom pairs
-// (<contact><exclude>): exclusion is per body pair in MuJoCo.
+// (<contact><exclude>): exclusion is per body pair in MuJoCo. A contact-parameter model gets
+// its own instance (mode params), declared first.
 
 #ifndef MJHYBRID_SCENE_ATTACH_H_
 #define MJHYBRID_SCENE_ATTACH_H_
@@ -23,6 +24,9 @@ struct AttachOptions {
   // with its mode, scale and member (plugin/core/plugin_config.h)
   PluginConfig residual;
   bool mode_from_model = true;  // mode "auto": replace for a contact model, else augment
+  // a contact-parameter model (plugin/core/contact_params.h), declared as an instance in mode
+  // params before the residual's; optional. With it, the residual may be left out
+  std::string params_model;
 };
 
 // "auto" | "off" | "augment" | "replace" into options; throws one line on anything else

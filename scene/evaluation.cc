@@ -28,19 +28,21 @@ json CalibratedScale(const std::string& residual) {
 }  // namespace
 
 ResidualEvaluation EvaluateResidual(const std::string& sim_path, const std::string& residual_path,
-                                    const std::string& data_path, const KStepOptions& options) {
+                                    const std::string& data_path, const KStepOptions& options,
+                                    const std::string& params_path) {
   for (int h : options.horizons) {
     if (h < 1) throw std::runtime_error("--horizons must be positive integers");
   }
   ModelPtr sim = LoadModel(sim_path);
   TrajectoryDataset data = LoadDataset(data_path);
   CheckDatasetFits(sim.get(), sim_path, data, data_path);
-  CheckResidualFitsData(residual_path, data, data_path);
+  if (!residual_path.empty()) CheckResidualFitsData(residual_path, data, data_path);
 
   // the hybrid scene: sim.xml plus the plugin, compiled in memory
   AttachOptions attach;
   attach.sim_path = sim_path;
   attach.residual.model = residual_path;
+  attach.params_model = params_path;
   ModelPtr hybrid = CompileHybrid(attach);
 
   ResidualEvaluation e;
@@ -55,7 +57,7 @@ ResidualEvaluation EvaluateResidual(const std::string& sim_path, const std::stri
 }
 
 json EvaluationJson(const ResidualEvaluation& e, const std::string& sim_path, const std::string& residual_path,
-                    const std::string& data_path, const KStepOptions& options) {
+                    const std::string& data_path, const KStepOptions& options, const std::string& params_path) {
   json gaps = {{"qpos", json::array()}, {"qvel", json::array()}};
   for (size_t i = 0; i < e.analytic.size(); ++i) {
     gaps["qpos"].push_back(GapClosed(e.analytic[i].qpos_rmse, e.hybrid[i].qpos_rmse));
@@ -64,8 +66,8 @@ json EvaluationJson(const ResidualEvaluation& e, const std::string& sim_path, co
   return {{"horizons", options.horizons},
           {"methods", {{"analytic", ErrorsJson(e.analytic, false)}, {"hybrid", ErrorsJson(e.hybrid, true)}}},
           {"gap_closed", gaps},
-          {"calibrated_scale", CalibratedScale(residual_path)},
-          {"config", {{"sim", sim_path}, {"residual", residual_path}, {"data", data_path},
+          {"calibrated_scale", residual_path.empty() ? json() : CalibratedScale(residual_path)},
+          {"config", {{"sim", sim_path}, {"residual", residual_path}, {"params", params_path}, {"data", data_path},
                       {"stride", options.stride}, {"episodes", e.episodes}}},
           {"versions", Versions()},
           {"git", GitHash()}};

@@ -7,10 +7,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
-#include <thread>
 
 #include "plugin/core/state_layout.h"
 #include "scene/dataset_fit.h"
+#include "scene/least_squares.h"
 #include "scene/state_distance.h"
 #include "scene/mujoco_util.h"
 
@@ -149,84 +149,12 @@ std::vector<SysidParameter> SysidParameters(const mjModel* m) {
 
 namespace {
 
-// the multi-step residuals of one parameter vector over a fixed set of rollout windows
-class WindowResiduals {
- public:
-  struct Window {
-    int episode, start;
-  };
-
-  WindowResiduals(const mjModel* m, const TrajectoryDataset& data, const SysidOptions& options)
-      : reference_(m), data_(data), horizon_(options.horizon), substeps_(ControlSubsteps(m, data)) {
-    if (data.episodes.empty()) throw std::runtime_error("sysid: the dataset has no episodes");
-    for (int e = 0; e < static_cast<int>(data.episodes.size()); ++e) {
-      for (int s = 0; s + horizon_ <= data.episodes[e].steps(); s += std::max(1, options.stride)) {
-        windows_.push_back({e, s});
-      }
-    }
-    if (windows_.empty()) {
-      throw std::runtime_error("sysid: episodes are shorter than the horizon (" + std::to_string(horizon_) + " steps)");
-    }
-    DofScales(m, data, &pos_scale_, &vel_scale_);
-    // DOFs that hardly move in the data must not dominate the fit
-    for (double& s : pos_scale_) s = std::max(s, 1e-3);
-    for (double& s : vel_scale_) s = std::max(s, 1e-2);
-    npos_ = PositionDofs(m);
-  }
-
-  long long windows() const { return static_cast<long long>(windows_.size()); }
-  int size() const { return static_cast<int>(windows_.size()) * horizon_ * (npos_ + reference_->nv); }
-
-  // r[size()] for the parameters as given; m and d are the calling thread's own
-  void Evaluate(const std::vector<SysidParameter>& parameters, mjModel* m, mjData* d, double* r) const {
-    ApplyAll(parameters, reference_, m, d);
-    std::vector<double> err(npos_);
-    const int per_step = npos_ + m->nv;
-    for (size_t w = 0; w < windows_.size(); ++w) {
-      const Episode& ep = data_.episodes[windows_[w].episode];
-      const int s = windows_[w].start;
-      double* out = r + w * horizon_ * per_step;
-      mj_resetData(m, d);
-      mju_copy(d->qpos, ep.qpos.data() + s * m->nq, m->nq);
-      mju_copy(d->qvel, ep.qvel.data() + s * m->nv, m->nv);
-      bool healthy = true;
-      for (int k = 0; k < horizon_; ++k, out += per_step) {
-        if (healthy) {
-          mju_copy(d->ctrl, ep.ctrl.data() + (s + k) * m->nu, m->nu);
-          for (int i = 0; i < substeps_; ++i) mj_step(m, d);
-          healthy = Healthy(m, d);
-        }
-        if (!healthy) {
-          // a diverged rollout costs more than any sane one, so the step is refused
-          std::fill(out, out + per_step, 100.0);
-          continue;
-        }
-        PositionErrors(m, d->qpos, ep.qpos.data() + (s + k + 1) * m->nq, err.data());
-        for (int i = 0; i < npos_; ++i) out[i] = err[i] / pos_scale_[i];
-        const double* v = ep.qvel.data() + (s + k + 1) * m->nv;
-        for (int i = 0; i < m->nv; ++i) out[npos_ + i] = (d->qvel[i] - v[i]) / vel_scale_[i];
-      }
-    }
-  }
-
- private:
-  const mjModel* reference_;
-  const TrajectoryDataset& data_;
-  int horizon_;
-  int substeps_;  // physics steps per recorded step
-  int npos_ = 0;
-  std::vector<Window> windows_;
-  std::vector<double> pos_scale_, vel_scale_;
-};
-
 // one model copy and mjData per worker thread
 struct Worker {
   explicit Worker(const mjModel* m) : model(mj_copyModel(nullptr, m)), data(MakeData(m)) {}
   ModelPtr model;
   DataPtr data;
 };
-
-double Cost(const Eigen::VectorXd& r) { return r.squaredNorm() / std::max<Eigen::Index>(1, r.size()); }
 
 void ClampTheta(SysidParameter* p) {
   p->theta = p->nominal > 0 ? std::clamp(p->theta, -kMaxLogRatio, kMaxLogRatio) : std::clamp(p->theta, 0.0, kMaxAdded);
@@ -247,71 +175,42 @@ SysidResult Identify(const mjModel* m, const TrajectoryDataset& data, const Sysi
   result.parameters = SysidParameters(m);
   std::vector<SysidParameter>& params = result.parameters;
   const int P = static_cast<int>(params.size());
-  WindowResiduals residuals(m, data, options);
+  WindowResiduals residuals(m, data, options.horizon, options.stride, "sysid");
   result.rollouts = residuals.windows();
-  const int N = residuals.size();
   const int threads = std::max(1, options.threads);
   std::vector<std::unique_ptr<Worker>> workers;
   for (int t = 0; t < threads; ++t) workers.push_back(std::make_unique<Worker>(m));
 
-  Eigen::VectorXd r(N);
-  residuals.Evaluate(params, workers[0]->model.get(), workers[0]->data.get(), r.data());
-  result.initial_cost = result.final_cost = Cost(r);
-  if (P == 0) return result;
-
-  Eigen::MatrixXd J(N, P);
-  double lambda = 1e-2;
-  for (int it = 0; it < options.iterations; ++it) {
-    // Jacobian by forward differences, columns spread over the workers
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) {
-      pool.emplace_back([&, t] {
-        Eigen::VectorXd rp(N);
-        for (int j = t; j < P; j += threads) {
-          std::vector<SysidParameter> shifted = params;
-          shifted[j].theta += kDelta;
-          residuals.Evaluate(shifted, workers[t]->model.get(), workers[t]->data.get(), rp.data());
-          J.col(j) = (rp - r) / kDelta;
-        }
-      });
+  auto with_theta = [&params](const Eigen::VectorXd& theta) {
+    std::vector<SysidParameter> out = params;
+    for (int j = 0; j < static_cast<int>(out.size()); ++j) out[j].theta = theta[j];
+    return out;
+  };
+  auto evaluate = [&](const Eigen::VectorXd& theta, int worker, double* r) {
+    Worker& w = *workers[worker];
+    ApplyAll(with_theta(theta), m, w.model.get(), w.data.get());
+    residuals.Evaluate(w.model.get(), w.data.get(), r);
+  };
+  auto bound = [&](Eigen::VectorXd* theta) {
+    for (int j = 0; j < P; ++j) {
+      SysidParameter p = params[j];
+      p.theta = (*theta)[j];
+      ClampTheta(&p);
+      (*theta)[j] = p.theta;
     }
-    for (std::thread& t : pool) t.join();
-
-    const Eigen::MatrixXd JtJ = J.transpose() * J;
-    const Eigen::VectorXd g = J.transpose() * r;
-    Eigen::VectorXd diag = JtJ.diagonal().cwiseMax(1e-12);
-    bool improved = false;
-    for (int attempt = 0; attempt < 8 && !improved; ++attempt) {
-      Eigen::MatrixXd A = JtJ;
-      A.diagonal() += lambda * diag;
-      const Eigen::VectorXd step = -A.ldlt().solve(g);
-      std::vector<SysidParameter> trial = params;
-      for (int j = 0; j < P; ++j) {
-        trial[j].theta += step[j];
-        ClampTheta(&trial[j]);
-      }
-      Eigen::VectorXd rt(N);
-      residuals.Evaluate(trial, workers[0]->model.get(), workers[0]->data.get(), rt.data());
-      const double cost = Cost(rt);
-      if (std::isfinite(cost) && cost < result.final_cost) {
-        const double gain = (result.final_cost - cost) / result.final_cost;
-        params = trial;
-        r = rt;
-        result.final_cost = cost;
-        lambda = std::max(1e-6, lambda / 3);
-        improved = true;
-        result.iterations = it + 1;
-        if (options.progress) {
-          std::fprintf(stderr, "[sysid] iteration %d: cost %.5g (%.1f %% below nominal)\n", it + 1, cost,
-                       100 * (1 - cost / result.initial_cost));
-        }
-        if (gain < 1e-4) return result;
-      } else {
-        lambda *= 4;
-      }
-    }
-    if (!improved) break;  // no step along the fitted direction lowers the error: converged
-  }
+  };
+  Eigen::VectorXd theta = Eigen::VectorXd::Zero(P);
+  for (int j = 0; j < P; ++j) theta[j] = params[j].theta;
+  LeastSquaresOptions lm;
+  lm.iterations = options.iterations;
+  lm.threads = threads;
+  lm.delta = kDelta;
+  if (options.progress) lm.progress = "sysid";
+  const LeastSquaresResult fit = LevenbergMarquardt(residuals.size(), evaluate, bound, lm, &theta);
+  params = with_theta(theta);
+  result.initial_cost = fit.initial_cost;
+  result.final_cost = fit.final_cost;
+  result.iterations = fit.iterations;
   return result;
 }
 
