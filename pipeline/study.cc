@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "pipeline/learned_model.h"
+#include "plugin/core/contact_params.h"
 #include "plugin/core/residual_model.h"
 #include "pipeline/residual_recipe.h"
 #include "pipeline/study_report.h"
@@ -23,6 +24,7 @@
 #include "scene/dataset_fit.h"
 #include "scene/kstep_error.h"
 #include "scene/mujoco_util.h"
+#include "scene/params_fit.h"
 #include "scene/report.h"
 #include "scene/rollout.h"
 #include "scene/run_files.h"
@@ -43,6 +45,7 @@ using scene::ControlSubsteps;
 using scene::Episode;
 using scene::GitHash;
 using scene::Healthy;
+using scene::HybridMjcf;
 using scene::HorizonError;
 using scene::Identify;
 using scene::KStepError;
@@ -51,6 +54,11 @@ using scene::LoadDataset;
 using scene::LoadModel;
 using scene::LoadSceneConfig;
 using scene::MakeData;
+using scene::PairInData;
+using scene::PairsInContact;
+using scene::ParamsFitOptions;
+using scene::ParamsFitResult;
+using scene::FitContactParams;
 using scene::QposNames;
 using scene::RolloutStepper;
 using scene::RunJournal;
@@ -178,8 +186,12 @@ class Study {
     const std::string sysid_path = Path("sysid.xml");
     Unit("sysid", [&] { return IdentifyAndScore(train_, sysid_path, 0, Seconds(train_)); });
     ModelPtr sysid = LoadModel(sysid_path);
+    // contact parameters per pair, where the data hold contacts to fit (deterministic: one fit)
+    fits_params_ = HasContactToFit(sim.get());
+    const std::string params_path = fits_params_ ? Path("params.xml") : "";
+    if (fits_params_) Unit("params", [&] { return FitParamsAndScore(train_path_, "", 0, Seconds(train_)); });
 
-    for (uint64_t seed : o_.seeds) FitLearnedMethods(seed, train_path_, Seconds(train_), "", sysid_path);
+    for (uint64_t seed : o_.seeds) FitLearnedMethods(seed, train_path_, Seconds(train_), "", sysid_path, params_path);
 
     // data efficiency: the first seconds of the same training data, first seed
     for (double budget : o_.data_seconds) {
@@ -193,7 +205,12 @@ class Study {
       Unit("sysid-" + tag, [&] {
         return IdentifyAndScore(LoadDataset(part_path), part_sysid, o_.seeds.front(), budget);
       });
-      FitLearnedMethods(o_.seeds.front(), part_path, budget, "-" + tag, part_sysid);
+      std::string part_params;
+      if (fits_params_) {
+        part_params = Path("params-" + tag + ".xml");
+        Unit("params-" + tag, [&] { return FitParamsAndScore(part_path, "-" + tag, o_.seeds.front(), budget); });
+      }
+      FitLearnedMethods(o_.seeds.front(), part_path, budget, "-" + tag, part_sysid, part_params);
     }
     WriteOverlay(sim.get(), sysid.get());
     WriteResults(journal_->Seconds());
@@ -312,9 +329,56 @@ class Study {
     return {{fs::path(path).filename().string(), parameters}};
   }
 
-  // hybrid, sysid+residual, learned and (with replace pairs) hybrid-replace for one seed
+  // whether the training data hold a geom pair in contact often enough to fit its parameters
+  bool HasContactToFit(const mjModel* sim) const {
+    const ParamsFitOptions options;
+    for (const PairInData& p : PairsInContact(sim, train_, options.parameters)) {
+      if (p.share >= options.min_contact_share && mj_id2name(sim, mjOBJ_GEOM, p.geom1) &&
+          mj_id2name(sim, mjOBJ_GEOM, p.geom2)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // fits the contact parameters per pair on the data in `data_path`, writes the model
+  // (params[TAG].safetensors) and the scene that uses it (params[TAG].xml, beside sim.xml's
+  // include) and scores it; the fitted values, for study.json
+  json FitParamsAndScore(const std::string& data_path, const std::string& tag, uint64_t seed, double data_s) {
+    const auto start = Clock::now();
+    TrajectoryDataset data = LoadDataset(data_path);
+    ParamsFitOptions options;
+    options.threads = std::max(2, o_.train.threads);
+    const std::string file = Path("params" + tag + ".safetensors");
+    ParamsFitResult result = FitContactParams(scene_.sim, data, options, Path(".params" + tag + ".fit"));
+    std::string error;
+    if (!SaveContactParams(file, result.model, &error)) throw std::runtime_error("cannot write '" + file + "': " + error);
+    AttachOptions attach;
+    attach.sim_path = scene_.sim;
+    attach.params_model = file;
+    WriteText(Path("params" + tag + ".xml"), HybridMjcf(attach, out_.string()));
+    std::fprintf(stderr, "[study] params on %.0f s of data: %d-step error %.4g -> %.4g\n", Seconds(data),
+                 options.horizon, result.initial_cost, result.final_cost);
+    const double fit = Since(start);
+    ModelPtr fitted = LoadModel(Path("params" + tag + ".xml"));
+    Score("params", seed, data_s, fit, fitted.get());
+    json pairs;
+    const ContactParamsModel& m = result.model;
+    for (size_t i = 0; i < m.pairs.size(); ++i) {
+      json values;
+      for (int k = 0; k < m.columns(); ++k) {
+        values[ContactParameterName(m.parameters[k])] = {{"nominal", m.nominal[i * m.columns() + k]},
+                                                         {"fitted", m.value(static_cast<int>(i), k)}};
+      }
+      pairs[m.pairs[i].geom1.name + " | " + m.pairs[i].geom2.name] = values;
+    }
+    return {{"params" + tag + ".safetensors", pairs}};
+  }
+
+  // hybrid, sysid+residual, params+residual (when params_path names the fitted contact
+  // parameters' scene), learned and (with replace pairs) hybrid-replace for one seed
   void FitLearnedMethods(uint64_t seed, const std::string& data_path, double data_s, const std::string& tag,
-                         const std::string& sysid_path) {
+                         const std::string& sysid_path, const std::string& params_path) {
     const std::string suffix = "-s" + std::to_string(seed) + tag;
     // a residual trained on the model in `base` (nominal or identified), saved and scored
     const auto residual = [&](const std::string& method, const std::string& base, const std::vector<std::string>& pairs) {
@@ -327,6 +391,7 @@ class Study {
     };
     residual("hybrid", scene_.sim, {});
     residual("sysid+residual", sysid_path, {});
+    if (!params_path.empty()) residual("params+residual", params_path, {});
     // the pure learned model; the first seed's on all the data is kept for the overlay
     ModelPtr sim = LoadModel(scene_.sim);
     const bool overlaid = seed == o_.seeds.front() && tag.empty();
@@ -430,6 +495,10 @@ class Study {
       std::unique_ptr<RolloutStepper> stepper = LearnedStepper(sim, learned_)();
       rollout("learned", sim, stepper.get());
     }
+    if (fits_params_) {
+      rollout("params", LoadModel(Path("params.xml")).get(), nullptr);
+      rollout("params+residual", Hybrid(Path("params.xml"), Path("params+residual" + s0 + ".safetensors")).get(), nullptr);
+    }
     if (!replace_.empty()) {
       rollout("hybrid-replace", Hybrid(scene_.sim, Path("hybrid-replace" + s0 + ".safetensors")).get(), nullptr);
     }
@@ -450,6 +519,7 @@ class Study {
   LearnedModel learned_;
   std::vector<StudyFit> fits_;
   json sysid_ = json::object();
+  bool fits_params_ = false;  // the data hold contacts to fit per pair
 
  public:
   void SetReplace(std::vector<std::string> pairs) { replace_ = std::move(pairs); }

@@ -5,6 +5,9 @@
 //   nominal          sim.xml as written
 //   sysid            sim.xml with its physical parameters identified (scene/sysid.h)
 //   sysid+residual   a residual trained on top of the identified model
+//   params           sim.xml with contact parameters fitted per geom pair (scene/params_fit.h,
+//                    plugin mode params), where the data hold contacts
+//   params+residual  a residual trained on top of the fitted contact parameters
 //   learned          a pure learned next-state model (pipeline/learned_model.h)
 //   hybrid           the residual on the nominal model (augment)
 //   hybrid-replace   a contact model for the scene's replace pairs (when scene.json has them)
@@ -16,7 +19,8 @@
 //   table.md      the Markdown table that is also printed
 //   overlay.csv   one held-out episode, real vs each method (the trajectory plot)
 //   *.png         made from those files by scripts/study_plots.py (the command does that)
-//   METHOD-sSEED[-BUDGET].safetensors, sysid[-BUDGET].xml, data/*.h5: what was fitted and on
+//   METHOD-sSEED[-BUDGET].safetensors, sysid[-BUDGET].xml, params[-BUDGET].safetensors and
+//                 .xml, data/*.h5: what was fitted and on
 //                 what (learned-sFIRST.safetensors: the pure learned model of the overlay)
 //   progress.json the journal of finished units (scene/run_journal.h): the data, each
 //                 identification, each fit with its scores. A stopped study resumes from it

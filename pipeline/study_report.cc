@@ -116,8 +116,8 @@ std::string StudyResultsCsv(const std::vector<StudyFit>& fits) {
 
 StudySummary SummarizeStudy(const std::vector<StudyFit>& fits, double full_data_s) {
   const double full = full_data_s;
-  const std::vector<std::string> order = {"nominal", "true-params", "sysid", "sysid+residual", "learned", "hybrid",
-                                          "hybrid-replace"};
+  const std::vector<std::string> order = {"nominal", "true-params", "sysid", "sysid+residual", "params",
+                                          "params+residual", "learned", "hybrid", "hybrid-replace"};
   const std::vector<HorizonError> nominal = NominalErrors(fits);
   auto gap = [&](size_t i, const HorizonError& e, bool pos) {
     return pos ? GapClosed(nominal[i].qpos_rmse, e.qpos_rmse) : GapClosed(nominal[i].qvel_rmse, e.qvel_rmse);
