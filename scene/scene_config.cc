@@ -46,7 +46,7 @@ SceneConfig ReadSceneConfig(const std::string& path) {
   if (!in) throw std::runtime_error("cannot read scene config '" + path + "'");
   json root = json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) throw std::runtime_error(path + ": not valid JSON");
-  OnlyKeys(root, {"collect", "replace", "train"}, "top level", path);
+  OnlyKeys(root, {"collect", "replace", "fit_params", "train"}, "top level", path);
 
   SceneConfig config;
   CollectOptions& c = config.collect;
@@ -61,6 +61,9 @@ SceneConfig ReadSceneConfig(const std::string& path) {
   // where episodes start: the grammar task.json's "reset" shares (scene/episode_start.h)
   ReadEpisodeStart(collect, "collect", path, &c.start, /*qvel_alias=*/"init_qvel");
 
+  const json fit_params = root.value("fit_params", json(false));
+  if (!fit_params.is_boolean()) throw std::runtime_error(path + ": 'fit_params' must be true or false");
+  config.fit_params = fit_params.get<bool>();
   const json replace = root.value("replace", json::array());
   if (!replace.is_array()) throw std::runtime_error(path + ": 'replace' must be a list of [geom1, geom2]");
   for (const json& pair : replace) {

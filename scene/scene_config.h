@@ -15,6 +15,8 @@
 //       "free": {"xy": [lo, hi], ...}   "reset" ("init_qvel" is read as "qvel")
 //     },
 //     "replace": [["geom1", "geom2"]],
+//     "fit_params": true,      fit contact parameters per geom pair first (fit-params) and
+//                              train the residual on the scene that uses them
 //     "train": {
 //       "output": "velocity",  force | velocity: what the whole-state residual outputs
 //       "target_window": 10,   velocity targets: steps per analytic rollout window
@@ -46,6 +48,7 @@ struct SceneConfig {
   CollectOptions collect;  // model_path and seed are left to the caller
   int eval_episodes = 8;
   std::vector<std::pair<std::string, std::string>> replace;
+  bool fit_params = false;
   SceneTraining train;
 };
 

@@ -46,6 +46,16 @@ def card(model_path: Path, meta: dict, ev: dict, command: str) -> str:
                   if features.get("constraint_response") else ".")
                  if meta["output"]["kind"] == "dqvel" else
                  "It outputs a generalized force per dof added to `qfrc_passive`."))
+    params = ev["config"].get("params") or ""
+    if params:
+        # the residual runs on top of fitted contact parameters (docs/CONTACT.md)
+        params_meta = read_metadata(Path(params))
+        rows = []
+        for (a, b), values in zip(params_meta["pairs"], params_meta["values"]):
+            rows.append(f"{a['name']}:{b['name']} " + ", ".join(
+                f"{n} {v:.4g}" for n, v in zip(params_meta["parameters"], values)))
+        what += (f" It runs on top of the contact parameters of `{Path(params).name}` (mode `params`, fitted by "
+                 f"`mjhybrid fit-params`): " + "; ".join(rows) + ". The hybrid below is both together.")
     calibration = prov.get("calibration")
     scale = calibration.get("scale") if isinstance(calibration, dict) else None
     lines = [

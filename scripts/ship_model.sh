@@ -3,7 +3,8 @@
 # pipeline for the scene, then copies the whole-state residual and its evaluation into
 # models/<scene>/ and points scenes/<scene>/hybrid.xml at it. Where the scene offers contact
 # pairs to replace, the contact model goes beside it (contact.safetensors, eval-replace.*,
-# MODEL_CARD-replace.md) with scenes/<scene>/hybrid-replace.xml. Asks before replacing a
+# MODEL_CARD-replace.md) with scenes/<scene>/hybrid-replace.xml. Fitted contact parameters
+# (params.safetensors) ship beside the residual, and hybrid.xml uses both. Asks before replacing a
 # shipped model (or pass --yes).
 #
 #   scripts/ship_model.sh SCENE [--yes]
@@ -18,14 +19,24 @@ if [ -f "$dest/residual.safetensors" ] && [ "${2:-}" != "--yes" ]; then
 fi
 "$root/scripts/demo.sh" "$scene"
 mkdir -p "$dest"
-ship() {  # MODEL EVAL_STEM HYBRID CARD
+# fitted contact parameters (scene.json "fit_params") ship beside the residual trained on them
+params=()
+if [ -f "runs/$scene/params.safetensors" ]; then
+  cp "runs/$scene/params.safetensors" "runs/$scene/eval-params.json" "runs/$scene/eval-params.csv" "$dest/"
+  params=(--params "$dest/params.safetensors")
+  # the parameters alone, for comparison and the step-overhead benchmark
+  build/bin/mjhybrid attach --model "scenes/$scene/sim.xml" "${params[@]}" --out "scenes/$scene/hybrid-params.xml" --force
+else
+  rm -f "$dest/params.safetensors" "$dest/eval-params.json" "$dest/eval-params.csv" "scenes/$scene/hybrid-params.xml"
+fi
+ship() {  # MODEL EVAL_STEM HYBRID CARD [ATTACH OPTIONS]
   cp "runs/$scene/$1" "runs/$scene/$2.json" "runs/$scene/$2.csv" "$dest/"
-  build/bin/mjhybrid attach --model "scenes/$scene/sim.xml" --residual "$dest/$1" \
+  build/bin/mjhybrid attach --model "scenes/$scene/sim.xml" "${@:5}" --residual "$dest/$1" \
     --out "scenes/$scene/$3" --force
   .venv/bin/python scripts/model_card.py "$dest/$1" "$dest/$2.json" \
     --command "scripts/ship_model.sh $scene" > "$dest/$4"
 }
-ship residual.safetensors eval hybrid.xml MODEL_CARD.md
+ship residual.safetensors eval hybrid.xml MODEL_CARD.md "${params[@]}"
 if [ -f "runs/$scene/contact.safetensors" ]; then
   ship contact.safetensors eval-replace hybrid-replace.xml MODEL_CARD-replace.md
 fi

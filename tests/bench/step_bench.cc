@@ -116,7 +116,8 @@ void BM_StepOverhead(benchmark::State& state) {
 // augment) and the per-contact model (hybrid-replace.xml, mode replace), from the scenes'
 // reference state under the same random controls
 const char* const kScenes[] = {"push", "toss", "hopper"};
-const char* const kHybridFiles[] = {"hybrid.xml", "hybrid-replace.xml"};
+const char* const kHybridFiles[] = {"hybrid.xml", "hybrid-replace.xml", "hybrid-params.xml"};
+const char* const kHybridLabels[] = {" whole-state", " per-contact", " contact params"};
 
 void BM_SceneOverhead(benchmark::State& state) {
   const std::string dir = std::string(MJHYBRID_SOURCE_DIR) + "/scenes/" + kScenes[state.range(0)];
@@ -124,7 +125,7 @@ void BM_SceneOverhead(benchmark::State& state) {
   const mjModel* sim = SceneModel(dir + "/sim.xml", &error);
   const mjModel* hybrid = sim ? SceneModel(dir + "/" + kHybridFiles[state.range(1)], &error) : nullptr;
   if (!hybrid) return state.SkipWithError(error.c_str());
-  state.SetLabel(std::string(kScenes[state.range(0)]) + (state.range(1) ? " per-contact" : " whole-state"));
+  state.SetLabel(std::string(kScenes[state.range(0)]) + kHybridLabels[state.range(1)]);
   Interleaved(state, sim, hybrid);
 }
 
@@ -137,6 +138,6 @@ BENCHMARK(BM_StepHybrid)->ArgName("hidden")->Arg(32)->Arg(64)->Arg(128);
 BENCHMARK(BM_StepHybridTrained);
 // hidden 0 = the shipped models/arm2/residual.safetensors
 BENCHMARK(BM_StepOverhead)->ArgName("hidden")->Arg(kTrained)->Arg(32)->Arg(64)->Arg(128);
-BENCHMARK(BM_SceneOverhead)->ArgNames({"scene", "replace"})->Args({0, 0})->Args({0, 1})->Args({1, 0})->Args({2, 0});
+BENCHMARK(BM_SceneOverhead)->ArgNames({"scene", "hybrid"})->Args({0, 0})->Args({0, 1})->Args({0, 2})->Args({1, 0})->Args({2, 0});
 
 }  // namespace mjhybrid::bench
