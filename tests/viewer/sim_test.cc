@@ -386,6 +386,26 @@ TEST_F(ViewerSimTest, SettingsAreWrittenIntoTheInstancesConfig) {
   EXPECT_THROW(WithResidualSettings(ReadText(fs::path(kArm2) / "sim.xml"), s), std::runtime_error);
 }
 
+TEST_F(ViewerSimTest, SettingsLeaveAContactParameterInstanceAlone) {
+  // a scene with both instances (attach --params P --residual R): params first
+  const std::string params_instance =
+      "      <instance name=\"contact_params\">\n"
+      "        <config key=\"model\" value=\"models/push/params.safetensors\"/>\n"
+      "        <config key=\"mode\" value=\"params\"/>\n"
+      "      </instance>\n";
+  std::string text = ReadText(fs::path(kArm2) / "hybrid.xml");
+  const size_t first = text.find("      <instance");
+  ASSERT_NE(first, std::string::npos);
+  text.insert(first, params_instance);
+  ResidualSettings s;
+  s.config.model = MjhybridRoot() + "/models/arm2/residual.safetensors";
+  s.config.mode = ResidualMode::kOff;
+  const std::string out = WithResidualSettings(text, s);
+  EXPECT_NE(out.find(params_instance), std::string::npos) << out;
+  EXPECT_NE(out.find(R"(<config key="mode" value="off"/>)"), std::string::npos) << out;
+  EXPECT_EQ(out.find(R"(value="augment")"), std::string::npos) << out;
+}
+
 TEST_F(ViewerSimTest, ReplayDrivesTheWorldsWithRecordedControlsFromTheRecordedStart) {
   CollectOptions collect;
   collect.model_path = kArm2 + "/real.xml";

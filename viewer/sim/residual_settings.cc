@@ -39,12 +39,21 @@ bool ReadResidualSettings(const mjModel* m, ResidualSettings* settings) {
 }
 
 std::string WithResidualSettings(const std::string& mjcf, const ResidualSettings& settings) {
-  // the body of the first <instance> of the <plugin plugin="mjhybrid.residual"> block
+  // the body of the first <instance> of the <plugin plugin="mjhybrid.residual"> block that is
+  // not in mode params (a contact-parameter instance, docs/CONTACT.md, comes first in a scene
+  // that has both)
   const std::string opening = std::string("plugin=\"") + kPluginName + "\"";
   const size_t plugin = mjcf.find(opening);
-  const size_t instance = plugin == std::string::npos ? plugin : mjcf.find("<instance", plugin);
-  const size_t body = instance == std::string::npos ? instance : mjcf.find('>', instance);
-  const size_t end = body == std::string::npos ? body : mjcf.find("</instance>", body);
+  size_t instance = plugin == std::string::npos ? plugin : mjcf.find("<instance", plugin);
+  size_t body = std::string::npos, end = std::string::npos;
+  while (instance != std::string::npos) {
+    body = mjcf.find('>', instance);
+    end = body == std::string::npos ? body : mjcf.find("</instance>", body);
+    if (end == std::string::npos) break;
+    if (mjcf.substr(body, end - body).find("key=\"mode\" value=\"params\"") == std::string::npos) break;
+    instance = mjcf.find("<instance", end);
+    end = std::string::npos;
+  }
   if (end == std::string::npos || mjcf[body - 1] == '/') {
     throw std::runtime_error("no <instance> of plugin mjhybrid.residual with <config> entries in the scene");
   }
