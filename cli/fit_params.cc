@@ -29,6 +29,7 @@ struct FitParamsArgs {
   std::vector<std::string> parameters;
   scene::ParamsFitOptions options;
   bool force = false;
+  bool if_contact = false;
 };
 
 std::vector<ContactParameter> ParseParameters(const std::vector<std::string>& names) {
@@ -58,6 +59,11 @@ void RunFitParams(const FitParamsArgs& c) {
   scene::ParamsFitOptions options = c.options;
   if (!c.parameters.empty()) options.parameters = ParseParameters(c.parameters);
   options.progress = true;
+  if (c.if_contact && !scene::HasContactToFit(sim.get(), data, options)) {
+    std::fprintf(stderr, "[fit-params] no pair of named geoms is in contact in at least %g %% of the recorded states: "
+                 "nothing to fit, nothing written\n", 100 * options.min_contact_share);
+    return;
+  }
   const std::filesystem::path out = std::filesystem::absolute(c.out);
   const std::string scratch = (out.parent_path() / ("." + out.filename().string() + ".fit-" + std::to_string(getpid()))).string();
   const auto start = std::chrono::steady_clock::now();
@@ -105,6 +111,7 @@ void AddFitParamsCommand(CLI::App* app) {
   cmd->add_option("--stride", o.stride, "a window starts every N steps")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--iterations", o.iterations, "sweeps of the compass search at most")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--threads", o.threads, "worker threads")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_flag("--if-contact", c->if_contact, "without pairs in contact in the data, write nothing and succeed (the demo's default)");
   cmd->add_flag("--force", c->force, "overwrite an existing output");
   cmd->callback([c] { RunFitParams(*c); });
 }

@@ -54,8 +54,6 @@ using scene::LoadDataset;
 using scene::LoadModel;
 using scene::LoadSceneConfig;
 using scene::MakeData;
-using scene::PairInData;
-using scene::PairsInContact;
 using scene::ParamsFitOptions;
 using scene::ParamsFitResult;
 using scene::FitContactParams;
@@ -187,7 +185,7 @@ class Study {
     Unit("sysid", [&] { return IdentifyAndScore(train_, sysid_path, 0, Seconds(train_)); });
     ModelPtr sysid = LoadModel(sysid_path);
     // contact parameters per pair, where the data hold contacts to fit (deterministic: one fit)
-    fits_params_ = HasContactToFit(sim.get());
+    fits_params_ = scene::HasContactToFit(sim.get(), train_, ParamsFitOptions());
     const std::string params_path = fits_params_ ? Path("params.xml") : "";
     if (fits_params_) Unit("params", [&] { return FitParamsAndScore(train_path_, "", 0, Seconds(train_)); });
 
@@ -327,18 +325,6 @@ class Study {
     ModelPtr identified = LoadModel(path);
     Score("sysid", seed, data_s, fit, identified.get());
     return {{fs::path(path).filename().string(), parameters}};
-  }
-
-  // whether the training data hold a geom pair in contact often enough to fit its parameters
-  bool HasContactToFit(const mjModel* sim) const {
-    const ParamsFitOptions options;
-    for (const PairInData& p : PairsInContact(sim, train_, options.parameters)) {
-      if (p.share >= options.min_contact_share && mj_id2name(sim, mjOBJ_GEOM, p.geom1) &&
-          mj_id2name(sim, mjOBJ_GEOM, p.geom2)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   // fits the contact parameters per pair on the data in `data_path`, writes the model

@@ -102,6 +102,15 @@ std::vector<PairInData> PairsInContact(const mjModel* m, const TrajectoryDataset
   return out;
 }
 
+bool HasContactToFit(const mjModel* m, const TrajectoryDataset& data, const ParamsFitOptions& options) {
+  for (const PairInData& p : PairsInContact(m, data, options.parameters)) {
+    if (p.share >= options.min_contact_share && !GeomName(m, p.geom1).empty() && !GeomName(m, p.geom2).empty()) {
+      return true;
+    }
+  }
+  return false;
+}
+
 ParamsFitResult FitContactParams(const std::string& sim_path, const TrajectoryDataset& data,
                                  const ParamsFitOptions& options, const std::string& scratch) {
   ModelPtr sim = LoadModel(sim_path);
@@ -133,8 +142,10 @@ ParamsFitResult FitContactParams(const std::string& sim_path, const TrajectoryDa
     }
   }
   if (model.pairs.empty()) {
-    throw std::runtime_error("fit-params: no geom pair is in contact in at least " +
-                             std::to_string(100 * options.min_contact_share) + " % of the recorded states");
+    char share[32];
+    std::snprintf(share, sizeof(share), "%g", 100 * options.min_contact_share);
+    throw std::runtime_error(std::string("fit-params: no pair of named geoms is in contact in at least ") + share +
+                             " % of the recorded states: nothing to fit");
   }
   const double h = m->opt.timestep;
   for (size_t i = 0; i < model.nominal.size(); ++i) {

@@ -50,6 +50,9 @@ struct PairInData {
 std::vector<PairInData> PairsInContact(const mjModel* m, const TrajectoryDataset& data,
                                        const std::vector<ContactParameter>& parameters);
 
+// whether `data` holds a pair of named geoms in contact often enough to fit (the rule above)
+bool HasContactToFit(const mjModel* m, const TrajectoryDataset& data, const ParamsFitOptions& options);
+
 struct ParamsFitResult {
   ContactParamsModel model;
   double initial_cost = 0, final_cost = 0;  // mean squared normalized error per residual

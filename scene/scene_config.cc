@@ -61,9 +61,10 @@ SceneConfig ReadSceneConfig(const std::string& path) {
   // where episodes start: the grammar task.json's "reset" shares (scene/episode_start.h)
   ReadEpisodeStart(collect, "collect", path, &c.start, /*qvel_alias=*/"init_qvel");
 
-  const json fit_params = root.value("fit_params", json(false));
-  if (!fit_params.is_boolean()) throw std::runtime_error(path + ": 'fit_params' must be true or false");
-  config.fit_params = fit_params.get<bool>();
+  if (root.contains("fit_params")) {
+    if (!root["fit_params"].is_boolean()) throw std::runtime_error(path + ": 'fit_params' must be true or false");
+    config.fit_params = root["fit_params"].get<bool>();
+  }
   const json replace = root.value("replace", json::array());
   if (!replace.is_array()) throw std::runtime_error(path + ": 'replace' must be a list of [geom1, geom2]");
   for (const json& pair : replace) {

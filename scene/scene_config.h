@@ -16,7 +16,8 @@
 //     },
 //     "replace": [["geom1", "geom2"]],
 //     "fit_params": true,      fit contact parameters per geom pair first (fit-params) and
-//                              train the residual on the scene that uses them
+//                              train the residual on the scene that uses them; absent: where
+//                              the training data hold contacts; false: never
 //     "train": {
 //       "output": "velocity",  force | velocity: what the whole-state residual outputs
 //       "target_window": 10,   velocity targets: steps per analytic rollout window
@@ -30,6 +31,7 @@
 #ifndef MJHYBRID_SCENE_SCENE_CONFIG_H_
 #define MJHYBRID_SCENE_SCENE_CONFIG_H_
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,7 +50,9 @@ struct SceneConfig {
   CollectOptions collect;  // model_path and seed are left to the caller
   int eval_episodes = 8;
   std::vector<std::pair<std::string, std::string>> replace;
-  bool fit_params = false;
+  // absent: fit where the training data hold contacts (the demo's default); true: always;
+  // false: never
+  std::optional<bool> fit_params;
   SceneTraining train;
 };
 

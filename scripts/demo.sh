@@ -3,9 +3,10 @@
 # attach it to the analytic model and print the sim-to-real gap table. Everything from scratch,
 # into runs/<scene>/ (the shipped scene and model are not touched). The scene's scene.json
 # says how data is collected (episode count and length, placement). Where it names contact
-# pairs to replace, a contact model (mode replace) is trained and evaluated as well; where it
-# says "fit_params", contact parameters per geom pair are fitted first and the residual is
-# trained on the scene that uses them.
+# pairs to replace, a contact model (mode replace) is trained and evaluated as well. Where the
+# training data hold contacts (or scene.json says "fit_params": true; false: never), contact
+# parameters per geom pair are fitted first and the residual is trained on the scene that
+# uses them.
 #
 #   scripts/demo.sh [SCENE]      SCENE: a folder under scenes/ (default arm2) or a path
 set -euo pipefail
@@ -35,20 +36,25 @@ echo "== collect: training and held-out episodes from $dir/real.xml"
 "$bin" collect --model "$dir/real.xml" "${protocol[@]}" --out "$out/train.h5" --seed 1 --force
 "$bin" collect --model "$dir/real.xml" "${protocol[@]}" --held-out --out "$out/test.h5" --seed 2 --force
 
-# scene.json "fit_params": contact parameters per geom pair first (docs/CONTACT.md); the
-# residual then learns what they leave, on the scene that uses them
+# contact parameters per geom pair first (docs/CONTACT.md), where the training data hold
+# contacts (scene.json "fit_params": true always, false never); the residual then learns what
+# they leave, on the scene that uses them
 base="$dir/sim.xml"
 params=()
-if "$root/.venv/bin/python" -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1])).get("fit_params") else 1)' "$dir/scene.json" 2>/dev/null; then
+rm -f "$out/params.safetensors" "$out/params.xml" "$out/eval-params.json" "$out/eval-params.csv"
+fit="$("$root/.venv/bin/python" -c 'import json,sys; v=json.load(open(sys.argv[1])).get("fit_params") if sys.argv[1] else None; print({True: "always", False: "never"}.get(v, "auto"))' "$([ -f "$dir/scene.json" ] && echo "$dir/scene.json")")"
+if [ "$fit" != "never" ]; then
   echo "== fit-params: contact parameters per geom pair of $dir/sim.xml"
-  "$bin" fit-params --model "$dir/sim.xml" --data "$out/train.h5" --out "$out/params.safetensors" --force
+  if_contact=()
+  [ "$fit" = "auto" ] && if_contact=(--if-contact)
+  "$bin" fit-params --model "$dir/sim.xml" --data "$out/train.h5" --out "$out/params.safetensors" "${if_contact[@]}" --force
+fi
+if [ -f "$out/params.safetensors" ]; then
   "$bin" attach --model "$dir/sim.xml" --params "$out/params.safetensors" --out "$out/params.xml" --force
   "$bin" eval --model "$dir/sim.xml" --params "$out/params.safetensors" \
     --data "$out/test.h5" --horizons 1,10,100,1000 --json "$out/eval-params.json" --force
   base="$out/params.xml"
   params=(--params "$out/params.safetensors")
-else
-  rm -f "$out/params.safetensors" "$out/params.xml" "$out/eval-params.json" "$out/eval-params.csv"
 fi
 
 echo "== train: residual on $base"

@@ -72,6 +72,15 @@ def test_fit_params_and_eval_refuse_bad_input(tmp_path):
         "--dt", "0.003")
     proc = run("fit-params", "--model", str(PUSH / "sim-5ms.xml"), "--data", str(odd), "--out", str(out), ok=False)
     assert "0.003" in error_line(proc) and not out.exists()
+    # a scene without contacts (arm2): an error, or with --if-contact (the demo's default) nothing
+    arm2 = tmp_path / "arm2.h5"
+    run("collect", "--model", str(ROOT / "scenes/arm2/real.xml"), "--out", str(arm2), "--episodes", "1",
+        "--steps", "100", "--dt", "0.005")
+    proc = run("fit-params", "--model", str(ROOT / "scenes/arm2/sim.xml"), "--data", str(arm2), "--out", str(out), ok=False)
+    assert "no pair of named geoms is in contact in at least 2 % of the recorded states" in error_line(proc)
+    proc = run("fit-params", "--model", str(ROOT / "scenes/arm2/sim.xml"), "--data", str(arm2), "--out", str(out),
+               "--if-contact")
+    assert "nothing to fit, nothing written" in proc.stderr and not out.exists()
     proc = run("eval", "--model", str(PUSH / "sim.xml"), "--data", str(train), ok=False)
     assert "eval needs --residual, --params, or both" in error_line(proc)
     # a residual model given as contact parameters
