@@ -37,9 +37,8 @@ std::vector<ContactParameter> ParseParameters(const std::vector<std::string>& na
   for (const std::string& name : names) {
     ContactParameter p;
     if (!ParseContactParameter(name, &p)) {
-      std::string valid;
-      for (const char* n : kContactParameterNames) valid += std::string(valid.empty() ? "" : ", ") + n;
-      throw std::runtime_error("--parameters: unknown contact parameter '" + name + "'; valid: " + valid);
+      throw std::runtime_error("--parameters: unknown contact parameter '" + name + "'; valid: " +
+                               ContactParameterList());
     }
     if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
   }

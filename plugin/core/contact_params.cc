@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "plugin/core/model_metadata.h"
+#include "plugin/core/residual_model.h"
 #include "plugin/core/safetensors.h"
 
 namespace mjhybrid {
@@ -61,6 +62,12 @@ bool ParseContactParameter(const std::string& name, ContactParameter* p) {
     }
   }
   return false;
+}
+
+std::string ContactParameterList() {
+  std::string out;
+  for (const char* n : kContactParameterNames) out += std::string(out.empty() ? "" : ", ") + n;
+  return out;
 }
 
 ParameterRange StableRange(ContactParameter p, double timestep) {
@@ -121,9 +128,7 @@ bool ParseContactParamsMetadata(const json& meta, ContactParamsModel* model, std
       ContactParameter p;
       const std::string text = name.is_string() ? name.get<std::string>() : name.dump();
       if (!name.is_string() || !ParseContactParameter(text, &p)) {
-        std::string valid;
-        for (const char* n : kContactParameterNames) valid += std::string(valid.empty() ? "" : ", ") + n;
-        *error = "unknown contact parameter '" + text + "'; valid: " + valid;
+        *error = "unknown contact parameter '" + text + "'; valid: " + ContactParameterList();
         return false;
       }
       if (std::find(model->parameters.begin(), model->parameters.end(), p) != model->parameters.end()) {
@@ -194,21 +199,16 @@ std::shared_ptr<const ContactParamsModel> LoadContactParams(const std::string& p
 std::shared_ptr<const ContactParamsModel> SharedContactParams(const std::string& path, std::string* error) {
   struct Entry {
     std::shared_ptr<const ContactParamsModel> model;
-    long long mtime_ns = 0, size = -1;
+    FileStamp stamp;
   };
   static std::mutex mutex;
   static std::map<std::string, Entry> cache;
-  struct stat st;
-  long long mtime_ns = 0, size = -1;
-  if (stat(path.c_str(), &st) == 0) {
-    mtime_ns = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
-    size = st.st_size;
-  }
+  const FileStamp stamp = StampOf(path);
   std::lock_guard<std::mutex> lock(mutex);
   Entry& entry = cache[path];
-  if (entry.model && entry.mtime_ns == mtime_ns && entry.size == size) return entry.model;
+  if (entry.model && entry.stamp == stamp) return entry.model;
   auto model = LoadContactParams(path, error);
-  if (model) entry = {model, mtime_ns, size};
+  if (model) entry = {model, stamp};
   return model;
 }
 

@@ -50,6 +50,8 @@ inline constexpr const char* kContactParameterNames[kContactParameterCount] = {
 const char* ContactParameterName(ContactParameter p);
 // false for a name not in kContactParameterNames
 bool ParseContactParameter(const std::string& name, ContactParameter* p);
+// "friction, solref_timeconst, ...": the valid names, for error messages
+std::string ContactParameterList();
 
 // The range the solver stays stable and meaningful in, for a model stepped at `timestep`:
 // friction [1e-5, 10]; solref_timeconst >= 2 timesteps (MuJoCo's own safety clamp) and

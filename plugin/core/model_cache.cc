@@ -15,32 +15,32 @@ namespace {
 // workers make many) never reads the file again
 struct CacheEntry {
   std::shared_ptr<const ResidualModel> model;
-  long long mtime_ns = 0;
-  long long size = 0;
+  FileStamp stamp;
 };
 
 }  // namespace
+
+FileStamp StampOf(const std::string& path) {
+  FileStamp out;
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0) {
+    out.mtime_ns = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
+    out.size = st.st_size;
+  }
+  return out;
+}
 
 std::shared_ptr<const ResidualModel> SharedResidualModel(const std::string& path,
                                                          std::string* error) {
   static std::mutex mutex;
   static std::map<std::string, CacheEntry> cache;
 
-  struct stat st;
-  long long mtime_ns = 0, size = -1;
-  if (stat(path.c_str(), &st) == 0) {
-    mtime_ns = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
-    size = st.st_size;
-  }
+  const FileStamp stamp = StampOf(path);
   std::lock_guard<std::mutex> lock(mutex);
   CacheEntry& entry = cache[path];
-  if (entry.model && entry.mtime_ns == mtime_ns && entry.size == size) return entry.model;
+  if (entry.model && entry.stamp == stamp) return entry.model;
   auto model = LoadResidualModel(path, error);
-  if (model) {
-    entry.model = model;
-    entry.mtime_ns = mtime_ns;
-    entry.size = size;
-  }
+  if (model) entry = {model, stamp};
   return model;
 }
 

@@ -60,6 +60,14 @@ std::shared_ptr<const ResidualModel> LoadResidualModel(const std::string& path, 
 // read-only copy. Reloads when the file changes on disk.
 std::shared_ptr<const ResidualModel> SharedResidualModel(const std::string& path, std::string* error);
 
+// what the process-wide model caches compare to see a file change on disk: its modification
+// time (ns) and size, {0, -1} when it cannot be read
+struct FileStamp {
+  long long mtime_ns = 0, size = -1;
+  bool operator==(const FileStamp& o) const { return mtime_ns == o.mtime_ns && size == o.size; }
+};
+FileStamp StampOf(const std::string& path);
+
 // Writes an MLP-backed model as safetensors. Returns false and sets *error on failure.
 bool SaveResidualModel(const std::string& path, const ResidualModel& model, std::string* error);
 

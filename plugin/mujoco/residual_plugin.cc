@@ -43,9 +43,7 @@ LoadedInstance LoadParamsOrThrow(const mjModel* m, int instance, LoadedInstance 
     return out;
   }
   why = CheckSignature(out.params->signature, StateLayoutFromModel(m));
-  ContactRewrite probe;
-  int clamped = 0;
-  if (why.empty()) why = probe.Prepare(m, *out.params, &clamped);
+  if (why.empty()) why = out.rewrite.Prepare(m, *out.params, &out.clamped);
   if (!why.empty()) {
     out.error = InstanceName(m, instance) + ": " + out.config.model + ": " + why;
     out.params.reset();
@@ -167,10 +165,9 @@ std::unique_ptr<ResidualPlugin> ResidualPlugin::Create(const mjModel* m, mjData*
   }
   if (loaded.params) {
     std::unique_ptr<ResidualPlugin> plugin(new ResidualPlugin(loaded.config, nullptr));
-    int clamped = 0;
-    *scene_error = plugin->rewrite_.Prepare(m, *loaded.params, &clamped);
-    if (!scene_error->empty()) return nullptr;
+    plugin->rewrite_ = std::move(loaded.rewrite);
     plugin->has_rewrite_ = true;
+    const int clamped = loaded.clamped;
     // once per file and process: every rollout worker makes its own mjData
     if (clamped > 0 && FirstWarningFor(loaded.config.model)) {
       mju_warning("%s: %d contact parameter value(s) outside the stable range at timestep %g s, clamped "

@@ -99,6 +99,8 @@ struct LoadedInstance {
   PluginConfig config;
   std::shared_ptr<const ResidualModel> model;  // null in mode off without a model, and in mode params
   std::shared_ptr<const ContactParamsModel> params;  // mode params only
+  ContactRewrite rewrite;  // mode params: prepared for this scene
+  int clamped = 0;         // values the preparation clamped into their stable range
   std::vector<ResolvedPair> pairs;             // the model's contact pairs in this scene
   std::string error;
 
