@@ -23,9 +23,11 @@ namespace {
 
 using P = ContactParameter;
 
-// search box: ratios within a factor of 100 of nominal, impedances within 6 in logit
+// search box: ratios within a factor of 100 of the start, impedances within 6 in logit
 constexpr double kMaxLogRatio = 4.6;
 constexpr double kMaxLogit = 6;
+// torsional friction stays on only where it lowers the cost by this fraction (params_fit.h)
+constexpr double kTorsionGain = 0.01;
 // a parameter the scene leaves at zero still needs a scale to move in ratios
 double RatioBase(P p, double nominal) {
   const double floor = p == P::kSolimpWidth ? 1e-4 : 1e-3;
@@ -35,13 +37,13 @@ bool InLogit(P p) { return p == P::kSolimpMin || p == P::kSolimpMax; }
 double Logit(double x) { return std::log(x / (1 - x)); }
 double Sigmoid(double x) { return 1 / (1 + std::exp(-x)); }
 
-double ValueAt(P p, double nominal, double theta, double timestep) {
+double ValueAt(P p, double start, double theta, double timestep) {
   double v;
   if (InLogit(p)) {
     const ParameterRange r = StableRange(p, timestep);
-    v = Sigmoid(Logit(std::clamp(nominal, r.low, r.high)) + theta);
+    v = Sigmoid(Logit(std::clamp(start, r.low, r.high)) + theta);
   } else {
-    v = RatioBase(p, nominal) * std::exp(theta);
+    v = RatioBase(p, start) * std::exp(theta);
   }
   const ParameterRange r = StableRange(p, timestep);
   return std::clamp(v, r.low, r.high);
@@ -87,7 +89,10 @@ std::vector<PairInData> PairsInContact(const mjModel* m, const TrajectoryDataset
         if (p.nominal.empty()) {
           p.geom1 = key.first;
           p.geom2 = key.second;
-          for (ContactParameter k : parameters) p.nominal.push_back(ContactValue(c, k));
+          for (ContactParameter k : parameters) {
+            p.nominal.push_back(ContactValue(c, k));
+            p.start.push_back(k == P::kTorsion && c.dim == 3 ? c.friction[2] : p.nominal.back());
+          }
         }
         p.share += 1;
       }
@@ -122,6 +127,7 @@ ParamsFitResult FitContactParams(const std::string& sim_path, const TrajectoryDa
   if (options.parameters.empty()) throw std::runtime_error("fit-params: no contact parameters to fit");
   ParamsFitResult result;
   ContactParamsModel& model = result.model;
+  std::vector<double> start;  // as model.nominal
   model.signature = StateLayoutFromModel(m);
   model.signature.control_period = data.timestep;
   model.parameters = options.parameters;
@@ -139,6 +145,7 @@ ParamsFitResult FitContactParams(const std::string& sim_path, const TrajectoryDa
     } else {
       model.pairs.push_back({GeomShapeOf(m, p.geom1), GeomShapeOf(m, p.geom2)});
       model.nominal.insert(model.nominal.end(), p.nominal.begin(), p.nominal.end());
+      start.insert(start.end(), p.start.begin(), p.start.end());
     }
   }
   if (model.pairs.empty()) {
@@ -150,8 +157,9 @@ ParamsFitResult FitContactParams(const std::string& sim_path, const TrajectoryDa
   const double h = m->opt.timestep;
   for (size_t i = 0; i < model.nominal.size(); ++i) {
     // the nominal as the solver sees it (MuJoCo clamps the time constant to 2 timesteps too)
-    model.nominal[i] = std::clamp(model.nominal[i], StableRange(model.parameters[i % K], h).low,
-                                  StableRange(model.parameters[i % K], h).high);
+    const ParameterRange r = StableRange(model.parameters[i % K], h);
+    model.nominal[i] = std::clamp(model.nominal[i], r.low, r.high);
+    start[i] = std::clamp(start[i], r.low, r.high);
   }
   model.values = model.nominal;
   std::string error;
@@ -174,7 +182,7 @@ ParamsFitResult FitContactParams(const std::string& sim_path, const TrajectoryDa
   const int n = static_cast<int>(model.nominal.size());
   auto values_at = [&](const Eigen::VectorXd& theta) {
     std::vector<double> v(n);
-    for (int i = 0; i < n; ++i) v[i] = ValueAt(model.parameters[i % K], model.nominal[i], theta[i], h);
+    for (int i = 0; i < n; ++i) v[i] = ValueAt(model.parameters[i % K], start[i], theta[i], h);
     return v;
   };
   auto evaluate = [&](const Eigen::VectorXd& theta, int worker, double* r) {
@@ -182,17 +190,25 @@ ParamsFitResult FitContactParams(const std::string& sim_path, const TrajectoryDa
     w.rewrite->set_values(values_at(theta));
     residuals.Evaluate(w.model.get(), w.data.get(), r);
   };
+  std::vector<double> r(residuals.size());
+  auto cost_of = [&](const std::vector<double>& values) {
+    workers[0]->rewrite->set_values(values);
+    residuals.Evaluate(workers[0]->model.get(), workers[0]->data.get(), r.data());
+    double sum = 0;
+    for (double x : r) sum += x * x;
+    return sum / std::max<size_t>(1, r.size());
+  };
   auto bound = [&](Eigen::VectorXd* theta) {
     for (int i = 0; i < n; ++i) {
       const double limit = InLogit(model.parameters[i % K]) ? kMaxLogit : kMaxLogRatio;
       (*theta)[i] = std::clamp((*theta)[i], -limit, limit);
     }
   };
-  // the search starts from the nominal values: theta 0 for ratios, and for impedances too
+  // the search starts from the start values: theta 0 for ratios, and for impedances too
   Eigen::VectorXd theta = Eigen::VectorXd::Zero(n);
   for (int i = 0; i < n; ++i) {
     const P p = model.parameters[i % K];
-    if (!InLogit(p)) theta[i] = std::max(-kMaxLogRatio, std::log(model.nominal[i] / RatioBase(p, model.nominal[i])));
+    if (!InLogit(p)) theta[i] = std::max(-kMaxLogRatio, std::log(start[i] / RatioBase(p, start[i])));
   }
   CompassOptions search;
   search.sweeps = options.iterations;
@@ -200,12 +216,28 @@ ParamsFitResult FitContactParams(const std::string& sim_path, const TrajectoryDa
   if (options.progress) search.progress = "fit-params";
   const LeastSquaresResult fit = CompassSearch(residuals.size(), evaluate, bound, search, &theta);
   model.values = values_at(theta);
-  result.initial_cost = fit.initial_cost;
+  // the scene as it is (the search may have started elsewhere: torsional friction on)
+  result.initial_cost = start == model.nominal ? fit.initial_cost : cost_of(model.nominal);
   result.final_cost = fit.final_cost;
+  // torsional friction: off again for each pair where it does not earn its row (params_fit.h)
+  for (int k = 0; k < K; ++k) {
+    if (model.parameters[k] != P::kTorsion) continue;
+    for (size_t pair = 0; pair < model.pairs.size(); ++pair) {
+      double& torsion = model.values[pair * K + k];
+      if (torsion == 0) continue;
+      std::vector<double> off = model.values;
+      off[pair * K + k] = 0;
+      const double cost_off = cost_of(off);
+      if (result.final_cost > (1 - kTorsionGain) * cost_off) {
+        torsion = 0;
+        result.final_cost = cost_off;
+      }
+    }
+  }
   result.iterations = fit.iterations;
   model.provenance = {{"fit", "fit-params: compass search on the multi-step error"},
                       {"horizon", options.horizon}, {"stride", options.stride},
-                      {"initial_cost", fit.initial_cost}, {"final_cost", fit.final_cost},
+                      {"initial_cost", result.initial_cost}, {"final_cost", result.final_cost},
                       {"iterations", fit.iterations}, {"skipped_pairs", result.skipped}};
   return result;
 }

@@ -9,9 +9,15 @@
 // Which pairs: those in contact in at least `min_contact_share` of the recorded states (a rule
 // fixed before any fit was run: a pair touched more rarely has too few data to identify six
 // values). The search starts from the scene's own values (what MuJoCo's collision gives the
-// pair), moves friction, time constant, damping ratio and width in ratios (a factor of 100
-// either way) and the impedances in logit (inside (0, 1)), and keeps every value in its
-// stable range (StableRange).
+// pair), moves friction, time constant, damping ratio, width and torsional friction in ratios
+// (a factor of 100 either way) and the impedances in logit (inside (0, 1)), and keeps every
+// value in its stable range (StableRange).
+//
+// Torsional friction is also a choice of structure: on a condim-3 pair it adds a constraint row
+// per contact. The search starts with it on (the geoms' declared coefficient); afterwards each
+// pair's torsional friction is switched off again unless keeping it lowers the cost by at least
+// 1 % (a rule fixed before the fit was run on any scene): a pair keeps the simpler, cheaper
+// contact unless the data ask for the row.
 
 #ifndef MJHYBRID_SCENE_PARAMS_FIT_H_
 #define MJHYBRID_SCENE_PARAMS_FIT_H_
@@ -29,7 +35,8 @@ namespace mjhybrid::scene {
 struct ParamsFitOptions {
   std::vector<ContactParameter> parameters = {
       ContactParameter::kFriction,  ContactParameter::kSolrefTime, ContactParameter::kSolrefDamping,
-      ContactParameter::kSolimpMin, ContactParameter::kSolimpMax,  ContactParameter::kSolimpWidth};
+      ContactParameter::kSolimpMin, ContactParameter::kSolimpMax,  ContactParameter::kSolimpWidth,
+      ContactParameter::kTorsion};
   double min_contact_share = 0.02;
   int horizon = 20;
   int stride = 50;      // windows: every 50th recorded step (contact is in most of them)
@@ -43,6 +50,9 @@ struct PairInData {
   int geom1 = -1, geom2 = -1;  // geom1 < geom2
   double share = 0;            // of the sampled recorded states with a contact of the pair
   std::vector<double> nominal;  // the scene's value of each fitted parameter for this pair
+  // where the search starts: the nominal, except friction_torsional on a condim-3 pair (nominal
+  // 0: none), which starts at the geoms' declared torsional coefficient (MuJoCo's default 0.005)
+  std::vector<double> start;
 };
 
 // the geom pairs in contact in the recorded states of `data` (every 5th state of each

@@ -78,6 +78,7 @@ ParameterRange StableRange(ContactParameter p, double timestep) {
     case ContactParameter::kSolimpMin:
     case ContactParameter::kSolimpMax: return {1e-4, 0.9999};
     case ContactParameter::kSolimpWidth: return {0, 1};
+    case ContactParameter::kTorsion: return {0, 1};
   }
   return {0, 0};
 }

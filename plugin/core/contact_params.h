@@ -12,7 +12,7 @@
 //   pairs       [[{name, type, size}, {...}], ...]  the geom pairs, as features.contact_pairs
 //   parameters  names, from kContactParameterNames, each at most once
 //   values      one row per pair, one value per parameter (SI units: friction is a coefficient,
-//               solref_timeconst seconds, solimp_width metres)
+//               solref_timeconst seconds, solimp_width and friction_torsional metres)
 //   nominal     the same table as the analytic scene has it (what the fit started from), for
 //               reports; optional
 //   provenance  free-form
@@ -42,10 +42,14 @@ enum class ContactParameter {
   kSolimpMin,      // solimp[0]: impedance at zero penetration
   kSolimpMax,      // solimp[1]: impedance at `width` penetration
   kSolimpWidth,    // solimp[2]: the penetration (m) over which impedance goes from min to max
+  kTorsion,        // friction[2]: torsional friction (m), resistance to spinning about the normal;
+                   // 0 = none (a condim-3 contact stays condim 3), > 0 on a condim-3 contact
+                   // makes it condim 4 (one more constraint row, docs/CONTACT.md)
 };
-inline constexpr int kContactParameterCount = 6;
+inline constexpr int kContactParameterCount = 7;
 inline constexpr const char* kContactParameterNames[kContactParameterCount] = {
-    "friction", "solref_timeconst", "solref_dampratio", "solimp_dmin", "solimp_dmax", "solimp_width"};
+    "friction", "solref_timeconst", "solref_dampratio", "solimp_dmin", "solimp_dmax", "solimp_width",
+    "friction_torsional"};
 
 const char* ContactParameterName(ContactParameter p);
 // false for a name not in kContactParameterNames
@@ -56,7 +60,7 @@ std::string ContactParameterList();
 // The range the solver stays stable and meaningful in, for a model stepped at `timestep`:
 // friction [1e-5, 10]; solref_timeconst >= 2 timesteps (MuJoCo's own safety clamp) and
 // <= 1 s; solref_dampratio [0.01, 100]; solimp_dmin, solimp_dmax [1e-4, 0.9999] (impedance is
-// in (0, 1)); solimp_width [0, 1] m.
+// in (0, 1)); solimp_width [0, 1] m; friction_torsional [0, 1] m (0: none).
 struct ParameterRange {
   double low, high;
 };

@@ -1,5 +1,7 @@
 #include "plugin/mujoco/contact_rewrite.h"
 
+#include <algorithm>
+
 namespace mjhybrid {
 
 namespace {
@@ -38,6 +40,11 @@ void Write(mjContact* c, ContactParameter p, double v) {
     case P::kSolimpMin: c->solimp[0] = v; break;
     case P::kSolimpMax: c->solimp[1] = v; break;
     case P::kSolimpWidth: c->solimp[2] = v; break;
+    case P::kTorsion:
+      // a frictionless (condim 1) contact stays frictionless; condim 3 gains the torsional row
+      if (c->dim == 3 && v > 0) c->dim = 4;
+      if (c->dim >= 4) c->friction[2] = v;
+      break;
   }
 }
 
@@ -51,6 +58,7 @@ double ContactValue(const mjContact& c, ContactParameter p) {
     case P::kSolimpMin: return c.solimp[0];
     case P::kSolimpMax: return c.solimp[1];
     case P::kSolimpWidth: return c.solimp[2];
+    case P::kTorsion: return c.dim >= 4 ? c.friction[2] : 0;  // condim 3: none
   }
   return 0;
 }
@@ -67,6 +75,10 @@ std::string ContactRewrite::Prepare(const mjModel* m, const ContactParamsModel& 
       return PairName(model.pairs[i]) + " uses solref in the direct (negative) form in this scene; the model "
              "sets solref_timeconst/solref_dampratio, the standard form: give the geoms a positive solref";
     }
+  }
+  if (m->nflex > 0 && std::find(model.parameters.begin(), model.parameters.end(), P::kTorsion) != model.parameters.end()) {
+    return "the model sets friction_torsional, which may add constraint rows, and this scene has flexes, whose "
+           "effective metric MuJoCo builds after the rows: fit without friction_torsional";
   }
   parameters_ = model.parameters;
   values_ = model.values;
@@ -94,8 +106,8 @@ int ContactRewrite::Apply(const mjModel* m, mjData* d) const {
     ++written;
     in_constraint |= c->efc_address >= 0;
   }
-  // the rows MuJoCo built before this compute hold the old parameters: build them again. The
-  // contacts and their dimensions are unchanged, so the rows take the same arena memory
+  // the rows MuJoCo built before this compute hold the old parameters: build them again
+  // (with friction_torsional there may be more of them, laid out afresh, contact_rewrite.h)
   if (in_constraint) {
     mj_makeConstraint(m, d);
     mj_island(m, d);

@@ -11,7 +11,12 @@
 //
 // Values are written absolutely: a stage that runs again (an RK4 stage, a finite difference)
 // finds the same parameters, never scaled twice. The contact's dimension (condim) stays as the
-// scene made it: a model cannot add torsional or rolling rows the scene lacks.
+// scene made it, except that a positive friction_torsional makes a condim-3 contact condim 4
+// (torsional friction, one more row: MuJoCo's collision has no other way to express it). The
+// rebuild then makes more rows than the first pass; mj_makeConstraint lays the rows out again
+// from the end of the contact array, and the island and projection arrays follow them, so no
+// array the step still reads is left behind. The one exception is flex's effective metric,
+// built after the projection: a scene with flexes refuses friction_torsional.
 
 #ifndef MJHYBRID_PLUGIN_MUJOCO_CONTACT_REWRITE_H_
 #define MJHYBRID_PLUGIN_MUJOCO_CONTACT_REWRITE_H_
@@ -31,7 +36,8 @@ class ContactRewrite {
   // Resolves the model's pairs in scene `m` and takes its values, clamped into their stable
   // range at m's timestep (*clamped counts how many were outside). Returns "" or one line
   // saying what does not fit: a pair the scene lacks or whose geoms changed shape, a pair that
-  // never collides, a solref parameter on a pair whose scene uses the direct (negative) form.
+  // never collides, a solref parameter on a pair whose scene uses the direct (negative) form,
+  // friction_torsional in a scene with flexes.
   std::string Prepare(const mjModel* m, const ContactParamsModel& model, int* clamped);
 
   // Writes the values into every contact of the model's pairs; when any of them is in the

@@ -45,24 +45,27 @@ ContactParamsModel FullModel(const mjModel* m) {
   return model;
 }
 
-// <pair> for geoms a, b with friction mu and the given softness; the scene's own torsional and
-// rolling friction (0.005, 0.0001) and solimp midpoint and power (0.5, 2)
-std::string PairElement(const char* a, const char* b, const PairValues& v) {
+// <pair> for geoms a, b with friction mu and the given softness; without torsional friction
+// condim 3 and the scene's own torsional and rolling friction (0.005, 0.0001), with it condim 4;
+// the scene's solimp midpoint and power (0.5, 2)
+std::string PairElement(const char* a, const char* b, const PairValues& v, double torsion = 0) {
   char buf[400];
   std::snprintf(buf, sizeof(buf),
-                "    <pair geom1=\"%s\" geom2=\"%s\" condim=\"3\" friction=\"%g %g 0.005 0.0001 0.0001\" "
+                "    <pair geom1=\"%s\" geom2=\"%s\" condim=\"%d\" friction=\"%g %g %g 0.0001 0.0001\" "
                 "solref=\"%g %g\" solimp=\"%g %g %g 0.5 2\"/>\n",
-                a, b, v.friction, v.friction, v.timeconst, v.dampratio, v.dmin, v.dmax, v.width);
+                a, b, torsion > 0 ? 4 : 3, v.friction, v.friction, torsion > 0 ? torsion : 0.005, v.timeconst,
+                v.dampratio, v.dmin, v.dmax, v.width);
   return buf;
 }
 
 // the push scene where explicit pairs give the box's floor and rod contacts kFloorObject and
-// kPusherObject and its wall contacts the scene's defaults; the dynamic contacts are excluded
-std::string ExplicitPairsXml(const std::string& xml) {
+// kPusherObject (the floor's with torsional friction `floor_torsion` when positive) and its
+// wall contacts the scene's defaults; the dynamic contacts are excluded
+std::string ExplicitPairsXml(const std::string& xml, double floor_torsion = 0) {
   const PairValues nominal = {0.5, 0.02, 1, 0.9, 0.95, 0.001};
   std::string elements = "    <exclude body1=\"world\" body2=\"object\"/>\n"
                          "    <exclude body1=\"pusher\" body2=\"object\"/>\n";
-  elements += PairElement("floor", "object", kFloorObject);
+  elements += PairElement("floor", "object", kFloorObject, floor_torsion);
   elements += PairElement("pusher", "object", kPusherObject);
   for (const char* wall : {"wall_px", "wall_nx", "wall_py", "wall_ny"}) elements += PairElement(wall, "object", nominal);
   return WithContactSection(xml, elements);
@@ -111,6 +114,63 @@ TEST_P(ParamsVariantTest, ConstantModelMovesTheBoxAsExplicitPairsDo) {
   // the parameters matter here (the nominal scene goes elsewhere) and the model reproduces them
   EXPECT_GT(gap, 1e-3) << v.name;
   EXPECT_LT(differs, 1e-8) << v.name << " (nominal differs by " << gap << ")";
+}
+
+// friction_torsional: 1 cm on the floor-box pair makes its contacts condim 4 (as the reality
+// stand-in's box has), 0 on the rod-box pair leaves them condim 3; the rebuilt constraint has
+// more rows than MuJoCo's first pass made
+TEST_P(ParamsVariantTest, TorsionalFrictionMovesTheBoxAsCondim4PairsDo) {
+  const Variant& v = GetParam();
+  std::string xml = WithOption(WithOption(WithOption(xml_, "integrator", v.integrator), "cone", v.cone), "solver", v.solver);
+  const double torsion = 0.01;
+  ModelPtr reference = LoadXml(ExplicitPairsXml(xml, torsion));
+  ModelPtr without = LoadXml(ExplicitPairsXml(xml));
+  ASSERT_NE(reference, nullptr);
+  ContactParamsModel model = FullModel(reference.get());
+  model.parameters.push_back(P::kTorsion);
+  model.values = {kFloorObject.friction, kFloorObject.timeconst, kFloorObject.dampratio, kFloorObject.dmin,
+                  kFloorObject.dmax, kFloorObject.width, torsion,
+                  kPusherObject.friction, kPusherObject.timeconst, kPusherObject.dampratio, kPusherObject.dmin,
+                  kPusherObject.dmax, kPusherObject.width, 0};
+  ModelPtr hybrid = Hybrid(xml, model);
+  ASSERT_NE(hybrid, nullptr);
+  const int steps = 1500;
+  auto [ref, hyb] = RolloutTwins(reference.get(), hybrid.get(), steps, 7);
+  auto [no_torsion, unused] = RolloutTwins(without.get(), hybrid.get(), steps, 7);
+  const double differs = MaxAbsDifference(ref.qpos, hyb.qpos);
+  const double gap = MaxAbsDifference(ref.qpos, no_torsion.qpos);
+  EXPECT_GT(gap, 1e-4) << v.name;
+  EXPECT_LT(differs, 1e-8) << v.name << " (without torsional friction it differs by " << gap << ")";
+}
+
+TEST_F(ParamsTest, TorsionalFrictionAddsRowsOnlyWherePositive) {
+  ContactParamsModel model = FullModel(sim_.get());
+  model.parameters.push_back(P::kTorsion);
+  model.values.insert(model.values.begin() + 6, 0.01);  // floor-box: 1 cm
+  model.values.push_back(0);                            // rod-box: none
+  ModelPtr hybrid = Hybrid(xml_, model);
+  ASSERT_NE(hybrid, nullptr);
+  DataPtr d = MakeData(hybrid.get()), n = MakeData(sim_.get());
+  const double box[3] = {0, 0, kBoxHalfZ - 0.0005};
+  Place(hybrid.get(), d.get(), 0.0, -kBoxHalfY - kRodRadius + 0.001, box, 0);
+  Place(sim_.get(), n.get(), 0.0, -kBoxHalfY - kRodRadius + 0.001, box, 0);
+  mj_forward(hybrid.get(), d.get());
+  mj_forward(sim_.get(), n.get());
+  ASSERT_EQ(d->ncon, n->ncon);
+  const int floor = mj_name2id(hybrid.get(), mjOBJ_GEOM, "floor");
+  int on_floor = 0;
+  for (int i = 0; i < d->ncon; ++i) {
+    const mjContact& c = d->contact[i];
+    const bool floor_contact = c.geom[0] == floor || c.geom[1] == floor;
+    on_floor += floor_contact;
+    EXPECT_EQ(c.dim, floor_contact ? 4 : 3);
+    if (floor_contact) EXPECT_EQ(c.friction[2], 0.01);
+    EXPECT_EQ(ContactValue(c, P::kTorsion), floor_contact ? 0.01 : 0);
+  }
+  ASSERT_GT(on_floor, 0);
+  // pyramidal cones: 2 (dim - 1) rows per contact, so two more per floor contact
+  EXPECT_EQ(d->nefc, n->nefc + 2 * on_floor);
+  EXPECT_TRUE(AllFinite(std::vector<double>(d->qacc, d->qacc + hybrid->nv)));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -234,6 +294,13 @@ TEST_F(ParamsTest, NonFiniteOrMisshapenFilesAreRefused) {
   short_row["values"][1].erase(0);
   EXPECT_FALSE(ParseContactParamsMetadata(short_row, &parsed, &error));
   EXPECT_THAT(error, HasSubstr("one value per parameter (6)"));
+
+  nlohmann::json negative_torsion = meta;
+  negative_torsion["parameters"].push_back("friction_torsional");
+  for (auto& row : negative_torsion["values"]) row.push_back(-0.01);
+  EXPECT_TRUE(ParseContactParamsMetadata(negative_torsion, &parsed, &error)) << error;
+  EXPECT_EQ(ClampToStableRange(parsed.parameters, 0.001, &parsed.values), 2);  // clamped to 0: none
+  EXPECT_EQ(parsed.values[6], 0);
 
   nlohmann::json unknown = meta;
   unknown["parameters"][0] = "stiffness";
