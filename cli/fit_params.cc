@@ -104,7 +104,7 @@ void AddFitParamsCommand(CLI::App* app) {
   cmd->add_option("--data", c->data, "training dataset (.h5)")->required();
   cmd->add_option("--out", c->out, "the contact-parameter model (.safetensors)")->required();
   cmd->add_option("--eval", c->eval, "held-out dataset: print the k-step error of nominal vs the fitted parameters");
-  cmd->add_option("--parameters", c->parameters, "which to fit (default all): friction, solref_timeconst, solref_dampratio, solimp_dmin, solimp_dmax, solimp_width")->delimiter(',');
+  cmd->add_option("--parameters", c->parameters, "which to fit (default all): friction, solref_timeconst, solref_dampratio, solimp_dmin, solimp_dmax, solimp_width, friction_torsional")->delimiter(',');
   cmd->add_option("--min-contact-share", o.min_contact_share, "fit a pair only if in contact in at least this share of the recorded states")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_option("--horizon", o.horizon, "steps per rollout window of the fitted error")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--stride", o.stride, "a window starts every N steps")->check(CLI::PositiveNumber)->capture_default_str();

@@ -77,8 +77,11 @@ LeastSquaresResult LevenbergMarquardt(int n, const ResidualFunction& evaluate,
 // incoherent and Levenberg-Marquardt takes no useful step, while the mean error over many
 // windows still falls smoothly towards the right value. Each coordinate in turn tries
 // theta +- step (the two rollouts run on two workers); the better one is taken if it lowers the
-// cost, else that coordinate's step halves. Stops after `sweeps` sweeps or when every step is
-// below min_step.
+// cost and that coordinate's step doubles (up to 4 x initial_step), else its step halves. After
+// each sweep a pattern move (Hooke-Jeeves) tries the sweep's net move once and twice more
+// (repeated while it pays), which follows valleys of coupled parameters that single
+// coordinates climb in a zigzag. Stops after `sweeps` sweeps or when every step is below
+// min_step.
 struct CompassOptions {
   int sweeps = 6;
   int threads = 2;

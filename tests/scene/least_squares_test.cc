@@ -1,0 +1,65 @@
+// The compass search (scene/least_squares.h) on functions whose minimum is known. A contact's
+// time constant, damping ratio and impedance trade off against each other, so the contact fit's
+// minimum lies in a valley; a narrow diagonal valley here is the same shape, small enough to
+// check exactly.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "scene/least_squares.h"
+
+namespace mjhybrid::scene {
+namespace {
+
+// residuals of a valley along theta0 = theta1, minimum at (2, 2): across the valley the cost
+// rises 25 times faster than along it
+void Valley(const Eigen::VectorXd& theta, int /*worker*/, double* r) {
+  r[0] = 5 * (theta[0] - theta[1]);
+  r[1] = theta[0] + theta[1] - 4;
+}
+
+TEST(CompassSearchTest, FollowsADiagonalValleyToItsMinimum) {
+  Eigen::VectorXd theta = Eigen::VectorXd::Zero(2);
+  CompassOptions options;
+  options.sweeps = 20;
+  options.min_step = 1e-3;
+  const LeastSquaresResult fit = CompassSearch(2, Valley, [](Eigen::VectorXd*) {}, options, &theta);
+  // coordinate steps alone can only creep along the diagonal (a step of one coordinate climbs
+  // the valley's wall) and must shrink as they near the minimum; the pattern move follows the
+  // sweep's net move along the valley
+  EXPECT_NEAR(theta[0], 2, 0.05);
+  EXPECT_NEAR(theta[1], 2, 0.05);
+  EXPECT_LT(fit.final_cost, 1e-3 * fit.initial_cost);
+  EXPECT_LE(fit.iterations, 20);
+}
+
+TEST(CompassSearchTest, StaysInsideTheBoundAndNeverRaisesTheCost) {
+  Eigen::VectorXd theta = Eigen::VectorXd::Zero(2);
+  CompassOptions options;
+  options.sweeps = 20;
+  options.min_step = 1e-3;
+  // the box [-1, 1]^2 excludes the minimum: the best point inside is on the corner (1, 1)
+  auto box = [](Eigen::VectorXd* t) { *t = t->cwiseMax(-1).cwiseMin(1); };
+  const LeastSquaresResult fit = CompassSearch(2, Valley, box, options, &theta);
+  EXPECT_NEAR(theta[0], 1, 0.02);
+  EXPECT_NEAR(theta[1], 1, 0.02);
+  EXPECT_LE(fit.final_cost, fit.initial_cost);
+}
+
+TEST(CompassSearchTest, ANonFiniteTrialIsNeverTaken) {
+  // the cost is NaN right of theta0 = 0.2 (a rollout that diverged): the search must stay left
+  auto diverging = [](const Eigen::VectorXd& theta, int, double* r) {
+    r[0] = theta[0] > 0.2 ? NAN : theta[0] - 1;
+  };
+  Eigen::VectorXd theta = Eigen::VectorXd::Zero(1);
+  CompassOptions options;
+  options.min_step = 1e-3;
+  const LeastSquaresResult fit = CompassSearch(1, diverging, [](Eigen::VectorXd*) {}, options, &theta);
+  EXPECT_TRUE(std::isfinite(fit.final_cost));
+  EXPECT_LE(theta[0], 0.2);
+  EXPECT_GT(theta[0], 0.1);
+}
+
+}  // namespace
+}  // namespace mjhybrid::scene
