@@ -25,7 +25,7 @@ namespace mjhybrid::cli {
 namespace {
 
 struct FitParamsArgs {
-  std::string sim, data, eval, out;
+  std::string sim, data, eval, out, start;
   std::vector<std::string> parameters;
   scene::ParamsFitOptions options;
   bool force = false;
@@ -58,6 +58,11 @@ void RunFitParams(const FitParamsArgs& c) {
   scene::ParamsFitOptions options = c.options;
   if (!c.parameters.empty()) options.parameters = ParseParameters(c.parameters);
   options.progress = true;
+  if (!c.start.empty()) {
+    std::string error;
+    options.start = LoadContactParams(c.start, &error);
+    if (!options.start) throw std::runtime_error("--start: " + error);
+  }
   if (c.if_contact && !scene::HasContactToFit(sim.get(), data, options)) {
     std::fprintf(stderr, "[fit-params] no pair of named geoms is in contact in at least %g %% of the recorded states: "
                  "nothing to fit, nothing written\n", 100 * options.min_contact_share);
@@ -108,7 +113,8 @@ void AddFitParamsCommand(CLI::App* app) {
   cmd->add_option("--min-contact-share", o.min_contact_share, "fit a pair only if in contact in at least this share of the recorded states")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_option("--horizon", o.horizon, "steps per rollout window of the fitted error")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--stride", o.stride, "a window starts every N steps")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--iterations", o.iterations, "sweeps of the compass search at most")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--iterations", o.iterations, "sweeps of the compass search at most (0: score the start only)")->check(CLI::Range(0, 1000))->capture_default_str();
+  cmd->add_option("--start", c->start, "start from an earlier fit's values (its pairs and parameters this fit shares) instead of the scene's");
   cmd->add_option("--threads", o.threads, "worker threads")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_flag("--if-contact", c->if_contact, "without pairs in contact in the data, write nothing and succeed (the demo's default)");
   cmd->add_flag("--force", c->force, "overwrite an existing output");

@@ -146,55 +146,40 @@ LeastSquaresResult CompassSearch(int n, const ResidualFunction& evaluate,
   evaluate(*theta, 0, r.data());
   result.initial_cost = result.final_cost = Cost(r);
   std::vector<double> step(P, options.initial_step);
-  // two trials, on workers 0 and 1 (in parallel when there are two); the better one is taken
-  // if it lowers the cost. Returns whether one was taken
-  auto try_pair = [&](Eigen::VectorXd trial[2]) {
-    double cost[2];
-    auto run = [&](int i) {
-      bound(&trial[i]);
-      Eigen::VectorXd rt(n);
-      // a trial the bound pushed back onto theta itself costs what theta costs
-      if (trial[i] == *theta) {
-        cost[i] = result.final_cost;
-        return;
-      }
-      evaluate(trial[i], i, rt.data());
-      cost[i] = Cost(rt);
-    };
-    if (parallel) {
-      std::thread other(run, 1);
-      run(0);
-      other.join();
-    } else {
-      run(0);
-      run(1);
-    }
-    const int best = !std::isfinite(cost[0]) || cost[1] < cost[0] ? 1 : 0;
-    if (!std::isfinite(cost[best]) || cost[best] >= result.final_cost) return false;
-    *theta = trial[best];
-    result.final_cost = cost[best];
-    return true;
-  };
   for (int sweep = 0; sweep < options.sweeps; ++sweep) {
     if (std::all_of(step.begin(), step.end(), [&](double s) { return s < options.min_step; })) break;
-    const Eigen::VectorXd sweep_start = *theta;
     for (int j = 0; j < P; ++j) {
       if (step[j] < options.min_step) continue;
       Eigen::VectorXd trial[2] = {*theta, *theta};
       trial[0][j] += step[j];
       trial[1][j] -= step[j];
-      // a step that pays grows (up to 4 times the first), one that does not halves: the search
-      // neither creeps along a long way to the minimum nor keeps overshooting it
-      step[j] = try_pair(trial) ? std::min(2 * step[j], 4 * options.initial_step) : step[j] / 2;
-    }
-    // pattern move (Hooke-Jeeves): coupled parameters (a contact's time constant, damping and
-    // impedance trade off against each other) lie along valleys that coordinate steps climb
-    // in a zigzag; the sweep's net move points along the valley, so try once and twice more of
-    // it, and again from there while that pays (at most 4 times)
-    const Eigen::VectorXd move = *theta - sweep_start;
-    for (int k = 0; k < 4 && move.squaredNorm() > 0; ++k) {
-      Eigen::VectorXd trial[2] = {*theta + move, *theta + 2 * move};
-      if (!try_pair(trial)) break;
+      double cost[2];
+      auto run = [&](int i) {
+        bound(&trial[i]);
+        Eigen::VectorXd rt(n);
+        // a trial the bound pushed back onto theta itself costs what theta costs
+        if (trial[i] == *theta) {
+          cost[i] = result.final_cost;
+          return;
+        }
+        evaluate(trial[i], i, rt.data());
+        cost[i] = Cost(rt);
+      };
+      if (parallel) {
+        std::thread other(run, 1);
+        run(0);
+        other.join();
+      } else {
+        run(0);
+        run(1);
+      }
+      const int best = !std::isfinite(cost[0]) || cost[1] < cost[0] ? 1 : 0;
+      if (std::isfinite(cost[best]) && cost[best] < result.final_cost) {
+        *theta = trial[best];
+        result.final_cost = cost[best];
+      } else {
+        step[j] /= 2;
+      }
     }
     result.iterations = sweep + 1;
     if (!options.progress.empty()) {

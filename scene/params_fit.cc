@@ -65,6 +65,25 @@ struct Worker {
   ContactRewrite* rewrite = nullptr;
 };
 
+// start values from an earlier fit, for the pairs and parameters it shares with `model`
+void StartFrom(const ContactParamsModel& earlier, const ContactParamsModel& model, std::vector<double>* start) {
+  const int K = model.columns();
+  for (size_t i = 0; i < model.pairs.size(); ++i) {
+    const ContactPair& p = model.pairs[i];
+    for (size_t j = 0; j < earlier.pairs.size(); ++j) {
+      const ContactPair& q = earlier.pairs[j];
+      const bool same = (p.geom1.name == q.geom1.name && p.geom2.name == q.geom2.name) ||
+                        (p.geom1.name == q.geom2.name && p.geom2.name == q.geom1.name);
+      if (!same) continue;
+      for (int k = 0; k < K; ++k) {
+        for (int l = 0; l < earlier.columns(); ++l) {
+          if (earlier.parameters[l] == model.parameters[k]) (*start)[i * K + k] = earlier.value(static_cast<int>(j), l);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<PairInData> PairsInContact(const mjModel* m, const TrajectoryDataset& data,
@@ -155,6 +174,7 @@ ParamsFitResult FitContactParams(const std::string& sim_path, const TrajectoryDa
                              " % of the recorded states: nothing to fit");
   }
   const double h = m->opt.timestep;
+  if (options.start) StartFrom(*options.start, model, &start);
   for (size_t i = 0; i < model.nominal.size(); ++i) {
     // the nominal as the solver sees it (MuJoCo clamps the time constant to 2 timesteps too)
     const ParameterRange r = StableRange(model.parameters[i % K], h);

@@ -24,6 +24,7 @@
 
 #include <mujoco/mujoco.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct ParamsFitOptions {
   int iterations = 6;   // sweeps of the compass search
   int threads = 2;
   bool progress = false;
+  // where to start instead of the scene's values: an earlier fit (its pairs and parameters
+  // that this fit also has; the rest start from the scene)
+  std::shared_ptr<const ContactParamsModel> start;
 };
 
 // a geom pair seen in contact in the data
