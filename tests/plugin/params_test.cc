@@ -96,32 +96,43 @@ struct Variant {
   const char* solver;
 };
 
-class ParamsVariantTest : public ParamsTest, public ::testing::WithParamInterface<Variant> {};
+class ParamsVariantTest : public ParamsTest, public ::testing::WithParamInterface<Variant> {
+ protected:
+  // the push scene under this variant's integrator, cone and solver
+  std::string VariantXml() const {
+    const Variant& v = GetParam();
+    return WithOption(WithOption(WithOption(xml_, "integrator", v.integrator), "cone", v.cone), "solver", v.solver);
+  }
+
+  // the hybrid follows `reference` over 1500 steps to 1e-8, while `other` (the reference
+  // without what the model adds) goes elsewhere by more than min_gap: the model matters here
+  // and reproduces MuJoCo's own way of saying it
+  void ExpectFollows(const mjModel* reference, const mjModel* other, const mjModel* hybrid, double min_gap) {
+    const int steps = 1500;
+    auto [ref, hyb] = RolloutTwins(reference, hybrid, steps, 7);
+    auto [oth, unused] = RolloutTwins(other, hybrid, steps, 7);
+    const double differs = MaxAbsDifference(ref.qpos, hyb.qpos);
+    const double gap = MaxAbsDifference(ref.qpos, oth.qpos);
+    EXPECT_GT(gap, min_gap) << GetParam().name;
+    EXPECT_LT(differs, 1e-8) << GetParam().name << " (without the model it differs by " << gap << ")";
+  }
+};
 
 TEST_P(ParamsVariantTest, ConstantModelMovesTheBoxAsExplicitPairsDo) {
-  const Variant& v = GetParam();
-  std::string xml = WithOption(WithOption(WithOption(xml_, "integrator", v.integrator), "cone", v.cone), "solver", v.solver);
+  const std::string xml = VariantXml();
   ModelPtr reference = LoadXml(ExplicitPairsXml(xml));
   ModelPtr nominal = LoadXml(xml);
   ASSERT_NE(reference, nullptr);
   ModelPtr hybrid = Hybrid(xml, FullModel(nominal.get()));
   ASSERT_NE(hybrid, nullptr);
-  const int steps = 1500;
-  auto [ref, hyb] = RolloutTwins(reference.get(), hybrid.get(), steps, 7);
-  auto [nom, unused] = RolloutTwins(nominal.get(), hybrid.get(), steps, 7);
-  const double differs = MaxAbsDifference(ref.qpos, hyb.qpos);
-  const double gap = MaxAbsDifference(ref.qpos, nom.qpos);
-  // the parameters matter here (the nominal scene goes elsewhere) and the model reproduces them
-  EXPECT_GT(gap, 1e-3) << v.name;
-  EXPECT_LT(differs, 1e-8) << v.name << " (nominal differs by " << gap << ")";
+  ExpectFollows(reference.get(), nominal.get(), hybrid.get(), 1e-3);
 }
 
 // friction_torsional: 1 cm on the floor-box pair makes its contacts condim 4 (as the reality
 // stand-in's box has), 0 on the rod-box pair leaves them condim 3; the rebuilt constraint has
 // more rows than MuJoCo's first pass made
 TEST_P(ParamsVariantTest, TorsionalFrictionMovesTheBoxAsCondim4PairsDo) {
-  const Variant& v = GetParam();
-  std::string xml = WithOption(WithOption(WithOption(xml_, "integrator", v.integrator), "cone", v.cone), "solver", v.solver);
+  const std::string xml = VariantXml();
   const double torsion = 0.01;
   ModelPtr reference = LoadXml(ExplicitPairsXml(xml, torsion));
   ModelPtr without = LoadXml(ExplicitPairsXml(xml));
@@ -134,13 +145,7 @@ TEST_P(ParamsVariantTest, TorsionalFrictionMovesTheBoxAsCondim4PairsDo) {
                   kPusherObject.dmax, kPusherObject.width, 0};
   ModelPtr hybrid = Hybrid(xml, model);
   ASSERT_NE(hybrid, nullptr);
-  const int steps = 1500;
-  auto [ref, hyb] = RolloutTwins(reference.get(), hybrid.get(), steps, 7);
-  auto [no_torsion, unused] = RolloutTwins(without.get(), hybrid.get(), steps, 7);
-  const double differs = MaxAbsDifference(ref.qpos, hyb.qpos);
-  const double gap = MaxAbsDifference(ref.qpos, no_torsion.qpos);
-  EXPECT_GT(gap, 1e-4) << v.name;
-  EXPECT_LT(differs, 1e-8) << v.name << " (without torsional friction it differs by " << gap << ")";
+  ExpectFollows(reference.get(), without.get(), hybrid.get(), 1e-4);
 }
 
 TEST_F(ParamsTest, TorsionalFrictionAddsRowsOnlyWherePositive) {
