@@ -58,6 +58,13 @@ def test_fit_params_finds_the_slippery_table_and_the_scene_uses_it(tmp_path):
     assert [line.split()[:3] for line in evaluated.stdout.splitlines() if line.startswith("10 ")] == \
            [closed[0][:3]]
 
+    # --start with --iterations 0 scores an earlier fit and writes its values back unchanged
+    again = tmp_path / "again.safetensors"
+    scored = run("fit-params", "--model", str(PUSH / "sim.xml"), "--data", str(train), "--out", str(again),
+                 "--parameters", "friction", "--stride", "20", "--start", str(out), "--iterations", "0")
+    assert fitted_table(scored.stdout) == table, scored.stdout
+    assert "in 0 iterations" in scored.stdout
+
 
 def test_fit_params_and_eval_refuse_bad_input(tmp_path):
     train = collect(tmp_path, 2, 1)
@@ -65,6 +72,11 @@ def test_fit_params_and_eval_refuse_bad_input(tmp_path):
     proc = run("fit-params", "--model", str(PUSH / "sim.xml"), "--data", str(train), "--out", str(out),
                "--parameters", "friction,stiffness", ok=False)
     assert "unknown contact parameter 'stiffness'; valid: friction," in error_line(proc)
+    assert not out.exists()
+    # --start from a file that is not there
+    proc = run("fit-params", "--model", str(PUSH / "sim.xml"), "--data", str(train), "--out", str(out),
+               "--start", str(tmp_path / "missing.safetensors"), ok=False)
+    assert "--start: " in error_line(proc) and "missing.safetensors" in error_line(proc)
     assert not out.exists()
     # a dataset at a period that is not a whole number of the model's timestep (sim-5ms.xml: 5 ms)
     odd = tmp_path / "odd.h5"
