@@ -26,10 +26,23 @@ WindowResiduals::WindowResiduals(const mjModel* m, const TrajectoryDataset& data
     throw std::runtime_error(who + ": episodes are shorter than the horizon (" + std::to_string(horizon_) + " steps)");
   }
   DofScales(m, data, &pos_scale_, &vel_scale_);
-  // DOFs that hardly move in the data must not dominate the fit
-  for (double& s : pos_scale_) s = std::max(s, 1e-3);
-  for (double& s : vel_scale_) s = std::max(s, 1e-2);
   npos_ = PositionDofs(m);
+  // DOFs that hardly move in the data must not dominate the fit: no position scale below 1 mm
+  // (1 mrad) or a tenth of the largest spread of its kind (lengths, angles). A box resting on
+  // a table moves a tenth of a millimetre in z; divided by that spread, its penetration would
+  // outweigh where it slides, which is what the k-step metric is about
+  std::vector<bool> angle;
+  for (int j = 0; j < m->njnt; ++j) {
+    if (m->jnt_type[j] == mjJNT_FREE) {
+      angle.insert(angle.end(), {false, false, false, true});
+    } else {
+      angle.push_back(m->jnt_type[j] != mjJNT_SLIDE);
+    }
+  }
+  double largest[2] = {0, 0};
+  for (int i = 0; i < npos_; ++i) largest[angle[i]] = std::max(largest[angle[i]], pos_scale_[i]);
+  for (int i = 0; i < npos_; ++i) pos_scale_[i] = std::max({pos_scale_[i], 1e-3, 0.1 * largest[angle[i]]});
+  for (double& s : vel_scale_) s = std::max(s, 1e-2);
 }
 
 int WindowResiduals::size() const {
