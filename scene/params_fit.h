@@ -9,9 +9,9 @@
 // Which pairs: those in contact in at least `min_contact_share` of the recorded states (a rule
 // fixed before any fit was run: a pair touched more rarely has too few data to identify six
 // values). The search starts from the scene's own values (what MuJoCo's collision gives the
-// pair), moves friction, width and torsional friction in ratios (a factor of 100 either way),
-// solref as the contact's damping and stiffness in ratios (params_fit.cc says why), the
-// impedances in logit (inside (0, 1)), and keeps every value in its stable range (StableRange).
+// pair), moves friction, time constant, damping ratio, width and torsional friction in ratios
+// (a factor of 100 either way) and the impedances in logit (inside (0, 1)), and keeps every
+// value in its stable range (StableRange).
 //
 // Torsional friction is also a choice of structure: on a condim-3 pair it adds a constraint row
 // per contact. The search starts with it on (the geoms' declared coefficient); afterwards each
