@@ -21,7 +21,9 @@ namespace mjhybrid::scene {
 // The normalized errors of rollouts over fixed windows of the data: each window starts from a
 // recorded state, replays the recorded controls for `horizon` recorded steps (each a whole
 // number of the model's physics steps, control held) and compares every step's position and
-// velocity with the record, each DOF divided by its spread in the data.
+// velocity with the record, each DOF divided by its spread in the data, but no position by
+// less than 1 mm (1 mrad) or a tenth of the largest spread of its kind (lengths, angles): a
+// DOF that hardly moves (a resting box's height) must not outweigh the ones that do.
 class WindowResiduals {
  public:
   // `who` names the caller in errors ("sysid: the dataset has no episodes"). Without
@@ -83,9 +85,8 @@ LeastSquaresResult LevenbergMarquardt(int n, const ResidualFunction& evaluate,
 // Tried and left out (push, 2026-12): steps that double when they pay plus a Hooke-Jeeves
 // pattern move after each sweep. On a narrow valley they reach the minimum where this search
 // creeps, but on push's contact fit they ended in a worse local minimum (68.9 / 80.0 % of the
-// gap at h = 10 / 100 against 71.4 / 85.3 %); on contact-rich data the bottleneck is local
-// minima of coupled softness parameters (the true values score 3 x lower on the training
-// objective than either search's end point), not the speed along a valley.
+// gap at h = 10 / 100 against 71.4 / 85.3 %). What held the push fit back was the objective's
+// weighting, not the search (WindowResiduals' position scales).
 struct CompassOptions {
   int sweeps = 6;
   int threads = 2;
