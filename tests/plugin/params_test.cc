@@ -282,6 +282,28 @@ TEST_F(ParamsTest, BadModelsAreRefusedWithOneLine) {
   EXPECT_THAT(error, HasSubstr("this is a contact-parameter model; use mode 'params'"));
 }
 
+TEST_F(ParamsTest, TorsionalFrictionIsRefusedInASceneWithFlexes) {
+  // a small cloth away from everything: flex's effective metric is laid out after the
+  // constraint rows, which friction_torsional may make more of (contact_rewrite.h)
+  std::string xml = xml_;
+  const size_t end = xml.find("  </worldbody>");
+  ASSERT_NE(end, std::string::npos);
+  xml.insert(end, "    <flexcomp name=\"cloth\" type=\"grid\" count=\"3 3 1\" spacing=\"0.02 0.02 0.02\" "
+                  "pos=\"0.3 0.3 0.2\" dim=\"2\" mass=\"0.01\">\n      <contact contype=\"0\" conaffinity=\"0\"/>\n"
+                  "    </flexcomp>\n");
+  AllowWarnings();  // MuJoCo warns that the cloth has no passive forces
+  ModelPtr flexed = LoadXml(xml);
+  ASSERT_NE(flexed, nullptr);
+  ASSERT_EQ(flexed->nflex, 1);
+  ContactParamsModel model = FullModel(flexed.get());
+  std::string error;
+  EXPECT_NE(Hybrid(xml, model, &error), nullptr) << error;  // without it the scene takes the model
+  model.parameters.push_back(P::kTorsion);
+  model.values = {0.25, 0.03, 1, 0.8, 0.95, 0.003, 0.01, 0.8, 0.025, 0.8, 0.9, 0.95, 0.002, 0};
+  EXPECT_EQ(Hybrid(xml, model, &error), nullptr);
+  EXPECT_THAT(error, AllOf(HasSubstr("friction_torsional"), HasSubstr("flexes")));
+}
+
 TEST_F(ParamsTest, NonFiniteOrMisshapenFilesAreRefused) {
   ContactParamsModel model = FullModel(sim_.get());
   nlohmann::json meta = model.Metadata();
