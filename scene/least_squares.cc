@@ -13,6 +13,12 @@
 
 namespace mjhybrid::scene {
 
+namespace {
+
+double Cost(const Eigen::VectorXd& r) { return r.squaredNorm() / std::max<Eigen::Index>(1, r.size()); }
+
+}  // namespace
+
 WindowResiduals::WindowResiduals(const mjModel* m, const TrajectoryDataset& data, int horizon, int stride,
                                  const std::string& who, bool velocities)
     : reference_(m), data_(data), horizon_(horizon), substeps_(ControlSubsteps(m, data)), velocities_(velocities) {
@@ -31,18 +37,17 @@ WindowResiduals::WindowResiduals(const mjModel* m, const TrajectoryDataset& data
   // (1 mrad) or a tenth of the largest spread of its kind (lengths, angles). A box resting on
   // a table moves a tenth of a millimetre in z; divided by that spread, its penetration would
   // outweigh where it slides, which is what the k-step metric is about
-  std::vector<bool> angle;
-  for (int j = 0; j < m->njnt; ++j) {
-    if (m->jnt_type[j] == mjJNT_FREE) {
-      angle.insert(angle.end(), {false, false, false, true});
-    } else {
-      angle.push_back(m->jnt_type[j] != mjJNT_SLIDE);
-    }
-  }
+  const std::vector<bool> angle = PositionDofIsAngle(m);
   double largest[2] = {0, 0};
   for (int i = 0; i < npos_; ++i) largest[angle[i]] = std::max(largest[angle[i]], pos_scale_[i]);
   for (int i = 0; i < npos_; ++i) pos_scale_[i] = std::max({pos_scale_[i], 1e-3, 0.1 * largest[angle[i]]});
   for (double& s : vel_scale_) s = std::max(s, 1e-2);
+}
+
+double WindowResiduals::MeanSquare(const mjModel* m, mjData* d) const {
+  Eigen::VectorXd r(size());
+  Evaluate(m, d, r.data());
+  return Cost(r);
 }
 
 int WindowResiduals::size() const {
@@ -79,12 +84,6 @@ void WindowResiduals::Evaluate(const mjModel* m, mjData* d, double* r) const {
     }
   }
 }
-
-namespace {
-
-double Cost(const Eigen::VectorXd& r) { return r.squaredNorm() / std::max<Eigen::Index>(1, r.size()); }
-
-}  // namespace
 
 LeastSquaresResult LevenbergMarquardt(int n, const ResidualFunction& evaluate,
                                       const std::function<void(Eigen::VectorXd*)>& bound,

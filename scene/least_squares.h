@@ -38,6 +38,8 @@ class WindowResiduals {
 
   // r[size()] for model m (the reference's structure) as it is; d is the caller's own
   void Evaluate(const mjModel* m, mjData* d, double* r) const;
+  // the mean squared residual of m: the cost the searches below minimize
+  double MeanSquare(const mjModel* m, mjData* d) const;
 
  private:
   struct Window {

@@ -214,13 +214,9 @@ ParamsFitResult FitContactParams(const std::string& sim_path, const TrajectoryDa
     w.rewrite->set_values(values_at(theta));
     residuals.Evaluate(w.model.get(), w.data.get(), r);
   };
-  std::vector<double> r(residuals.size());
   auto cost_of = [&](const std::vector<double>& values) {
     workers[0]->rewrite->set_values(values);
-    residuals.Evaluate(workers[0]->model.get(), workers[0]->data.get(), r.data());
-    double sum = 0;
-    for (double x : r) sum += x * x;
-    return sum / std::max<size_t>(1, r.size());
+    return residuals.MeanSquare(workers[0]->model.get(), workers[0]->data.get());
   };
   auto bound = [&](Eigen::VectorXd* theta) {
     for (int i = 0; i < n; ++i) {

@@ -21,6 +21,18 @@ int PositionDofs(const mjModel* m) {
   return n;
 }
 
+std::vector<bool> PositionDofIsAngle(const mjModel* m) {
+  std::vector<bool> angle;
+  for (int j = 0; j < m->njnt; ++j) {
+    if (m->jnt_type[j] == mjJNT_FREE) {
+      angle.insert(angle.end(), {false, false, false, true});
+    } else {
+      angle.push_back(m->jnt_type[j] != mjJNT_SLIDE);
+    }
+  }
+  return angle;
+}
+
 void PositionErrors(const mjModel* m, const double* qa, const double* qb, double* out) {
   int k = 0;
   for (int j = 0; j < m->njnt; ++j) {

@@ -16,6 +16,9 @@ namespace mjhybrid::scene {
 
 // position error DOFs: hinge/slide 1, ball 1 (angle), free 3 + 1 (angle)
 int PositionDofs(const mjModel* m);
+// per position DOF, whether it is an angle (hinge, ball, a free joint's rotation) or a length
+// (slide, a free joint's x, y, z)
+std::vector<bool> PositionDofIsAngle(const mjModel* m);
 // qa - qb per position DOF (out[PositionDofs(m)]); orientations as the angle between them
 void PositionErrors(const mjModel* m, const double* qa, const double* qb, double* out);
 
