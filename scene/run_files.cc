@@ -11,6 +11,7 @@
 #include <mujoco/mujoco.h>
 
 #include "plugin/core/atomic_file.h"
+#include "plugin/core/plugin_config.h"
 
 namespace mjhybrid::scene {
 
@@ -44,11 +45,17 @@ void CheckNewRunFolder(const std::string& out, const std::string& command) {
   }
 }
 
-void MakePlots(const std::string& python, const std::string& script, const std::string& out,
+void MakePlots(const std::string& build_python, const std::string& script, const std::string& out,
                const std::string& command) {
+  // an installed command line is started by the `mjhybrid` script of the Python package, which
+  // names its own interpreter; its plot scripts lie in the package (cmake/PythonPackage.cmake)
+  const char* env_python = std::getenv("MJHYBRID_PYTHON");
+  const std::string python = env_python && *env_python ? env_python : build_python;
   if (python.empty()) return;
-  const std::string line =
-      "'" + python + "' '" + std::string(MJHYBRID_SOURCE_DIR) + "/scripts/" + script + "' '" + out + "'";
+  std::error_code ignored;
+  std::string path = MjhybridRoot() + "/scripts/" + script;
+  if (!std::filesystem::is_regular_file(path, ignored)) path = std::string(MJHYBRID_SOURCE_DIR) + "/scripts/" + script;
+  const std::string line = "'" + python + "' '" + path + "' '" + out + "'";
   if (std::system(line.c_str()) != 0) std::fprintf(stderr, "[%s] warning: the plots were not made\n", command.c_str());
 }
 

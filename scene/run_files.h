@@ -16,7 +16,9 @@ void CheckOutputPath(const std::string& path, bool force);
 // the command), so that no earlier run is overwritten
 void CheckNewRunFolder(const std::string& out, const std::string& command);
 
-// scripts/SCRIPT RUN_FOLDER with the given Python ("" = no plots); a warning when it fails
+// scripts/SCRIPT RUN_FOLDER with $MJHYBRID_PYTHON, else the given Python ("" = no plots), the
+// script taken from the mjhybrid root (an installed package's own copy), else the source tree;
+// a warning when it fails
 void MakePlots(const std::string& python, const std::string& script, const std::string& out,
                const std::string& command);
 

@@ -38,20 +38,24 @@ std::string Trim(const std::string& s) {
   return b == std::string::npos ? "" : s.substr(b, e - b + 1);
 }
 
+// <site-packages>/mjhybrid/lib/libmjhybrid.so -> <site-packages>/mjhybrid (it holds models/),
 // <root>/build/lib/libmjhybrid.so -> <root>; made absolute once, when the library loads, so
 // that neither a relative dlopen path nor a later chdir changes the answer
 std::string RootFromLibraryLocation() {
+  namespace fs = std::filesystem;
   Dl_info info;
   if (!dladdr(reinterpret_cast<void*>(&RootFromLibraryLocation), &info) || !info.dli_fname) return ".";
   char resolved[PATH_MAX];
   if (!realpath(info.dli_fname, resolved)) return ".";
-  std::string path = resolved;
-  for (int up = 0; up < 3; ++up) {
-    size_t slash = path.rfind('/');
-    if (slash == std::string::npos) return ".";
-    path = path.substr(0, slash);
-  }
-  return path.empty() ? "/" : path;
+  const fs::path above = fs::path(resolved).parent_path().parent_path();
+  std::error_code ignored;
+  if (fs::is_directory(above / "models", ignored)) return above.string();
+  return above.parent_path().string();
+}
+
+bool IsFile(const std::string& path) {
+  std::error_code ignored;
+  return std::filesystem::is_regular_file(path, ignored);
 }
 
 const std::string kLibraryRoot = RootFromLibraryLocation();
@@ -113,8 +117,37 @@ std::string MjhybridRoot() {
   return kLibraryRoot;
 }
 
-bool ParsePluginConfig(const std::function<std::string(const char*)>& get, const std::string& root,
-                       PluginConfig* config, std::string* error) {
+std::vector<std::string> ModelSearchFolders() {
+  std::vector<std::string> folders;
+  if (const char* env = std::getenv("MJHYBRID_MODEL_PATH"); env && *env) {
+    std::stringstream list(env);
+    std::string folder;
+    while (std::getline(list, folder, ':')) {
+      if (!folder.empty()) folders.push_back(folder);
+    }
+  }
+  folders.push_back(MjhybridRoot());
+  return folders;
+}
+
+std::string MissingRelativeModel(const std::string& value, const std::vector<std::string>& folders) {
+  const std::string model = Trim(value);
+  if (model.empty() || model[0] == '/') return "";
+  std::string looked;
+  for (const std::string& folder : folders) {
+    if (IsFile(folder + "/" + model)) return "";
+    looked += (looked.empty() ? "" : ", ") + folder;
+  }
+  return "model " + Quoted(model) + " is in none of the folders a relative model is looked up in (" +
+         Printable(looked) + "); MuJoCo does not tell a plugin its scene's folder: load the scene "
+         "with mjhybrid.load_model (Python), list the folder in $MJHYBRID_MODEL_PATH, or "
+         "give an absolute path";
+}
+
+bool ParsePluginConfig(const std::function<std::string(const char*)>& get,
+                       const std::vector<std::string>& folders, PluginConfig* config,
+                       std::string* error) {
+  const std::string& root = folders.back();
   std::string mode = Trim(get("mode"));
   if (mode.empty()) {
     config->mode = ResidualMode::kAugment;
@@ -145,12 +178,18 @@ bool ParsePluginConfig(const std::function<std::string(const char*)>& get, const
   if (model.empty()) {
     if (config->mode != ResidualMode::kOff) {
       *error = "config 'model' is missing; give the path of a residual model file "
-               "(absolute, or relative to " + root + ")";
+               "(absolute, or relative to the scene's folder, $MJHYBRID_MODEL_PATH or " + root + ")";
       return false;
     }
     config->model.clear();
   } else {
     config->model = model[0] == '/' ? model : root + "/" + model;
+    for (size_t i = 0; model[0] != '/' && i + 1 < folders.size(); ++i) {
+      if (IsFile(folders[i] + "/" + model)) {
+        config->model = folders[i] + "/" + model;
+        break;
+      }
+    }
   }
   return true;
 }

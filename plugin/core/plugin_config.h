@@ -1,7 +1,7 @@
 // The plugin's MJCF configuration, parsed and validated without MuJoCo.
 //
 //   key    values                       default   meaning
-//   model  path to a residual file      (none)    absolute, or relative to the mjhybrid root
+//   model  path to a residual file      (none)    absolute, or relative (looked up as below)
 //   mode   off | augment | replace |    augment   off: present, no effect (bit-identical to sim)
 //          params
 //                                                 augment: add a whole-state residual force
@@ -24,9 +24,18 @@
 //                                                 members only together (TorchScript) takes
 //                                                 all, or 0 when it has a single member.
 //
-// Relative model paths resolve against the mjhybrid root, never the working directory, so a
-// scene loads the same model from any folder: $MJHYBRID_ROOT if set, else the folder two levels
-// above libmjhybrid.so (the repository when built in place, <root>/build/lib/).
+// A relative model path never resolves against the working directory, so a scene loads the same
+// model from any folder. It is looked up in the folders of ModelSearchFolders(), in order: those
+// of $MJHYBRID_MODEL_PATH (':'-separated), then the mjhybrid root; the first folder that holds
+// the file wins; when none does, the plugin refuses the scene with one line naming them
+// (MissingRelativeModel).
+// The root is $MJHYBRID_ROOT if set, else found from where libmjhybrid.so lies: the folder
+// above the library's folder when that holds models/ (an installed package,
+// <site-packages>/mjhybrid/lib/), else the one above that (the repository when built in place,
+// <root>/build/lib/). A loader that knows the scene file (the Python package's load_model)
+// first tries the scene's own folder, by rewriting the path before MuJoCo compiles the scene
+// (python/mjhybrid/_loading.py): MuJoCo does not tell a plugin where its
+// scene file was; docs/INSTALL.md has the whole rule.
 
 #ifndef MJHYBRID_PLUGIN_CORE_PLUGIN_CONFIG_H_
 #define MJHYBRID_PLUGIN_CORE_PLUGIN_CONFIG_H_
@@ -52,10 +61,12 @@ struct PluginConfig {
   int member = kAllMembers;  // or an index >= 0, not yet checked against the model
 };
 
-// get(key) returns the MJCF value, "" when unset. On failure returns false and sets *error to
+// get(key) returns the MJCF value, "" when unset; a relative model is looked up in `folders`
+// (non-empty; the last is the root, the fallback). On failure returns false and sets *error to
 // one line naming the key, the value and what would be valid.
-bool ParsePluginConfig(const std::function<std::string(const char*)>& get, const std::string& root,
-                       PluginConfig* config, std::string* error);
+bool ParsePluginConfig(const std::function<std::string(const char*)>& get,
+                       const std::vector<std::string>& folders, PluginConfig* config,
+                       std::string* error);
 
 // "off", "augment", "replace" -> the mode; false for anything else
 bool ParseResidualMode(const std::string& text, ResidualMode* mode);
@@ -72,6 +83,13 @@ std::vector<std::pair<std::string, std::string>> FormatPluginConfig(const Plugin
 
 // the mjhybrid root used for relative model paths (see above)
 std::string MjhybridRoot();
+
+// where a relative model path is looked up, in order: $MJHYBRID_MODEL_PATH's folders, the root
+std::vector<std::string> ModelSearchFolders();
+
+// "" unless `model` (the MJCF value) is a relative path found in none of `folders`; then one
+// line naming the folders and how to give the scene's own folder
+std::string MissingRelativeModel(const std::string& model, const std::vector<std::string>& folders);
 
 }  // namespace mjhybrid
 

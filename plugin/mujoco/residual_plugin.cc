@@ -58,11 +58,16 @@ LoadedInstance LoadInstanceOrThrow(const mjModel* m, int instance) {
     return std::string(v ? v : "");
   };
   std::string why;
-  if (!ParsePluginConfig(get, MjhybridRoot(), &out.config, &why)) {
+  const std::vector<std::string> folders = ModelSearchFolders();
+  if (!ParsePluginConfig(get, folders, &out.config, &why)) {
     out.error = InstanceName(m, instance) + ": " + why;
     return out;
   }
   if (out.config.model.empty()) return out;
+  if (std::string missing = MissingRelativeModel(get("model"), folders); !missing.empty()) {
+    out.error = InstanceName(m, instance) + ": " + missing;
+    return out;
+  }
   if (out.config.mode == ResidualMode::kParams) return LoadParamsOrThrow(m, instance, std::move(out));
   if (IsContactParamsFile(out.config.model)) {
     out.error = InstanceName(m, instance) + ": " + out.config.model +

@@ -5,8 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iterator>
 #include <map>
 #include <string>
@@ -37,7 +39,7 @@ Parsed Parse(const std::map<std::string, std::string>& values) {
     return it == values.end() ? std::string() : it->second;
   };
   Parsed p;
-  p.ok = ParsePluginConfig(get, kRoot, &p.config, &p.error);
+  p.ok = ParsePluginConfig(get, {kRoot}, &p.config, &p.error);
   if (!p.ok) {
     EXPECT_THAT(p.error, Not(HasSubstr("\n")));
   }
@@ -144,6 +146,49 @@ TEST(PluginConfigTest, RelativeModelPathIsJoinedToTheRoot) {
   EXPECT_EQ(p.config.model, "/abs/residual.safetensors");
 }
 
+// A relative model is looked up folder by folder; the first folder holding the file wins and
+// the last (the root) is the fallback, so a scene's own folder or $MJHYBRID_MODEL_PATH can
+// hold a model without shadowing the shipped ones where they do not.
+TEST(PluginConfigTest, RelativeModelPathIsLookedUpInTheSearchFolders) {
+  namespace fs = std::filesystem;
+  const fs::path base = fs::temp_directory_path() / ("mjhybrid-search-" + std::to_string(getpid()));
+  fs::create_directories(base / "first");
+  fs::create_directories(base / "second");
+  std::ofstream(base / "second" / "r.safetensors") << "x";
+  std::ofstream(base / "first" / "only-first.safetensors") << "x";
+  const std::vector<std::string> folders = {(base / "first").string(), (base / "second").string(), kRoot};
+  const auto parse = [&](const std::string& model) {
+    PluginConfig config;
+    std::string error;
+    EXPECT_TRUE(ParsePluginConfig([&](const char* key) { return std::string(key) == "model" ? model : ""; },
+                                  folders, &config, &error)) << error;
+    return config.model;
+  };
+  EXPECT_EQ(parse("r.safetensors"), (base / "second" / "r.safetensors").string());
+  EXPECT_EQ(parse("only-first.safetensors"), (base / "first" / "only-first.safetensors").string());
+  EXPECT_EQ(parse("missing.safetensors"), std::string(kRoot) + "/missing.safetensors") << "the root is the fallback";
+  EXPECT_EQ(parse("/abs/r.safetensors"), "/abs/r.safetensors");
+
+  // a relative model in none of the folders: one line naming them; found or absolute: ""
+  const std::string missing = MissingRelativeModel("missing.safetensors", folders);
+  EXPECT_THAT(missing, AllOf(HasSubstr("'missing.safetensors'"), HasSubstr((base / "first").string()),
+                             HasSubstr(kRoot), HasSubstr("MJHYBRID_MODEL_PATH"), Not(HasSubstr("\n"))));
+  EXPECT_EQ(MissingRelativeModel(" r.safetensors ", folders), "");
+  EXPECT_EQ(MissingRelativeModel("/abs/missing.safetensors", folders), "") << "the loader reports those";
+  EXPECT_EQ(MissingRelativeModel("", folders), "");
+  fs::remove_all(base);
+}
+
+TEST(ModelSearchFoldersTest, EnvironmentFoldersComeBeforeTheRoot) {
+  ASSERT_EQ(setenv("MJHYBRID_ROOT", "/the/root", 1), 0);
+  ASSERT_EQ(setenv("MJHYBRID_MODEL_PATH", "/a::/b/c:", 1), 0);
+  EXPECT_EQ(ModelSearchFolders(), (std::vector<std::string>{"/a", "/b/c", "/the/root"}))
+      << "empty entries are skipped";
+  ASSERT_EQ(unsetenv("MJHYBRID_MODEL_PATH"), 0);
+  EXPECT_EQ(ModelSearchFolders(), (std::vector<std::string>{"/the/root"}));
+  ASSERT_EQ(unsetenv("MJHYBRID_ROOT"), 0);
+}
+
 // what attach writes and the viewer rewrites must parse back to the same configuration
 TEST(PluginConfigTest, FormattedEntriesParseBackToTheSameConfig) {
   PluginConfig config;
@@ -220,7 +265,8 @@ TEST(MjhybridRootTest, EnvironmentVariableWins) {
 
 TEST(MjhybridRootTest, OtherwiseTwoFoldersAboveTheLibrary) {
   ASSERT_EQ(unsetenv("MJHYBRID_ROOT"), 0);
-  // <root>/build*/lib/libmjhybrid.so -> <root>
+  // <root>/build*/lib/libmjhybrid.so -> <root>, as build*/ holds no models/ (the installed
+  // layout, <site-packages>/mjhybrid/lib/, is tested from a wheel: tests/package)
   std::filesystem::path lib = MJHYBRID_LIBRARY_PATH;
   std::filesystem::path expected = lib.parent_path().parent_path().parent_path();
   EXPECT_EQ(std::filesystem::weakly_canonical(MjhybridRoot()),

@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string root = "/opt/mjhybrid";
   PluginConfig parsed;
   std::string error;
-  if (!ParsePluginConfig(get(config), root, &parsed, &error)) {
+  if (!ParsePluginConfig(get(config), {root}, &parsed, &error)) {
     if (error.empty() || error.find('\n') != std::string::npos) __builtin_trap();
     return 0;
   }
@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto entries = FormatPluginConfig(parsed, root);
   const std::map<std::string, std::string> written(entries.begin(), entries.end());
   PluginConfig back;
-  if (!ParsePluginConfig(get(written), root, &back, &error)) __builtin_trap();
+  if (!ParsePluginConfig(get(written), {root}, &back, &error)) __builtin_trap();
   if (back.mode != parsed.mode || back.member != parsed.member || back.scale != parsed.scale) __builtin_trap();
   return 0;
 }

@@ -238,10 +238,14 @@ def test_relative_model_path_resolves_against_mjhybrid_root(tmp_path, monkeypatc
     xml = hybrid_xml(SIM_XML.read_text(), "models/relative.safetensors")
     monkeypatch.setenv("MJHYBRID_ROOT", str(root))
     assert mujoco.MjModel.from_xml_string(xml).nplugin == 1
-    # the same text with another root: the error names the path it tried
+    # the same text with another root: the error names the model and the folders it tried
     monkeypatch.setenv("MJHYBRID_ROOT", str(elsewhere))
-    with pytest.raises(ValueError, match=re.escape(str(elsewhere / "models/relative.safetensors"))):
+    with pytest.raises(ValueError, match=re.escape("'models/relative.safetensors' is in none of "
+                                                   f"the folders a relative model is looked up in ({elsewhere})")):
         mujoco.MjModel.from_xml_string(xml)
+    # $MJHYBRID_MODEL_PATH's folders are looked in before the root (docs/INSTALL.md)
+    monkeypatch.setenv("MJHYBRID_MODEL_PATH", f"/nonexistent:{root}")
+    assert mujoco.MjModel.from_xml_string(xml).nplugin == 1
 
 
 def test_bad_model_path_raises_value_error_naming_the_file(tmp_path):

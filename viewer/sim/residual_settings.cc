@@ -25,7 +25,7 @@ bool ReadResidualSettings(const mjModel* m, ResidualSettings* settings) {
   // the plugin has already accepted these values when the model compiled
   std::string error;
   const auto get = [&](const char* key) { return Config(m, instance, key); };
-  if (!ParsePluginConfig(get, MjhybridRoot(), &s.config, &error)) return false;
+  if (!ParsePluginConfig(get, ModelSearchFolders(), &s.config, &error)) return false;
   // the ensemble size, from the model the plugin has just loaded (the process-wide cache
   // hands back the same weights, so nothing is read twice)
   if (!s.config.model.empty()) {

@@ -3,7 +3,7 @@
 The format is the one of ``rl/task.h``, which the C++ environment implements; this module is
 its Python implementation, kept to the same rules (the same checks, the same order of random
 draws, the same observation layout and reward) so that a policy sees the same task from
-either side. ``mjhybrid_gym`` builds the Gymnasium environment on top of it.
+either side. ``mjhybrid.envs`` builds the Gymnasium environment on top of it.
 """
 
 from __future__ import annotations
