@@ -53,19 +53,23 @@ class SummaryReporter : public benchmark::ConsoleReporter {
     for (const auto& [function, args] : order_) {
       if (function != "BM_StepOverhead") continue;
       std::printf("    %-12s %8.1f ns / %8.1f ns = %.3f   (block medians %.3f, fastest blocks "
-                  "%.1f / %.1f ns = %.3f)\n",
+                  "%.1f / %.1f ns = %.3f; paired %.3f)\n",
                   args.c_str(), Get(function, args, "hybrid_ns"),
                   Get(function, args, "analytic_ns"), Get(function, args, "ratio"),
                   Get(function, args, "ratio_median"), Get(function, args, "hybrid_min_ns"),
-                  Get(function, args, "analytic_min_ns"), Get(function, args, "ratio_min"));
+                  Get(function, args, "analytic_min_ns"), Get(function, args, "ratio_min"),
+                  Get(function, args, "ratio_paired"));
     }
-    std::printf("  contact scenes, interleaved (BM_SceneOverhead; bars on push: per-contact <= 1.2, contact params <= 1.3)\n");
+    std::printf("  contact scenes, interleaved (BM_SceneOverhead; bars on push: per-contact <= 1.2, contact params <= 1.3;\n"
+                "  paired: both models timed step by step on the hybrid's own states, step_bench.cc)\n");
     for (const auto& [function, args] : order_) {
       if (function != "BM_SceneOverhead") continue;
-      std::printf("    %-22s %-24s %8.1f ns / %8.1f ns = %.3f   (fastest blocks %.3f)\n",
+      std::printf("    %-22s %-24s %8.1f ns / %8.1f ns = %.3f   (fastest blocks %.3f; paired "
+                  "%.1f / %.1f ns = %.3f)\n",
                   args.c_str(), labels_[{function, args}].c_str(), Get(function, args, "hybrid_ns"),
                   Get(function, args, "analytic_ns"), Get(function, args, "ratio"),
-                  Get(function, args, "ratio_min"));
+                  Get(function, args, "ratio_min"), Get(function, args, "paired_hybrid_ns"),
+                  Get(function, args, "paired_analytic_ns"), Get(function, args, "ratio_paired"));
     }
     const double analytic = Get("BM_StepAnalytic", "", "ns");
     std::printf("  separate runs (BM_StepHybrid vs BM_StepAnalytic):\n");

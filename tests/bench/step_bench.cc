@@ -60,26 +60,59 @@ void BM_StepHybridTrained(benchmark::State& state) {
 // one iteration = kBlock analytic steps then kBlock hybrid steps, each block timed. Besides
 // the means, the counters give the ratio of the block medians and of the block minima: on a
 // shared machine other processes stretch some blocks, and the fastest block of each kind is
-// the best estimate of the undisturbed cost
+// the best estimate of the undisturbed cost.
+//
+// The two blocks follow their own trajectories, which part as soon as the residual acts: under
+// contact (push, hopper) the worlds then differ in how many contacts and solver iterations a
+// step takes, and the block ratio mixes that with the residual's own cost. So each iteration
+// also times kBlock "paired" steps: before each hybrid step, a third mjData of the analytic
+// model is set to the hybrid's state (time, qpos, qvel, act, warm start, controls) and steps
+// once, timed alone, so that both models are timed on the very same states; the paired ratio
+// is the cost of the hybrid step against the analytic step from where the hybrid is.
 void Interleaved(benchmark::State& state, const mjModel* sim, const mjModel* hybrid) {
   constexpr int kBlock = 100;
   const mjModel* models[2] = {sim, hybrid};
   mjData* data[2] = {mj_makeData(sim), mj_makeData(hybrid)};
+  mjData* shadow = mj_makeData(sim);
   const std::vector<double> ctrl = ControlSequence(sim);
   std::vector<double> blocks[2];
+  double paired_ns[2] = {0, 0};
+  long paired_steps = 0;
+  using Clock = std::chrono::steady_clock;
+  const auto ns = [](Clock::time_point a, Clock::time_point b) {
+    return 1e9 * std::chrono::duration<double>(b - a).count();
+  };
   int t = 0;
   for (auto _ : state) {
     for (int k = 0; k < 2; ++k) {
       const mjModel* m = models[k];
       mjData* d = data[k];
-      auto start = std::chrono::steady_clock::now();
+      auto start = Clock::now();
       for (int s = 0; s < kBlock; ++s) {
         mju_copy(d->ctrl, ctrl.data() + (t + s) * m->nu, m->nu);
         mj_step(m, d);
       }
-      auto stop = std::chrono::steady_clock::now();
-      blocks[k].push_back(1e9 * std::chrono::duration<double>(stop - start).count() / kBlock);
+      blocks[k].push_back(ns(start, Clock::now()) / kBlock);
     }
+    // the paired steps continue the hybrid's own trajectory, from where its block ended
+    mjData* h = data[1];
+    for (int s = 0; s < kBlock; ++s) {
+      mju_copy(h->ctrl, ctrl.data() + (t + s) * hybrid->nu, hybrid->nu);
+      shadow->time = h->time;
+      mju_copy(shadow->qpos, h->qpos, sim->nq);
+      mju_copy(shadow->qvel, h->qvel, sim->nv);
+      mju_copy(shadow->act, h->act, sim->na);
+      mju_copy(shadow->qacc_warmstart, h->qacc_warmstart, sim->nv);
+      mju_copy(shadow->ctrl, h->ctrl, sim->nu);
+      const auto a = Clock::now();
+      mj_step(sim, shadow);
+      const auto b = Clock::now();
+      mj_step(hybrid, h);
+      const auto c = Clock::now();
+      paired_ns[0] += ns(a, b);
+      paired_ns[1] += ns(b, c);
+    }
+    paired_steps += kBlock;
     t += kBlock;
     if (t == kEpisodeSteps) {
       for (int k = 0; k < 2; ++k) mj_resetData(models[k], data[k]);
@@ -101,7 +134,11 @@ void Interleaved(benchmark::State& state, const mjModel* sim, const mjModel* hyb
   state.counters["analytic_min_ns"] = min[0];
   state.counters["hybrid_min_ns"] = min[1];
   state.counters["ratio_min"] = min[1] / min[0];
+  state.counters["paired_analytic_ns"] = paired_ns[0] / paired_steps;
+  state.counters["paired_hybrid_ns"] = paired_ns[1] / paired_steps;
+  state.counters["ratio_paired"] = paired_ns[1] / paired_ns[0];
   for (mjData* d : data) mj_deleteData(d);
+  mj_deleteData(shadow);
 }
 
 void BM_StepOverhead(benchmark::State& state) {
