@@ -27,9 +27,9 @@ def scene_spec(xml: str | os.PathLike) -> mujoco.MjSpec:
     path = pathlib.Path(xml)
     if not path.is_file():
         raise ValueError(f"{path}: no such scene file")
-    text = path.read_text()
-    if PLUGIN_NAME in text:
-        load_plugin()
+    # loaded whenever it is there, since the plugin may be declared in an included file; a
+    # scene that needs it without it fails below, naming the plugin
+    load_plugin(required=False)
     try:
         spec = mujoco.MjSpec.from_file(str(path))
     except ValueError as e:
