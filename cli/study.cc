@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/ray_options.h"
 #include "cli/resume.h"
 #include "pipeline/study.h"
 #include "scene/run_files.h"
@@ -28,7 +29,10 @@ void AddStudyCommand(CLI::App* app) {
   cmd->add_option("--sim", o->sim, "the analytic model (default: the scene's sim.xml; e.g. scenes/push/sim-5ms.xml, its earlier 5 ms step)");
   cmd->add_flag("--no-plots", *no_plots, "skip the PNG plots");
   cmd->add_option("--resume", *resume, "continue the stopped study in RUN, with the options it was started with");
+  AddRayOptions(cmd, &o->ray);
   cmd->callback([o, no_plots, resume] {
+    // a Ray task computes one unit of the run its command started (scene/ray_units.h)
+    if (CheckRayOptions(o->ray)) return pipeline::RunStudy(*o);
     o->arguments = RunningArguments();
     o->resume = !resume->empty();
     if (o->resume) CheckResumedFolder(*resume, o->out);

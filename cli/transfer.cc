@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/ray_options.h"
 #include "cli/resume.h"
 #include "cli/rl_options.h"
 #include "rl/transfer.h"
@@ -32,7 +33,10 @@ void AddTransferCommand(CLI::App* app) {
   AddMpcOptions(cmd, &t.mpc);
   cmd->add_flag("--no-plots", *no_plots, "skip the PNG plots");
   cmd->add_option("--resume", *resume, "continue the stopped transfer run in RUN, with the options it was started with");
+  AddRayOptions(cmd, &o->ray);
   cmd->callback([o, no_plots, resume] {
+    // a Ray task computes one unit of the run its command started (scene/ray_units.h)
+    if (CheckRayOptions(o->ray)) return rl::RunTransfer(*o);
     o->arguments = RunningArguments();
     o->resume = !resume->empty();
     if (o->resume) CheckResumedFolder(*resume, o->out);

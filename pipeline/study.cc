@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -69,6 +70,7 @@ using scene::SysidOptions;
 using scene::SysidParameter;
 using scene::SysidResult;
 using scene::TrajectoryDataset;
+using scene::UnitWalk;
 using scene::Versions;
 using scene::WriteText;
 
@@ -159,21 +161,28 @@ double Seconds(const TrajectoryDataset& data) { return data.transitions() * data
 
 class Study {
  public:
-  explicit Study(const StudyOptions& options) : o_(options), scene_(CheckScene(options.scene, options.sim)), out_(options.out) {}
+  explicit Study(const StudyOptions& options) : o_(options), scene_(CheckScene(options.scene, options.sim)), out_(options.out) {
+    if (!scene_.config.empty()) {
+      for (const auto& [a, b] : LoadSceneConfig(scene_.config).replace) replace_.push_back(a + ":" + b);
+    }
+  }
 
-  // every unit of work goes through the journal: done once, skipped when resumed
-  void Run(RunJournal* journal) {
+  // every unit of work goes through the journal: done once, skipped when resumed. `walk` says
+  // what happens to a unit the journal lacks (scene/ray_units.h): computed here, listed for Ray,
+  // or left to another process; only a whole walk writes the results
+  void Run(RunJournal* journal, UnitWalk* walk) {
     journal_ = journal;
+    walk_ = walk;
     CollectData();
     ModelPtr sim = LoadModel(scene_.sim);
     k_.stride = std::max(1, o_.eval_stride);
 
-    Unit("nominal", [&] {
+    Unit("nominal", {}, [&] {
       Score("nominal", 0, Seconds(train_), 0, sim.get());
       return json();
     });
     // the bound perfect system identification would reach: it reads real.xml, so it is no method
-    Unit("true-params", [&] {
+    Unit("true-params", {}, [&] {
       ModelPtr truth = scene::TrueParameterModel(scene_.real, sim.get());
       KStepOptions k = k_;
       k.stepper = scene::ActivationReplay(truth.get(), ControlSubsteps(truth.get(), train_));
@@ -182,12 +191,11 @@ class Study {
     });
     // sysid is deterministic: one fit
     const std::string sysid_path = Path("sysid.xml");
-    Unit("sysid", [&] { return IdentifyAndScore(train_, sysid_path, 0, Seconds(train_)); });
-    ModelPtr sysid = LoadModel(sysid_path);
+    Unit("sysid", {}, [&] { return IdentifyAndScore(train_, sysid_path, 0, Seconds(train_)); });
     // contact parameters per pair, where the data hold contacts to fit (deterministic: one fit)
     fits_params_ = scene::HasContactToFit(sim.get(), train_, ParamsFitOptions());
     const std::string params_path = fits_params_ ? Path("params.xml") : "";
-    if (fits_params_) Unit("params", [&] { return FitParamsAndScore(train_path_, "", 0, Seconds(train_)); });
+    if (fits_params_) Unit("params", {}, [&] { return FitParamsAndScore(train_path_, "", 0, Seconds(train_)); });
 
     for (uint64_t seed : o_.seeds) FitLearnedMethods(seed, train_path_, Seconds(train_), "", sysid_path, params_path);
 
@@ -196,21 +204,23 @@ class Study {
       if (budget >= Seconds(train_)) continue;
       const std::string tag = std::to_string(static_cast<int>(budget)) + "s";
       const std::string part_path = Path("data/train-" + tag + ".h5");
-      // written whole or not at all, so one that exists is this one (a resumed study)
+      // written whole or not at all, so one that exists is this one (a resumed study); a walk
+      // for Ray writes it before the units that read it are handed out
       std::error_code ec;
       if (!fs::exists(part_path, ec)) SaveDataset(part_path, FirstSeconds(train_, budget));
       const std::string part_sysid = Path("sysid-" + tag + ".xml");
-      Unit("sysid-" + tag, [&] {
+      Unit("sysid-" + tag, {}, [&] {
         return IdentifyAndScore(LoadDataset(part_path), part_sysid, o_.seeds.front(), budget);
       });
       std::string part_params;
       if (fits_params_) {
         part_params = Path("params-" + tag + ".xml");
-        Unit("params-" + tag, [&] { return FitParamsAndScore(part_path, "-" + tag, o_.seeds.front(), budget); });
+        Unit("params-" + tag, {}, [&] { return FitParamsAndScore(part_path, "-" + tag, o_.seeds.front(), budget); });
       }
       FitLearnedMethods(o_.seeds.front(), part_path, budget, "-" + tag, part_sysid, part_params);
     }
-    WriteOverlay(sim.get(), sysid.get());
+    if (!walk_->whole()) return;
+    WriteOverlay(sim.get());
     WriteResults(journal_->Seconds());
   }
 
@@ -218,13 +228,15 @@ class Study {
   std::string Path(const std::string& name) const { return (out_ / name).string(); }
 
   // the fits of one unit of work: `work` runs and its fits are recorded in the journal (with
-  // what it returns: identified parameters), unless the journal has them from an earlier run
-  void Unit(const std::string& name, const std::function<json()>& work) {
+  // what it returns: identified parameters), unless the journal has them from an earlier run.
+  // `needs`: the units whose files `work` reads (besides the data), for Ray to run them first
+  void Unit(const std::string& name, const std::vector<std::string>& needs, const std::function<json()>& work) {
     if (const json* record = journal_->Find(name)) {
       for (const json& fit : record->at("fits")) Record(StudyFitFromJson(fit), "recorded");
       if (record->contains("sysid")) sysid_.update(record->at("sysid"));
       return;
     }
+    if (!walk_->Computes(name, needs)) return;
     const size_t first = fits_.size();
     const json identified = work();
     json record = {{"fits", json::array()}};
@@ -233,7 +245,7 @@ class Study {
       record["sysid"] = identified;
       sysid_.update(identified);
     }
-    journal_->Finish(name, std::move(record));
+    walk_->Finish(journal_, name, std::move(record));
   }
 
   // the training and held-out data: collected once (a unit), then read back when resumed
@@ -264,10 +276,14 @@ class Study {
       if (long_runs_needed) long_test_ = LoadDataset(Path("data/test-long.h5"));
       protocol.episodes = eval_episodes;
       protocol_ = protocol;
-      std::fprintf(stderr, "[study] resuming %s: its data and the work recorded in its %s\n", out_.c_str(),
-                   RunJournal::kFileName);
+      // (a study on Ray walks its journal again after the units came back: not a resumption)
+      if (journal_->resumed()) {
+        std::fprintf(stderr, "[study] resuming %s: its data and the work recorded in its %s\n", out_.c_str(),
+                     RunJournal::kFileName);
+      }
       return;
     }
+    if (!walk_->ComputesShared()) throw std::runtime_error("'" + out_.string() + "' has no recorded data");
     fs::create_directories(out_ / "data");
     std::fprintf(stderr, "[study] collecting %d + %d episodes from %s\n", protocol.episodes, eval_episodes,
                  scene_.real.c_str());
@@ -287,7 +303,7 @@ class Study {
       long_test_ = Collect(long_runs, false);
       SaveDataset(Path("data/test-long.h5"), long_test_);
     }
-    journal_->Finish("data", json::object());
+    walk_->Finish(journal_, "data", json::object());
   }
 
   // the k-step errors on the held-out data: horizons the protocol's episodes can hold from
@@ -366,23 +382,27 @@ class Study {
   void FitLearnedMethods(uint64_t seed, const std::string& data_path, double data_s, const std::string& tag,
                          const std::string& sysid_path, const std::string& params_path) {
     const std::string suffix = "-s" + std::to_string(seed) + tag;
-    // a residual trained on the model in `base` (nominal or identified), saved and scored
-    const auto residual = [&](const std::string& method, const std::string& base, const std::vector<std::string>& pairs) {
-      Unit(method + suffix, [&] {
+    // a residual trained on the model in `base` (nominal or identified, the file of unit
+    // `base_unit`), saved and scored
+    const auto residual = [&](const std::string& method, const std::string& base, const std::string& base_unit,
+                              const std::vector<std::string>& pairs) {
+      std::vector<std::string> needs;
+      if (!base_unit.empty()) needs.push_back(base_unit);
+      Unit(method + suffix, needs, [&] {
         const std::string file = Path(method + suffix + ".safetensors");
         const double fit = TrainResidualFile(base, data_path, file, seed, pairs);
         Score(method, seed, data_s, fit, Hybrid(base, file).get());
         return json();
       });
     };
-    residual("hybrid", scene_.sim, {});
-    residual("sysid+residual", sysid_path, {});
-    if (!params_path.empty()) residual("params+residual", params_path, {});
+    residual("hybrid", scene_.sim, "", {});
+    residual("sysid+residual", sysid_path, "sysid" + tag, {});
+    if (!params_path.empty()) residual("params+residual", params_path, "params" + tag, {});
     // the pure learned model; the first seed's on all the data is kept for the overlay
     ModelPtr sim = LoadModel(scene_.sim);
     const bool overlaid = seed == o_.seeds.front() && tag.empty();
     const std::string learned_file = Path("learned" + suffix + ".safetensors");
-    Unit("learned" + suffix, [&] {
+    Unit("learned" + suffix, {}, [&] {
       const auto start = Clock::now();
       TrajectoryDataset data = LoadDataset(data_path);
       FeatureSpec spec;
@@ -406,13 +426,8 @@ class Study {
       }
       return json();
     });
-    if (overlaid && !learned_.network) {
-      std::string error;
-      learned_.network = LoadResidualModel(learned_file, &error);
-      if (!learned_.network) throw std::runtime_error("'" + learned_file + "': " + error);
-    }
     // a contact model where the scene names pairs to replace
-    if (!replace_.empty()) residual("hybrid-replace", scene_.sim, replace_);
+    if (!replace_.empty()) residual("hybrid-replace", scene_.sim, "", replace_);
   }
 
   double TrainResidualFile(const std::string& sim, const std::string& data, const std::string& out, uint64_t seed,
@@ -447,8 +462,17 @@ class Study {
     fits_.push_back(std::move(fit));
   }
 
-  // one held-out episode rolled out open loop by every method (first seed, all data)
-  void WriteOverlay(const mjModel* sim, const mjModel* sysid) {
+  // one held-out episode rolled out open loop by every method (first seed, all data), from the
+  // files the units wrote (the pure learned model kept in memory when this process trained it)
+  void WriteOverlay(const mjModel* sim) {
+    ModelPtr sysid = LoadModel(Path("sysid.xml"));
+    const std::string s0 = "-s" + std::to_string(o_.seeds.front());
+    if (!learned_.network) {
+      const std::string learned_file = Path("learned" + s0 + ".safetensors");
+      std::string error;
+      learned_.network = LoadResidualModel(learned_file, &error);
+      if (!learned_.network) throw std::runtime_error("'" + learned_file + "': " + error);
+    }
     const Episode& ep = test_.episodes.front();
     const int steps = std::min(ep.steps(), 1000), nq = sim->nq;
     std::ostringstream csv;
@@ -472,9 +496,8 @@ class Study {
         row(method, t + 1, d->qpos);
       }
     };
-    const std::string s0 = "-s" + std::to_string(o_.seeds.front());
     rollout("nominal", sim, nullptr);
-    rollout("sysid", sysid, nullptr);
+    rollout("sysid", sysid.get(), nullptr);
     rollout("hybrid", Hybrid(scene_.sim, Path("hybrid" + s0 + ".safetensors")).get(), nullptr);
     rollout("sysid+residual", Hybrid(Path("sysid.xml"), Path("sysid+residual" + s0 + ".safetensors")).get(), nullptr);
     if (learned_.network) {
@@ -495,6 +518,7 @@ class Study {
 
   const StudyOptions& o_;
   RunJournal* journal_ = nullptr;
+  UnitWalk* walk_ = nullptr;
   Scene scene_;
   fs::path out_;
   CollectOptions protocol_;
@@ -506,9 +530,6 @@ class Study {
   std::vector<StudyFit> fits_;
   json sysid_ = json::object();
   bool fits_params_ = false;  // the data hold contacts to fit per pair
-
- public:
-  void SetReplace(std::vector<std::string> pairs) { replace_ = std::move(pairs); }
 };
 
 void Study::WriteResults(double seconds) {
@@ -547,19 +568,31 @@ void Study::WriteResults(double seconds) {
 }  // namespace
 
 void RunStudy(const StudyOptions& options) {
+  if (options.seeds.empty()) throw std::runtime_error("--seeds needs at least one seed");
+  // a Ray task: one unit of the study in the run folder, its record handed back in a file
+  if (!options.ray.unit.empty()) {
+    RunJournal journal = RunJournal::Open(options.out, "study");
+    UnitWalk one = UnitWalk::One(options.ray.unit, options.ray.unit_record);
+    Study(options).Run(&journal, &one);
+    if (!one.found()) throw std::runtime_error("study '" + options.out + "' has no unit '" + options.ray.unit + "' to do");
+    return;
+  }
   if (!options.resume) CheckNewRunFolder(options.out, "a study");
   if (!options.json.empty()) CheckOutputPath(options.json, false);
-  if (options.seeds.empty()) throw std::runtime_error("--seeds needs at least one seed");
-  Study study(options);  // checks the scene before anything is written
-  std::error_code ec;
-  if (const std::string config = (fs::path(options.scene) / "scene.json").string(); fs::exists(config, ec)) {
-    std::vector<std::string> pairs;
-    for (const auto& [a, b] : LoadSceneConfig(config).replace) pairs.push_back(a + ":" + b);
-    study.SetReplace(pairs);
-  }
+  { Study checked(options); }  // checks the scene before anything is written
+  // on Ray: Ray is checked before anything is written and starts while the data are collected
+  // here; every other unit is a task, and the walk below finds them all recorded
+  std::unique_ptr<scene::RayUnits> ray;
+  if (options.ray.on) ray = std::make_unique<scene::RayUnits>(options.ray);
   RunJournal journal = options.resume ? RunJournal::Open(options.out, "study")
                                       : RunJournal::Start(options.out, "study", options.arguments);
-  study.Run(&journal);
+  if (ray) {
+    UnitWalk plan = UnitWalk::Plan();
+    Study(options).Run(&journal, &plan);
+    ray->Run(options.arguments, plan.plan(), &journal);
+  }
+  UnitWalk whole = UnitWalk::Whole();
+  Study(options).Run(&journal, &whole);
 }
 
 }  // namespace mjhybrid::pipeline

@@ -26,6 +26,9 @@
 //                 identification, each fit with its scores. A stopped study resumes from it
 //                 and loses at most the fit in flight; its results equal an uninterrupted run's
 //                 (the fit times aside).
+//
+// With options.ray.on the units after the data run as Ray tasks (scene/ray_units.h), on a local
+// Ray instance or a running cluster; the run folder ends the same (the fit times aside).
 
 #ifndef MJHYBRID_PIPELINE_STUDY_H_
 #define MJHYBRID_PIPELINE_STUDY_H_
@@ -35,6 +38,7 @@
 #include <vector>
 
 #include "pipeline/trainer.h"
+#include "scene/ray_units.h"
 
 namespace mjhybrid::pipeline {
 
@@ -54,10 +58,12 @@ struct StudyOptions {
   // the command line, recorded in the journal so that `study --resume` can run it again
   std::vector<std::string> arguments;
   bool resume = false;  // continue the study in `out` (its journal) instead of starting one
+  scene::RayOptions ray;  // the units as Ray tasks; or (ray.unit) this process is one such task
 };
 
 // refuses an existing run folder before anything is written (unless resuming it); throws one
-// line on bad input
+// line on bad input. With options.ray.unit set it computes that one unit of the study in `out`
+// (which has its data) and writes the unit's record to options.ray.unit_record
 void RunStudy(const StudyOptions& options);
 
 }  // namespace mjhybrid::pipeline

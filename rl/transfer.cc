@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <stdexcept>
 
 #include "rl/randomize.h"
@@ -25,6 +26,7 @@ using scene::RecordedNumber;
 using scene::RecordedNumberFrom;
 using scene::RecordedNumbersFrom;
 using scene::RunJournal;
+using scene::UnitWalk;
 using scene::Versions;
 using scene::WriteText;
 
@@ -77,21 +79,26 @@ class Transfer {
   }
 
   // units of work (the idle score, one policy per method and seed, one MPC method) go through
-  // the journal: done once, taken from it when the run is resumed
-  void Run(RunJournal* journal) {
+  // the journal: done once, taken from it when the run is resumed. `walk` says what happens to
+  // a unit the journal lacks (scene/ray_units.h): computed here, listed for Ray, or left to
+  // another process; only a whole walk writes the results
+  void Run(RunJournal* journal, UnitWalk* walk) {
     journal_ = journal;
-    if (journal_->resumed()) std::printf("[transfer] resuming %s from its %s\n", o_.out.c_str(), RunJournal::kFileName);
+    walk_ = walk;
+    if (journal_->resumed() && walk_->ComputesShared()) {
+      std::printf("[transfer] resuming %s from its %s\n", o_.out.c_str(), RunJournal::kFileName);
+    }
     // the do-nothing controller on the scoring episodes: the zero of the normalized score
     if (const nlohmann::json* record = journal_->Find("idle")) {
       idle_ = RecordedNumberFrom(record->at("return"));
-    } else {
+    } else if (walk_->ComputesShared()) {
       std::unique_ptr<VecEnv> real = RealEnv(10'000 + o_.seeds.front(), o_.eval_episodes);
       idle_ = Summarize(RunEpisodes(real.get(), [](const VecEnv& env, const double*, double* actions) {
                 std::fill(actions, actions + env.num_envs() * env.action_size(), 0.0);
               })).mean;
-      journal_->Finish("idle", {{"return", RecordedNumber(idle_)}});
+      walk_->Finish(journal_, "idle", {{"return", RecordedNumber(idle_)}});
     }
-    std::printf("[transfer] doing nothing scores %.4g on real.xml\n", idle_);
+    if (walk_->whole()) std::printf("[transfer] doing nothing scores %.4g on real.xml\n", idle_);
     for (const std::string& method : o_.methods) {
       if (IsPolicyMethod(method)) {
         RunPolicyMethod(method);
@@ -99,7 +106,7 @@ class Transfer {
         RunMpcMethod(method);
       }
     }
-    WriteSummary(journal_->Seconds());
+    if (walk_->whole()) WriteSummary(journal_->Seconds());
   }
 
  private:
@@ -129,7 +136,8 @@ class Transfer {
                    : method == "hybrid" ? "hybrid.xml" : "real.xml";
     for (uint64_t seed : o_.seeds) {
       const std::string unit = method + "-s" + std::to_string(seed);
-      if (!journal_->Find(unit)) journal_->Finish(unit, TrainAndScore(method, seed));
+      if (!journal_->Find(unit) && walk_->Computes(unit, {})) walk_->Finish(journal_, unit, TrainAndScore(method, seed));
+      if (!walk_->whole()) continue;
       const nlohmann::json& record = *journal_->Find(unit);
       std::vector<CurvePoint> curve;
       for (const nlohmann::json& p : record.at("curve")) {
@@ -174,7 +182,8 @@ class Transfer {
     MethodResult& r = results_[method];
     r.method = method;
     r.trained_on = method == "mpc-nominal" ? "sim.xml (planner)" : "hybrid.xml (planner)";
-    if (!journal_->Find(method)) journal_->Finish(method, PlanAndAct(method));
+    if (!journal_->Find(method) && walk_->Computes(method, {})) walk_->Finish(journal_, method, PlanAndAct(method));
+    if (!walk_->whole()) return;
     const nlohmann::json& record = *journal_->Find(method);
     r.returns = RecordedNumbersFrom(record.at("returns"));
     r.seeds.assign(r.returns.size(), o_.seeds.front());
@@ -233,6 +242,7 @@ class Transfer {
   std::string name_, real_, sim_, hybrid_;
   TaskSpec task_;
   RunJournal* journal_ = nullptr;
+  UnitWalk* walk_ = nullptr;
   std::map<std::string, MethodResult> results_;
   std::string curves_;  // the curves.csv rows so far
   double idle_ = 0;  // the return of zero actions on the scoring episodes
@@ -241,12 +251,32 @@ class Transfer {
 }  // namespace
 
 void RunTransfer(const TransferOptions& options) {
+  // a Ray task: one unit of the run in the run folder, its record handed back in a file
+  if (!options.ray.unit.empty()) {
+    RunJournal journal = RunJournal::Open(options.out, "transfer");
+    UnitWalk one = UnitWalk::One(options.ray.unit, options.ray.unit_record);
+    Transfer(options).Run(&journal, &one);
+    if (!one.found()) {
+      throw std::runtime_error("transfer run '" + options.out + "' has no unit '" + options.ray.unit + "' to do");
+    }
+    return;
+  }
   if (!options.resume) CheckNewRunFolder(options.out, "transfer");
   if (!options.json.empty()) CheckOutputPath(options.json, false);
   Transfer transfer(options);  // checks the scene before anything is written
+  // on Ray: Ray is checked before anything is written and starts while the idle score is taken
+  // here; every policy and MPC method is a task, and the whole walk finds them all recorded
+  std::unique_ptr<scene::RayUnits> ray;
+  if (options.ray.on) ray = std::make_unique<scene::RayUnits>(options.ray);
   RunJournal journal = options.resume ? RunJournal::Open(options.out, "transfer")
                                       : RunJournal::Start(options.out, "transfer", options.arguments);
-  transfer.Run(&journal);
+  if (ray) {
+    UnitWalk plan = UnitWalk::Plan();
+    Transfer(options).Run(&journal, &plan);
+    ray->Run(options.arguments, plan.plan(), &journal);
+  }
+  UnitWalk whole = UnitWalk::Whole();
+  transfer.Run(&journal, &whole);
 }
 
 }  // namespace mjhybrid::rl

@@ -22,6 +22,9 @@
 //                 stopped run resumes from it, losing at most the unit in flight; the resumed
 //                 results equal an uninterrupted run's (wall times aside). curves.csv and
 //                 returns.csv are rewritten whole after each unit.
+//
+// With options.ray.on the policies and MPC methods run as Ray tasks (scene/ray_units.h), on a
+// local Ray instance or a running cluster; the run folder ends the same (wall times aside).
 
 #ifndef MJHYBRID_RL_TRANSFER_H_
 #define MJHYBRID_RL_TRANSFER_H_
@@ -32,6 +35,7 @@
 
 #include "rl/mpc.h"
 #include "rl/ppo.h"
+#include "scene/ray_units.h"
 
 namespace mjhybrid::rl {
 
@@ -53,8 +57,11 @@ struct TransferOptions {
   // the command line, recorded in the journal so that `transfer --resume` can run it again
   std::vector<std::string> arguments;
   bool resume = false;  // continue the run in `out` (its journal) instead of starting one
+  scene::RayOptions ray;  // the units as Ray tasks; or (ray.unit) this process is one such task
 };
 
+// With options.ray.unit set it computes that one unit of the run in `out` and writes the unit's
+// record to options.ray.unit_record
 void RunTransfer(const TransferOptions& options);
 
 }  // namespace mjhybrid::rl
