@@ -1,5 +1,6 @@
 """Running the mjhybrid command line from the pipeline tests."""
 
+import csv
 import json
 import os
 import subprocess
@@ -60,3 +61,28 @@ def stop_after_units(args, out: Path, units: int, sig: int, cwd) -> tuple:
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=60)
     return proc.returncode, stderr
+
+
+def study_conclusions(out: Path) -> tuple:
+    """A study's results.csv rows and study.json without the wall times (fit seconds, the run's
+    seconds) and the build it ran on: what two runs of the same study must agree on."""
+    with open(out / "results.csv") as f:
+        rows = [r for r in csv.DictReader(f) if r["metric"] != "fit_seconds"]
+    summary = json.loads((out / "study.json").read_text())
+    for key in ("seconds", "versions", "git"):
+        summary.pop(key)
+    for method in summary["methods"].values():
+        method.pop("fit_seconds", None)
+    for entry in summary["data_efficiency"]:
+        entry.pop("fit_seconds", None)
+    return rows, summary
+
+
+def transfer_conclusions(out: Path) -> dict:
+    """transfer.json without the wall times and the build it ran on."""
+    summary = json.loads((out / "transfer.json").read_text())
+    for key in ("seconds", "versions", "git"):
+        summary.pop(key)
+    for method in summary["methods"].values():
+        method.pop("seconds")
+    return summary

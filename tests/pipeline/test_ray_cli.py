@@ -2,7 +2,6 @@
 serial run's results number for number (wall times aside), and bad Ray input is one error line
 before anything is written. CTest pipeline_ray (its own test: each run starts a Ray instance)."""
 
-import csv
 import json
 import os
 import pathlib
@@ -13,7 +12,8 @@ import time
 
 import pytest
 
-from cli_helpers import BIN, ROOT, error_line, run, stop_after_units
+from cli_helpers import (BIN, ROOT, error_line, run, stop_after_units, study_conclusions,
+                         transfer_conclusions)
 
 ARM2 = ROOT / "scenes" / "arm2"
 STUDY = ["--seeds", "0,1", "--data-seconds", "3", "--episodes", "4", "--eval-episodes", "2", "--steps", "400",
@@ -39,15 +39,7 @@ def table_without_times(text):
 
 
 def study_results(out):
-    with open(out / "results.csv") as f:
-        rows = [r for r in csv.DictReader(f) if r["metric"] != "fit_seconds"]
-    summary = json.loads((out / "study.json").read_text())
-    for key in ("seconds", "versions", "git"):
-        summary.pop(key)
-    for method in summary["methods"].values():
-        method.pop("fit_seconds", None)
-    for entry in summary["data_efficiency"]:
-        entry.pop("fit_seconds", None)
+    rows, summary = study_conclusions(out)
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
     models = {p.name: tensors(p) for p in out.glob("*.safetensors")}
     texts = {name: (out / name).read_text() for name in ("overlay.csv", "sysid.xml", "sysid-3s.xml")}
@@ -55,11 +47,7 @@ def study_results(out):
 
 
 def transfer_results(out):
-    summary = json.loads((out / "transfer.json").read_text())
-    for key in ("seconds", "versions", "git"):
-        summary.pop(key)
-    for method in summary["methods"].values():
-        method.pop("seconds")
+    summary = transfer_conclusions(out)
     files = {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.suffix in (".pt", ".csv")}
     return summary, files
 

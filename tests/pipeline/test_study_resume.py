@@ -2,13 +2,12 @@
 uninterrupted run (fit times aside): kill -9 between units and in the middle of one, and Ctrl-C,
 which also says how to resume."""
 
-import csv
 import json
 import signal
 
 import pytest
 
-from cli_helpers import ROOT, error_line, run, stop_after_units
+from cli_helpers import ROOT, error_line, run, stop_after_units, study_conclusions
 
 ARM2 = ROOT / "scenes" / "arm2"
 QUICK = ["--seeds", "0,1", "--data-seconds", "3", "--episodes", "4", "--eval-episodes", "2", "--steps", "400",
@@ -25,15 +24,7 @@ def stop_after(out, units, sig, cwd):
 
 def results(out):
     """What a study concludes, without the wall times (fit seconds, the run's seconds)."""
-    with open(out / "results.csv") as f:
-        rows = [r for r in csv.DictReader(f) if r["metric"] != "fit_seconds"]
-    summary = json.loads((out / "study.json").read_text())
-    for key in ("seconds", "versions", "git"):
-        summary.pop(key)
-    for method in summary["methods"].values():
-        method.pop("fit_seconds", None)
-    for entry in summary["data_efficiency"]:
-        entry.pop("fit_seconds", None)
+    rows, summary = study_conclusions(out)
     return rows, summary, (out / "overlay.csv").read_text(), (out / "sysid.xml").read_text()
 
 

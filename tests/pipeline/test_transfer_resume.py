@@ -6,7 +6,7 @@ import signal
 
 import pytest
 
-from cli_helpers import ROOT, run, stop_after_units
+from cli_helpers import ROOT, run, stop_after_units, transfer_conclusions
 
 ARM2 = ROOT / "scenes" / "arm2"
 QUICK = ["--methods", "nominal,hybrid,mpc-nominal", "--seeds", "0,1", "--steps", "4096", "--envs", "4",
@@ -21,11 +21,7 @@ def transfer_args(out):
 
 def results(out):
     """What a transfer run concludes, without wall times; its policies byte for byte."""
-    summary = json.loads((out / "transfer.json").read_text())
-    for key in ("seconds", "versions", "git"):
-        summary.pop(key)
-    for method in summary["methods"].values():
-        method.pop("seconds")
+    summary = transfer_conclusions(out)
     files = {name: (out / name).read_bytes() for name in ("curves.csv", "returns.csv", *POLICIES)}
     return summary, files
 
