@@ -189,7 +189,7 @@ def test_the_command_line_is_on_path(venv, elsewhere):
         assert command in out
     # a real command end to end: attach the shipped arm2 model to the shipped sim.xml, as data
     # the package carries, and load the result through plain MuJoCo
-    python(venv, f"""
+    python(venv, """
         import subprocess, mujoco, mjhybrid
         sim = mjhybrid.SCENES_DIR / "arm2" / "sim.xml"
         model = mjhybrid.MODELS_DIR / "arm2" / "residual.safetensors"
