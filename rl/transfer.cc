@@ -85,9 +85,6 @@ class Transfer {
   void Run(RunJournal* journal, UnitWalk* walk) {
     journal_ = journal;
     walk_ = walk;
-    if (journal_->resumed() && walk_->ComputesShared()) {
-      std::printf("[transfer] resuming %s from its %s\n", o_.out.c_str(), RunJournal::kFileName);
-    }
     // the do-nothing controller on the scoring episodes: the zero of the normalized score
     if (const nlohmann::json* record = journal_->Find("idle")) {
       idle_ = RecordedNumberFrom(record->at("return"));
@@ -270,6 +267,8 @@ void RunTransfer(const TransferOptions& options) {
   if (options.ray.on) ray = std::make_unique<scene::RayUnits>(options.ray);
   RunJournal journal = options.resume ? RunJournal::Open(options.out, "transfer")
                                       : RunJournal::Start(options.out, "transfer", options.arguments);
+  // said once here: on Ray the run walks its units twice (the plan, then the whole)
+  if (journal.resumed()) std::printf("[transfer] resuming %s from its %s\n", options.out.c_str(), RunJournal::kFileName);
   if (ray) {
     UnitWalk plan = UnitWalk::Plan();
     Transfer(options).Run(&journal, &plan);
