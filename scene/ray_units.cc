@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "plugin/core/plugin_config.h"
 #include "scene/run_files.h"
 
 namespace mjhybrid::scene {
@@ -20,20 +19,13 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// the driver: an installed package's copy (it lies in the mjhybrid root, the package folder),
-// else the source tree's. Run as a script, not `-m mjhybrid.ray_units`: the package's
-// __init__ imports MuJoCo and Gymnasium, which the driver does not need
-std::string DriverScript() {
-  std::error_code ignored;
-  const fs::path installed = fs::path(MjhybridRoot()) / "ray_units.py";
-  if (fs::is_regular_file(installed, ignored)) return installed.string();
-  return std::string(MJHYBRID_SOURCE_DIR) + "/python/mjhybrid/ray_units.py";
-}
+// the driver: an installed package's copy (the package folder is the mjhybrid root), else the
+// source tree's. Run as a script, not `-m mjhybrid.ray_units`: the package's __init__ imports
+// MuJoCo and Gymnasium, which the driver does not need
+std::string DriverScript() { return ScriptPath("ray_units.py", "python/mjhybrid/ray_units.py"); }
 
-// $MJHYBRID_PYTHON (an installed package's `mjhybrid` script names its own), else the build's
 std::string Python(const RayOptions& options) {
-  const char* env = std::getenv("MJHYBRID_PYTHON");
-  const std::string python = env && *env ? env : options.python;
+  const std::string python = ScriptPython(options.python);
   if (python.empty()) throw std::runtime_error("--ray needs a Python with Ray installed: set MJHYBRID_PYTHON");
   return python;
 }

@@ -45,16 +45,23 @@ void CheckNewRunFolder(const std::string& out, const std::string& command) {
   }
 }
 
+std::string ScriptPython(const std::string& build_python) {
+  const char* env = std::getenv("MJHYBRID_PYTHON");
+  return env && *env ? env : build_python;
+}
+
+std::string ScriptPath(const std::string& in_root, const std::string& in_source) {
+  std::error_code ignored;
+  const std::string installed = MjhybridRoot() + "/" + in_root;
+  if (std::filesystem::is_regular_file(installed, ignored)) return installed;
+  return std::string(MJHYBRID_SOURCE_DIR) + "/" + in_source;
+}
+
 void MakePlots(const std::string& build_python, const std::string& script, const std::string& out,
                const std::string& command) {
-  // an installed command line is started by the `mjhybrid` script of the Python package, which
-  // names its own interpreter; its plot scripts lie in the package (cmake/PythonPackage.cmake)
-  const char* env_python = std::getenv("MJHYBRID_PYTHON");
-  const std::string python = env_python && *env_python ? env_python : build_python;
+  const std::string python = ScriptPython(build_python);
   if (python.empty()) return;
-  std::error_code ignored;
-  std::string path = MjhybridRoot() + "/scripts/" + script;
-  if (!std::filesystem::is_regular_file(path, ignored)) path = std::string(MJHYBRID_SOURCE_DIR) + "/scripts/" + script;
+  const std::string path = ScriptPath("scripts/" + script, "scripts/" + script);
   const std::string line = "'" + python + "' '" + path + "' '" + out + "'";
   if (std::system(line.c_str()) != 0) std::fprintf(stderr, "[%s] warning: the plots were not made\n", command.c_str());
 }

@@ -16,9 +16,15 @@ void CheckOutputPath(const std::string& path, bool force);
 // the command), so that no earlier run is overwritten
 void CheckNewRunFolder(const std::string& out, const std::string& command);
 
-// scripts/SCRIPT RUN_FOLDER with $MJHYBRID_PYTHON, else the given Python ("" = no plots), the
-// script taken from the mjhybrid root (an installed package's own copy), else the source tree;
-// a warning when it fails
+// The Python a command runs its scripts with: $MJHYBRID_PYTHON (the installed package's
+// `mjhybrid` script names its own interpreter there), else the build's; "" when neither is set
+std::string ScriptPython(const std::string& build_python);
+
+// A script the command runs: `in_root` under the mjhybrid root when it is there (an installed
+// package carries its own copies, cmake/PythonPackage.cmake), else `in_source` in the source tree
+std::string ScriptPath(const std::string& in_root, const std::string& in_source);
+
+// scripts/SCRIPT RUN_FOLDER with ScriptPython ("" = no plots); a warning when it fails
 void MakePlots(const std::string& python, const std::string& script, const std::string& out,
                const std::string& command);
 

@@ -53,9 +53,13 @@ std::string RootFromLibraryLocation() {
   return above.parent_path().string();
 }
 
-bool IsFile(const std::string& path) {
+// the first of `folders` that holds the relative path `model`, joined to it; "" when none does
+std::string FindModel(const std::string& model, const std::vector<std::string>& folders) {
   std::error_code ignored;
-  return std::filesystem::is_regular_file(path, ignored);
+  for (const std::string& folder : folders) {
+    if (std::filesystem::is_regular_file(folder + "/" + model, ignored)) return folder + "/" + model;
+  }
+  return "";
 }
 
 const std::string kLibraryRoot = RootFromLibraryLocation();
@@ -132,12 +136,9 @@ std::vector<std::string> ModelSearchFolders() {
 
 std::string MissingRelativeModel(const std::string& value, const std::vector<std::string>& folders) {
   const std::string model = Trim(value);
-  if (model.empty() || model[0] == '/') return "";
+  if (model.empty() || model[0] == '/' || !FindModel(model, folders).empty()) return "";
   std::string looked;
-  for (const std::string& folder : folders) {
-    if (IsFile(folder + "/" + model)) return "";
-    looked += (looked.empty() ? "" : ", ") + folder;
-  }
+  for (const std::string& folder : folders) looked += (looked.empty() ? "" : ", ") + folder;
   return "model " + Quoted(model) + " is in none of the folders a relative model is looked up in (" +
          Printable(looked) + "); MuJoCo does not tell a plugin its scene's folder: load the scene "
          "with mjhybrid.load_model (Python), list the folder in $MJHYBRID_MODEL_PATH, or "
@@ -183,13 +184,9 @@ bool ParsePluginConfig(const std::function<std::string(const char*)>& get,
     }
     config->model.clear();
   } else {
-    config->model = model[0] == '/' ? model : root + "/" + model;
-    for (size_t i = 0; model[0] != '/' && i + 1 < folders.size(); ++i) {
-      if (IsFile(folders[i] + "/" + model)) {
-        config->model = folders[i] + "/" + model;
-        break;
-      }
-    }
+    // a relative model found nowhere keeps the root's path (MissingRelativeModel says so)
+    const std::string found = model[0] == '/' ? model : FindModel(model, folders);
+    config->model = found.empty() ? root + "/" + model : found;
   }
   return true;
 }
