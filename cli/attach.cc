@@ -16,6 +16,7 @@ struct AttachArgs {
   std::string mode = "auto";
   std::string out;
   bool force = false;
+  bool no_native_pairs = false;
 };
 
 }  // namespace
@@ -29,9 +30,13 @@ void AddAttachCommand(CLI::App* app) {
   cmd->add_option("--out", c->out, "output hybrid MJCF")->required();
   cmd->add_option("--mode", c->mode, "auto | off | augment | replace (auto: from the model kind)")->check(CLI::IsMember({"auto", "off", "augment", "replace"}))->capture_default_str();
   cmd->add_option("--scale", c->options.residual.scale, "residual scale")->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_flag("--no-native-pairs", c->no_native_pairs,
+                "with --params: leave every value to the plugin's rewrite instead of also declaring the pairs "
+                "as <contact><pair> (slower; docs/CONTACT.md)");
   cmd->add_flag("--force", c->force, "overwrite an existing output");
   cmd->callback([c] {
     scene::SetAttachMode(c->mode, &c->options);
+    c->options.native_pairs = !c->no_native_pairs;
     scene::Attach(c->options, c->out, c->force);
     std::fprintf(stderr, "[attach] wrote %s\n", c->out.c_str());
   });

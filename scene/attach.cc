@@ -1,6 +1,7 @@
 #include "scene/attach.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -12,6 +13,7 @@
 #include "plugin/core/contact_params.h"
 #include "plugin/core/plugin_config.h"
 #include "plugin/mujoco/contact_pairs.h"
+#include "plugin/mujoco/native_pairs.h"
 #include "plugin/mujoco/residual_plugin.h"
 
 namespace mjhybrid::scene {
@@ -38,7 +40,44 @@ std::string XmlEscape(const std::string& s) {
   return out;
 }
 
+// shortest text that reads back as exactly v (MuJoCo parses attributes with strtod), so that
+// the plugin finds the pair holding its model's values bit for bit (native_pairs.h)
+std::string Exact(double v) {
+  char text[32];
+  for (int digits = 6; digits <= 17; ++digits) {
+    std::snprintf(text, sizeof(text), "%.*g", digits, v);
+    if (std::strtod(text, nullptr) == v) break;
+  }
+  return text;
+}
+
+std::string Exact(const mjtNum* v, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += (i ? " " : "") + Exact(v[i]);
+  return out;
+}
+
 }  // namespace
+
+std::string NativePairsMjcf(const mjModel* sim, const ContactParamsModel& model) {
+  const std::vector<NativePair> pairs = NativePairsFor(sim, model);
+  if (pairs.empty()) return "";
+  std::ostringstream xml;
+  xml << "  <!-- the contact-parameter model's values as MuJoCo's own explicit pairs: collision gives the\n"
+      << "       contacts these values, so the plugin has nothing to rewrite (docs/CONTACT.md) -->\n"
+      << "  <contact>\n";
+  for (const NativePair& pair : pairs) {
+    const PairParameters& p = pair.parameters;
+    xml << "    <pair geom1=\"" << XmlEscape(pair.geom1) << "\" geom2=\"" << XmlEscape(pair.geom2) << "\" condim=\""
+        << p.condim << "\"\n          friction=\"" << Exact(p.friction, 5) << "\"\n          solref=\""
+        << Exact(p.solref, mjNREF) << "\" solimp=\"" << Exact(p.solimp, mjNIMP) << "\"";
+    if (p.margin != 0) xml << " margin=\"" << Exact(p.margin) << "\"";
+    if (p.gap != 0) xml << " gap=\"" << Exact(p.gap) << "\"";
+    xml << "/>\n";
+  }
+  xml << "  </contact>\n";
+  return xml.str();
+}
 
 std::string ExclusionMjcf(const mjModel* sim, const std::vector<ContactPair>& pairs) {
   std::vector<ResolvedPair> resolved;
@@ -89,8 +128,10 @@ std::string HybridMjcf(const AttachOptions& options, const std::string& out_dir)
     return out.str();
   };
   std::string instances;
+  std::shared_ptr<const ContactParamsModel> params_model;
   if (!options.params_model.empty()) {
-    if (!LoadContactParams(options.params_model, &error)) throw std::runtime_error(error);
+    params_model = LoadContactParams(options.params_model, &error);
+    if (!params_model) throw std::runtime_error(error);
     PluginConfig params;
     params.model = AbsolutePath(options.params_model);
     params.mode = ResidualMode::kParams;
@@ -107,8 +148,15 @@ std::string HybridMjcf(const AttachOptions& options, const std::string& out_dir)
     if (contact) {
       ModelPtr analytic = LoadModel(options.sim_path);
       xml << ExclusionMjcf(analytic.get(), loaded->features.contact_pairs) << "\n";
+      // explicit pairs would bring back native contact that the exclusion switched off
+      params_model.reset();
     }
     instances += instance("residual", config);
+  }
+  if (params_model && options.native_pairs) {
+    ModelPtr analytic = LoadModel(options.sim_path);
+    const std::string pairs = NativePairsMjcf(analytic.get(), *params_model);
+    if (!pairs.empty()) xml << pairs << "\n";
   }
   xml << "  <extension>\n"
       << "    <plugin plugin=\"" << kPluginName << "\">\n"

@@ -4,7 +4,9 @@
 // working directory, and that survives a clone), absolute otherwise. For a contact model
 // (mode replace) it also switches off native contact between the bodies of its geom pairs
 // (<contact><exclude>): exclusion is per body pair in MuJoCo. A contact-parameter model gets
-// its own instance (mode params), declared first.
+// its own instance (mode params), declared first, and its values also as MuJoCo's own explicit
+// pairs (<contact><pair>, plugin/mujoco/native_pairs.h), so that collision gives the contacts
+// the values and the plugin need not rebuild the constraint rows (docs/CONTACT.md).
 
 #ifndef MJHYBRID_SCENE_ATTACH_H_
 #define MJHYBRID_SCENE_ATTACH_H_
@@ -14,6 +16,7 @@
 
 #include "scene/mujoco_util.h"
 #include "plugin/core/contact.h"
+#include "plugin/core/contact_params.h"
 #include "plugin/core/plugin_config.h"
 
 namespace mjhybrid::scene {
@@ -27,6 +30,9 @@ struct AttachOptions {
   // a contact-parameter model (plugin/core/contact_params.h), declared as an instance in mode
   // params before the residual's; optional. With it, the residual may be left out
   std::string params_model;
+  // declare the contact-parameter model's pairs as explicit pairs holding its values (the fast
+  // path); false leaves every value to the plugin's rewrite (for comparing the two)
+  bool native_pairs = true;
 };
 
 // "auto" | "off" | "augment" | "replace" into options; throws one line on anything else
@@ -45,6 +51,10 @@ ModelPtr CompileHybrid(const AttachOptions& options);
 // sim.xml with the native contact of the pairs' bodies switched off, compiled in memory: the
 // analytic model a contact residual is trained against
 ModelPtr CompileWithoutContact(const std::string& sim_path, const std::vector<ContactPair>& pairs);
+
+// the <contact> section that declares `model`'s pairs as explicit pairs with its values ("" when
+// there are none to declare: NativePairsFor)
+std::string NativePairsMjcf(const mjModel* sim, const ContactParamsModel& model);
 
 // the <contact> section that switches off the pairs' native contact
 std::string ExclusionMjcf(const mjModel* sim, const std::vector<ContactPair>& pairs);

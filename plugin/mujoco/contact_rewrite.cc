@@ -32,23 +32,24 @@ bool DirectSolref(const mjModel* m, const ResolvedPair& p) {
   return false;
 }
 
-void Write(mjContact* c, ContactParameter p, double v) {
+}  // namespace
+
+void WriteContactParameter(int* dim, mjtNum friction[5], mjtNum solref[mjNREF], mjtNum solimp[mjNIMP],
+                           ContactParameter p, double v) {
   switch (p) {
-    case P::kFriction: c->friction[0] = c->friction[1] = v; break;
-    case P::kSolrefTime: c->solref[0] = v; break;
-    case P::kSolrefDamping: c->solref[1] = v; break;
-    case P::kSolimpMin: c->solimp[0] = v; break;
-    case P::kSolimpMax: c->solimp[1] = v; break;
-    case P::kSolimpWidth: c->solimp[2] = v; break;
+    case P::kFriction: friction[0] = friction[1] = v; break;
+    case P::kSolrefTime: solref[0] = v; break;
+    case P::kSolrefDamping: solref[1] = v; break;
+    case P::kSolimpMin: solimp[0] = v; break;
+    case P::kSolimpMax: solimp[1] = v; break;
+    case P::kSolimpWidth: solimp[2] = v; break;
     case P::kTorsion:
       // a frictionless (condim 1) contact stays frictionless; condim 3 gains the torsional row
-      if (c->dim == 3 && v > 0) c->dim = 4;
-      if (c->dim >= 4) c->friction[2] = v;
+      if (*dim == 3 && v > 0) *dim = 4;
+      if (*dim >= 4) friction[2] = v;
       break;
   }
 }
-
-}  // namespace
 
 double ContactValue(const mjContact& c, ContactParameter p) {
   switch (p) {
@@ -81,9 +82,31 @@ std::string ContactRewrite::Prepare(const mjModel* m, const ContactParamsModel& 
            "effective metric MuJoCo builds after the rows: fit without friction_torsional";
   }
   parameters_ = model.parameters;
-  values_ = model.values;
-  *clamped = ClampToStableRange(parameters_, m->opt.timestep, &values_);
+  std::vector<double> values = model.values;
+  *clamped = ClampToStableRange(parameters_, m->opt.timestep, &values);
+  has_explicit_.assign(pairs_.size(), false);
+  explicit_.assign(pairs_.size(), PairParameters());
+  if (NativePairsUnavailable(m).empty()) {
+    for (size_t i = 0; i < pairs_.size(); ++i) {
+      const int e = ExplicitPair(m, pairs_[i]);
+      if (e < 0) continue;
+      has_explicit_[i] = true;
+      explicit_[i] = ExplicitPairParameters(m, e);
+    }
+  }
+  set_values(values);
   return "";
+}
+
+void ContactRewrite::set_values(const std::vector<double>& values) {
+  values_ = values;
+  const int columns = static_cast<int>(parameters_.size());
+  native_.assign(pairs_.size(), false);
+  any_rewritten_ = false;
+  for (size_t i = 0; i < pairs_.size(); ++i) {
+    native_[i] = has_explicit_[i] && HoldsModelValues(explicit_[i], parameters_, values_.data() + i * columns);
+    any_rewritten_ |= !native_[i];
+  }
 }
 
 int ContactRewrite::PairOf(int g1, int g2) const {
@@ -95,6 +118,7 @@ int ContactRewrite::PairOf(int g1, int g2) const {
 }
 
 int ContactRewrite::Apply(const mjModel* m, mjData* d) const {
+  if (!any_rewritten_) return 0;  // every pair's explicit <pair> gives its contacts the values
   const int columns = static_cast<int>(parameters_.size());
   int written = 0;
   bool in_constraint = false;
@@ -102,7 +126,10 @@ int ContactRewrite::Apply(const mjModel* m, mjData* d) const {
     mjContact* c = d->contact + i;
     const int pair = PairOf(c->geom[0], c->geom[1]);
     if (pair < 0) continue;
-    for (int k = 0; k < columns; ++k) Write(c, parameters_[k], values_[pair * columns + k]);
+    if (native_[pair]) continue;  // the scene's explicit pair made it so already
+    for (int k = 0; k < columns; ++k) {
+      WriteContactParameter(&c->dim, c->friction, c->solref, c->solimp, parameters_[k], values_[pair * columns + k]);
+    }
     ++written;
     in_constraint |= c->efc_address >= 0;
   }

@@ -17,6 +17,11 @@
 // from the end of the contact array, and the island and projection arrays follow them, so no
 // array the step still reads is left behind. The one exception is flex's effective metric,
 // built after the projection: a scene with flexes refuses friction_torsional.
+//
+// A pair that the scene declares as an explicit <contact><pair> already holding the model's
+// values (what `mjhybrid attach` writes, native_pairs.h) is left alone: its contacts come out
+// of collision as the rewrite would leave them, and a step whose contacts are all such pairs
+// costs no rebuild.
 
 #ifndef MJHYBRID_PLUGIN_MUJOCO_CONTACT_REWRITE_H_
 #define MJHYBRID_PLUGIN_MUJOCO_CONTACT_REWRITE_H_
@@ -28,6 +33,7 @@
 
 #include "plugin/core/contact_params.h"
 #include "plugin/mujoco/contact_pairs.h"
+#include "plugin/mujoco/native_pairs.h"
 
 namespace mjhybrid {
 
@@ -40,15 +46,19 @@ class ContactRewrite {
   // friction_torsional in a scene with flexes.
   std::string Prepare(const mjModel* m, const ContactParamsModel& model, int* clamped);
 
-  // Writes the values into every contact of the model's pairs; when any of them is in the
-  // constraint, rebuilds the constraint rows. Returns the number of contacts written.
+  // Writes the values into every contact of the model's pairs that the scene does not already
+  // give them (native()); when any of them is in the constraint, rebuilds the constraint rows.
+  // Returns the number of contacts written.
   int Apply(const mjModel* m, mjData* d) const;
 
   int pairs() const { return static_cast<int>(pairs_.size()); }
   const std::vector<ContactParameter>& parameters() const { return parameters_; }
   // pairs x parameters, row-major; whoever changes them keeps them within StableRange
   const std::vector<double>& values() const { return values_; }
-  void set_values(const std::vector<double>& values) { values_ = values; }
+  void set_values(const std::vector<double>& values);
+
+  // whether pair i's contacts come from an explicit pair of the scene holding the values
+  bool native(int i) const { return native_[i]; }
 
   // pair index of geoms (g1, g2) in either order, -1 when not one of the model's pairs
   int PairOf(int g1, int g2) const;
@@ -57,7 +67,18 @@ class ContactRewrite {
   std::vector<ResolvedPair> pairs_;
   std::vector<ContactParameter> parameters_;
   std::vector<double> values_;
+  // per pair: the parameters of the scene's explicit pair for it, if it has one
+  std::vector<bool> has_explicit_;
+  std::vector<PairParameters> explicit_;
+  std::vector<bool> native_;
+  bool any_rewritten_ = false;
 };
+
+// writes parameter p's value v into a contact's (or an explicit pair's) parameters, absolutely:
+// friction both tangent directions, solref/solimp one entry; friction_torsional > 0 makes a
+// condim-3 contact condim 4, and a condim-1 contact stays frictionless
+void WriteContactParameter(int* dim, mjtNum friction[5], mjtNum solref[mjNREF], mjtNum solimp[mjNIMP],
+                           ContactParameter p, double v);
 
 // the value of parameter p in contact c as MuJoCo made it
 double ContactValue(const mjContact& c, ContactParameter p);

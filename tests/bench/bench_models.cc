@@ -132,6 +132,24 @@ const mjModel* SceneModel(const std::string& path, std::string* error) {
   return m;
 }
 
+const mjModel* SceneModelWithoutPairs(const std::string& path, std::string* error) {
+  Cache& c = TheCache();
+  const std::string key = path + " without pairs";
+  if (auto it = c.scenes.find(key); it != c.scenes.end()) return it->second;
+  char err[1000] = "";
+  mjSpec* spec = mj_parseXML(path.c_str(), nullptr, err, sizeof(err));
+  if (!spec) {
+    *error = path + ": " + err;
+    return nullptr;
+  }
+  while (mjsElement* pair = mjs_firstElement(spec, mjOBJ_PAIR)) mjs_delete(spec, pair);
+  mjModel* m = mj_compile(spec, nullptr);
+  if (!m) *error = path + " without pairs: " + mjs_getError(spec);
+  mj_deleteSpec(spec);
+  if (m) c.scenes[key] = m;
+  return m;
+}
+
 void CleanUp() {
   Cache& c = TheCache();
   for (auto& [path, m] : c.scenes) mj_deleteModel(m);

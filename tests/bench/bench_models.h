@@ -41,6 +41,9 @@ const mjModel* HybridModel(int hidden, std::string* error);
 
 // a scene file compiled once for the whole run; null and *error when it does not load
 const mjModel* SceneModel(const std::string& path, std::string* error);
+// the same with its explicit <contact><pair> elements removed: a contact-parameter hybrid whose
+// plugin then rewrites every contact (attach --no-native-pairs), the path the pairs replace
+const mjModel* SceneModelWithoutPairs(const std::string& path, std::string* error);
 
 // kEpisodeSteps x nu random controls within ctrlrange, held kControlHold steps each, the same
 // sequence for every model with the same actuators

@@ -149,18 +149,24 @@ void BM_StepOverhead(benchmark::State& state) {
   Interleaved(state, sim, hybrid);
 }
 
-// the shipped contact scenes: sim.xml against the whole-state residual (hybrid.xml, mode
-// augment) and the per-contact model (hybrid-replace.xml, mode replace), from the scenes'
-// reference state under the same random controls
+// the shipped contact scenes: sim.xml against the shipped hybrid (hybrid.xml: on push and toss
+// contact parameters and the whole-state residual, mode augment), the per-contact model
+// (hybrid-replace.xml, mode replace) and the contact parameters alone (hybrid-params.xml), from
+// the scenes' reference state under the same random controls. Variant 3 is hybrid-params.xml
+// without its explicit pairs: the plugin rewrites every contact and rebuilds the rows (what
+// attach --no-native-pairs writes; docs/CONTACT.md)
 const char* const kScenes[] = {"push", "toss", "hopper"};
-const char* const kHybridFiles[] = {"hybrid.xml", "hybrid-replace.xml", "hybrid-params.xml"};
-const char* const kHybridLabels[] = {" whole-state", " per-contact", " contact params"};
+const char* const kHybridFiles[] = {"hybrid.xml", "hybrid-replace.xml", "hybrid-params.xml", "hybrid-params.xml"};
+const char* const kHybridLabels[] = {" shipped hybrid", " per-contact", " contact params", " params by rewrite"};
 
 void BM_SceneOverhead(benchmark::State& state) {
   const std::string dir = std::string(MJHYBRID_SOURCE_DIR) + "/scenes/" + kScenes[state.range(0)];
   std::string error;
   const mjModel* sim = SceneModel(dir + "/sim.xml", &error);
-  const mjModel* hybrid = sim ? SceneModel(dir + "/" + kHybridFiles[state.range(1)], &error) : nullptr;
+  const std::string file = dir + "/" + kHybridFiles[state.range(1)];
+  const mjModel* hybrid = !sim                ? nullptr
+                          : state.range(1) == 3 ? SceneModelWithoutPairs(file, &error)
+                                                : SceneModel(file, &error);
   if (!hybrid) return state.SkipWithError(error.c_str());
   state.SetLabel(std::string(kScenes[state.range(0)]) + kHybridLabels[state.range(1)]);
   Interleaved(state, sim, hybrid);
@@ -175,6 +181,9 @@ BENCHMARK(BM_StepHybrid)->ArgName("hidden")->Arg(32)->Arg(64)->Arg(128);
 BENCHMARK(BM_StepHybridTrained);
 // hidden 0 = the shipped models/arm2/residual.safetensors
 BENCHMARK(BM_StepOverhead)->ArgName("hidden")->Arg(kTrained)->Arg(32)->Arg(64)->Arg(128);
-BENCHMARK(BM_SceneOverhead)->ArgNames({"scene", "hybrid"})->Args({0, 0})->Args({0, 1})->Args({0, 2})->Args({1, 0})->Args({2, 0});
+BENCHMARK(BM_SceneOverhead)->ArgNames({"scene", "hybrid"})
+    ->Args({0, 0})->Args({0, 1})->Args({0, 2})->Args({0, 3})
+    ->Args({1, 0})->Args({1, 2})->Args({1, 3})
+    ->Args({2, 0});
 
 }  // namespace mjhybrid::bench
