@@ -106,16 +106,52 @@ std::string NativeContact(const mjModel* m, const ResolvedPair& p) {
 
 namespace {
 
-// a lower bound on the distance between two geoms from their bounding spheres (a plane's
-// half-space for planes), so that pairs far apart skip the narrow phase, as MuJoCo's own
-// broad phase does
+// a lower bound on the distance between two geoms from their oriented bounding boxes
+// (geom_aabb: centre and half-sizes in the geom's frame): the largest gap between the boxes'
+// shadows on the six face normals. Shadows are no longer than what casts them, so the gap is
+// never more than the distance. Tighter than bounding spheres for long, thin geoms such as
+// walls, whose sphere reaches far beyond them.
+mjtNum BoxSeparation(const mjModel* m, const mjData* d, int g1, int g2) {
+  const int geoms[2] = {g1, g2};
+  const mjtNum* R[2];
+  const mjtNum* half[2];
+  mjtNum centre[2][3];
+  for (int k = 0; k < 2; ++k) {
+    R[k] = d->geom_xmat + 9 * geoms[k];
+    half[k] = m->geom_aabb + 6 * geoms[k] + 3;
+    mju_mulMatVec3(centre[k], R[k], m->geom_aabb + 6 * geoms[k]);
+    mju_addTo3(centre[k], d->geom_xpos + 3 * geoms[k]);
+  }
+  mjtNum between[3];
+  mju_sub3(between, centre[1], centre[0]);
+  mjtNum best = -mjMAXVAL;
+  for (int k = 0; k < 2; ++k) {
+    for (int axis = 0; axis < 3; ++axis) {
+      // a column of the rotation: the box's face normal in the world
+      const mjtNum n[3] = {R[k][axis], R[k][3 + axis], R[k][6 + axis]};
+      mjtNum reach = 0;
+      for (int b = 0; b < 2; ++b) {
+        for (int j = 0; j < 3; ++j) {
+          reach += half[b][j] * std::abs(n[0] * R[b][j] + n[1] * R[b][3 + j] + n[2] * R[b][6 + j]);
+        }
+      }
+      best = std::max(best, std::abs(mju_dot3(n, between)) - reach);
+    }
+  }
+  return best;
+}
+
+// a lower bound on the distance between two geoms, so that pairs far apart skip the narrow
+// phase as MuJoCo's own broad phase lets them: the larger of the bounding spheres' gap and the
+// bounding boxes' (a plane's half-space for planes)
 mjtNum BoundingDistance(const mjModel* m, const mjData* d, int g1, int g2) {
   const bool plane1 = m->geom_type[g1] == mjGEOM_PLANE, plane2 = m->geom_type[g2] == mjGEOM_PLANE;
   if (plane1 == plane2) {
     if (plane1) return 0;  // two planes: no bound
     mjtNum between[3];
     mju_sub3(between, d->geom_xpos + 3 * g2, d->geom_xpos + 3 * g1);
-    return mju_norm3(between) - m->geom_rbound[g1] - m->geom_rbound[g2];
+    const mjtNum spheres = mju_norm3(between) - m->geom_rbound[g1] - m->geom_rbound[g2];
+    return std::max(spheres, BoxSeparation(m, d, g1, g2));
   }
   const int plane = plane1 ? g1 : g2, other = plane1 ? g2 : g1;
   const mjtNum* R = d->geom_xmat + 9 * plane;

@@ -126,6 +126,48 @@ TEST_F(PushTest, MeasurePairBeyondRangeReadsRangeAndNothingElse) {
   EXPECT_EQ(s.distance, 0.015);
 }
 
+// MeasurePair skips the narrow phase for pairs its bounds say are out of range; the bounds
+// (bounding spheres, oriented bounding boxes) must never skip a pair that is in range. Over
+// random poses of the box among the walls, the rod and the floor, the measured distance is
+// MuJoCo's own, in range and out.
+TEST_F(PushTest, MeasurePairSkipsOnlyPairsOutOfRange) {
+  const mjModel* m = sim_.get();
+  DataPtr d = MakeData(m);
+  std::vector<ResolvedPair> pairs;
+  for (const char* other : {"floor", "wall_px", "wall_nx", "wall_py", "wall_ny", "pusher"}) {
+    ResolvedPair p;
+    p.geom1 = mj_name2id(m, mjOBJ_GEOM, other);
+    p.geom2 = mj_name2id(m, mjOBJ_GEOM, "object");
+    p.body1 = m->geom_bodyid[p.geom1];
+    p.body2 = m->geom_bodyid[p.geom2];
+    pairs.push_back(p);
+  }
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> u(-1, 1);
+  int in_range = 0, out_of_range = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    // anywhere in and around the tray, tilted and turned
+    const double box[3] = {0.2 * u(rng), 0.2 * u(rng), kBoxHalfZ + 0.03 * u(rng)};
+    Place(m, d.get(), 0.1 * u(rng), 0.1 * u(rng), box, 3.2 * u(rng));
+    const int free = m->jnt_qposadr[mj_name2id(m, mjOBJ_JOINT, "object")];
+    double quat[4] = {d->qpos[free + 3] + 0.3 * u(rng), d->qpos[free + 4] + 0.3 * u(rng), d->qpos[free + 5],
+                      d->qpos[free + 6]};
+    mju_normalize4(quat);
+    mju_copy4(d->qpos + free + 3, quat);
+    mj_forward(m, d.get());
+    for (const ResolvedPair& p : pairs) {
+      const double range = 0.05;
+      PairState s;
+      MeasurePair(m, d.get(), p, range, &s);
+      const double truth = mj_geomDistance(m, d.get(), p.geom1, p.geom2, range, nullptr);
+      EXPECT_EQ(s.distance, truth) << "trial " << trial << ", geom " << p.geom1;
+      (truth < range ? in_range : out_of_range)++;
+    }
+  }
+  EXPECT_GT(in_range, 1000);
+  EXPECT_GT(out_of_range, 1000);
+}
+
 TEST_F(PushTest, MeasurePairVelocityByHand) {
   // box at rest pose, spinning and sliding; the rod moving: the relative velocity of the box at
   // its nearest point, computed here from rigid-body kinematics
