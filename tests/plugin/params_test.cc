@@ -169,7 +169,9 @@ TEST_F(ParamsTest, TorsionalFrictionAddsRowsOnlyWherePositive) {
     const bool floor_contact = c.geom[0] == floor || c.geom[1] == floor;
     on_floor += floor_contact;
     EXPECT_EQ(c.dim, floor_contact ? 4 : 3);
-    if (floor_contact) EXPECT_EQ(c.friction[2], 0.01);
+    if (floor_contact) {
+      EXPECT_EQ(c.friction[2], 0.01);
+    }
     EXPECT_EQ(ContactValue(c, P::kTorsion), floor_contact ? 0.01 : 0);
   }
   ASSERT_GT(on_floor, 0);
