@@ -77,13 +77,16 @@ std::string ResolveContactPairs(const mjModel* m, const std::vector<ContactPair>
   return "";
 }
 
-std::string NativeContact(const mjModel* m, const ResolvedPair& p) {
+int ExplicitPair(const mjModel* m, const ResolvedPair& p) {
   for (int i = 0; i < m->npair; ++i) {
-    int a = m->pair_geom1[i], b = m->pair_geom2[i];
-    if ((a == p.geom1 && b == p.geom2) || (a == p.geom2 && b == p.geom1)) {
-      return "an explicit <contact><pair> makes them collide";
-    }
+    const int a = m->pair_geom1[i], b = m->pair_geom2[i];
+    if ((a == p.geom1 && b == p.geom2) || (a == p.geom2 && b == p.geom1)) return i;
   }
+  return -1;
+}
+
+std::string NativeContact(const mjModel* m, const ResolvedPair& p) {
+  if (ExplicitPair(m, p) >= 0) return "an explicit <contact><pair> makes them collide";
   if (m->opt.disableflags & mjDSBL_CONTACT) return "";
   const bool compatible = (m->geom_contype[p.geom1] & m->geom_conaffinity[p.geom2]) ||
                           (m->geom_contype[p.geom2] & m->geom_conaffinity[p.geom1]);

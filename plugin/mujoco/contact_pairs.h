@@ -27,6 +27,9 @@ GeomShape GeomShapeOf(const mjModel* m, int geom);
 std::string ResolveContactPairs(const mjModel* m, const std::vector<ContactPair>& pairs,
                                 std::vector<ResolvedPair>* out);
 
+// the explicit <contact><pair> of m for p's geoms (either order), -1 when it has none
+int ExplicitPair(const mjModel* m, const ResolvedPair& p);
+
 // "" when MuJoCo never makes native contacts between the pair's geoms (excluded body pair,
 // incompatible contype/conaffinity, no explicit <pair>); else why it does
 std::string NativeContact(const mjModel* m, const ResolvedPair& p);

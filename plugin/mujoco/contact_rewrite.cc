@@ -23,33 +23,11 @@ bool DirectSolref(const mjModel* m, const ResolvedPair& p) {
   for (int g : {p.geom1, p.geom2}) {
     if (m->geom_solref[mjNREF * g] <= 0) return true;
   }
-  for (int i = 0; i < m->npair; ++i) {
-    const int a = m->pair_geom1[i], b = m->pair_geom2[i];
-    if (((a == p.geom1 && b == p.geom2) || (a == p.geom2 && b == p.geom1)) && m->pair_solref[mjNREF * i] <= 0) {
-      return true;
-    }
-  }
-  return false;
+  const int pair = ExplicitPair(m, p);
+  return pair >= 0 && m->pair_solref[mjNREF * pair] <= 0;
 }
 
 }  // namespace
-
-void WriteContactParameter(int* dim, mjtNum friction[5], mjtNum solref[mjNREF], mjtNum solimp[mjNIMP],
-                           ContactParameter p, double v) {
-  switch (p) {
-    case P::kFriction: friction[0] = friction[1] = v; break;
-    case P::kSolrefTime: solref[0] = v; break;
-    case P::kSolrefDamping: solref[1] = v; break;
-    case P::kSolimpMin: solimp[0] = v; break;
-    case P::kSolimpMax: solimp[1] = v; break;
-    case P::kSolimpWidth: solimp[2] = v; break;
-    case P::kTorsion:
-      // a frictionless (condim 1) contact stays frictionless; condim 3 gains the torsional row
-      if (*dim == 3 && v > 0) *dim = 4;
-      if (*dim >= 4) friction[2] = v;
-      break;
-  }
-}
 
 double ContactValue(const mjContact& c, ContactParameter p) {
   switch (p) {
@@ -84,15 +62,9 @@ std::string ContactRewrite::Prepare(const mjModel* m, const ContactParamsModel& 
   parameters_ = model.parameters;
   std::vector<double> values = model.values;
   *clamped = ClampToStableRange(parameters_, m->opt.timestep, &values);
-  has_explicit_.assign(pairs_.size(), false);
-  explicit_.assign(pairs_.size(), PairParameters());
-  if (NativePairsUnavailable(m).empty()) {
-    for (size_t i = 0; i < pairs_.size(); ++i) {
-      const int e = ExplicitPair(m, pairs_[i]);
-      if (e < 0) continue;
-      has_explicit_[i] = true;
-      explicit_[i] = ExplicitPairParameters(m, e);
-    }
+  explicit_.assign(pairs_.size(), std::nullopt);
+  for (size_t i = 0; i < pairs_.size() && !OverrideReplacesPairs(m); ++i) {
+    if (const int e = ExplicitPair(m, pairs_[i]); e >= 0) explicit_[i] = ExplicitPairParameters(m, e);
   }
   set_values(values);
   return "";
@@ -104,7 +76,7 @@ void ContactRewrite::set_values(const std::vector<double>& values) {
   native_.assign(pairs_.size(), false);
   any_rewritten_ = false;
   for (size_t i = 0; i < pairs_.size(); ++i) {
-    native_[i] = has_explicit_[i] && HoldsModelValues(explicit_[i], parameters_, values_.data() + i * columns);
+    native_[i] = explicit_[i] && HoldsModelValues(*explicit_[i], parameters_, values_.data() + i * columns);
     any_rewritten_ |= !native_[i];
   }
 }

@@ -28,6 +28,7 @@
 
 #include <mujoco/mujoco.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,17 +69,10 @@ class ContactRewrite {
   std::vector<ContactParameter> parameters_;
   std::vector<double> values_;
   // per pair: the parameters of the scene's explicit pair for it, if it has one
-  std::vector<bool> has_explicit_;
-  std::vector<PairParameters> explicit_;
+  std::vector<std::optional<PairParameters>> explicit_;
   std::vector<bool> native_;
   bool any_rewritten_ = false;
 };
-
-// writes parameter p's value v into a contact's (or an explicit pair's) parameters, absolutely:
-// friction both tangent directions, solref/solimp one entry; friction_torsional > 0 makes a
-// condim-3 contact condim 4, and a condim-1 contact stays frictionless
-void WriteContactParameter(int* dim, mjtNum friction[5], mjtNum solref[mjNREF], mjtNum solimp[mjNIMP],
-                           ContactParameter p, double v);
 
 // the value of parameter p in contact c as MuJoCo made it
 double ContactValue(const mjContact& c, ContactParameter p);

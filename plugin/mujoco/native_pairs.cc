@@ -3,20 +3,30 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "plugin/mujoco/contact_rewrite.h"
-
 namespace mjhybrid {
 
-namespace {
+using P = ContactParameter;
 
-// MuJoCo's margin of a dynamic pair: the larger geom margin
-mjtNum MixedMargin(const mjModel* m, int g1, int g2) { return std::max(m->geom_margin[g1], m->geom_margin[g2]); }
-
-}  // namespace
+void WriteContactParameter(int* dim, mjtNum friction[5], mjtNum solref[mjNREF], mjtNum solimp[mjNIMP],
+                           ContactParameter p, double v) {
+  switch (p) {
+    case P::kFriction: friction[0] = friction[1] = v; break;
+    case P::kSolrefTime: solref[0] = v; break;
+    case P::kSolrefDamping: solref[1] = v; break;
+    case P::kSolimpMin: solimp[0] = v; break;
+    case P::kSolimpMax: solimp[1] = v; break;
+    case P::kSolimpWidth: solimp[2] = v; break;
+    case P::kTorsion:
+      // a frictionless (condim 1) contact stays frictionless; condim 3 gains the torsional row
+      if (*dim == 3 && v > 0) *dim = 4;
+      if (*dim >= 4) friction[2] = v;
+      break;
+  }
+}
 
 PairParameters MixedContact(const mjModel* m, int g1, int g2) {
   PairParameters out;
-  out.margin = MixedMargin(m, g1, g2);
+  out.margin = std::max(m->geom_margin[g1], m->geom_margin[g2]);
   out.gap = std::max(m->geom_gap[g1], m->geom_gap[g2]);
   const mjtNum* solref1 = m->geom_solref + mjNREF * g1;
   const mjtNum* solref2 = m->geom_solref + mjNREF * g2;
@@ -27,11 +37,11 @@ PairParameters MixedContact(const mjModel* m, int g1, int g2) {
   mjtNum friction[3];
   if (m->geom_priority[g1] != m->geom_priority[g2]) {
     // the geom of higher priority gives everything but margin and gap
-    const int g = m->geom_priority[g1] > m->geom_priority[g2] ? g1 : g2;
-    out.condim = m->geom_condim[g];
-    mju_copy(out.solref, m->geom_solref + mjNREF * g, mjNREF);
-    mju_copy(out.solimp, m->geom_solimp + mjNIMP * g, mjNIMP);
-    mju_copy3(friction, m->geom_friction + 3 * g);
+    const bool first = m->geom_priority[g1] > m->geom_priority[g2];
+    out.condim = m->geom_condim[first ? g1 : g2];
+    mju_copy(out.solref, first ? solref1 : solref2, mjNREF);
+    mju_copy(out.solimp, first ? solimp1 : solimp2, mjNIMP);
+    mju_copy3(friction, first ? friction1 : friction2);
   } else {
     out.condim = std::max(m->geom_condim[g1], m->geom_condim[g2]);
     const mjtNum mix1 = m->geom_solmix[g1], mix2 = m->geom_solmix[g2];
@@ -65,14 +75,6 @@ PairParameters WithModelValues(PairParameters base, const std::vector<ContactPar
   return base;
 }
 
-int ExplicitPair(const mjModel* m, const ResolvedPair& p) {
-  for (int i = 0; i < m->npair; ++i) {
-    const int a = m->pair_geom1[i], b = m->pair_geom2[i];
-    if ((a == p.geom1 && b == p.geom2) || (a == p.geom2 && b == p.geom1)) return i;
-  }
-  return -1;
-}
-
 PairParameters ExplicitPairParameters(const mjModel* m, int i) {
   PairParameters out;
   out.condim = m->pair_dim[i];
@@ -92,17 +94,11 @@ bool HoldsModelValues(const PairParameters& pair, const std::vector<ContactParam
          std::equal(pair.solimp, pair.solimp + mjNIMP, written.solimp);
 }
 
-std::string NativePairsUnavailable(const mjModel* m) {
-  if (m->opt.enableflags & mjENBL_OVERRIDE) {
-    return "the scene enables <option><flag override>, which gives every contact, explicit pairs' too, "
-           "the option's parameters";
-  }
-  return "";
-}
+bool OverrideReplacesPairs(const mjModel* m) { return m->opt.enableflags & mjENBL_OVERRIDE; }
 
 std::vector<NativePair> NativePairsFor(const mjModel* m, const ContactParamsModel& model) {
   std::vector<NativePair> out;
-  if (!NativePairsUnavailable(m).empty()) return out;
+  if (OverrideReplacesPairs(m)) return out;
   std::vector<ResolvedPair> pairs;
   const std::string why = ResolveContactPairs(m, model.pairs, &pairs);
   if (!why.empty()) throw std::runtime_error(why);

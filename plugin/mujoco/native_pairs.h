@@ -44,13 +44,16 @@ struct PairParameters {
 // mj_contactParam and margin rule, without the mjENBL_OVERRIDE option)
 PairParameters MixedContact(const mjModel* m, int g1, int g2);
 
-// `base` with a model's values written over it, by the rule the rewrite uses on a contact
-// (contact_rewrite.h: a positive friction_torsional makes condim 3 condim 4)
+// writes parameter p's value v into a contact's (or an explicit pair's) parameters, absolutely:
+// friction both tangent directions, solref/solimp one entry; friction_torsional > 0 makes a
+// condim-3 contact condim 4, and a condim-1 contact stays frictionless. The rewrite's rule
+// (contact_rewrite.h), kept here so that the explicit pairs follow it too
+void WriteContactParameter(int* dim, mjtNum friction[5], mjtNum solref[mjNREF], mjtNum solimp[mjNIMP],
+                           ContactParameter p, double v);
+
+// `base` with a model's values written over it (WriteContactParameter)
 PairParameters WithModelValues(PairParameters base, const std::vector<ContactParameter>& parameters,
                                const double* values);
-
-// the explicit pair of m for the geoms of p (either order), -1 when it has none
-int ExplicitPair(const mjModel* m, const ResolvedPair& p);
 
 // the parameters explicit pair `i` of m gives its contacts
 PairParameters ExplicitPairParameters(const mjModel* m, int i);
@@ -59,9 +62,9 @@ PairParameters ExplicitPairParameters(const mjModel* m, int i);
 bool HoldsModelValues(const PairParameters& pair, const std::vector<ContactParameter>& parameters,
                       const double* values);
 
-// "" when the scene's contacts may come from explicit pairs, else why not (the override option
-// replaces every contact's parameters, explicit pairs' too, where the rewrite would win)
-std::string NativePairsUnavailable(const mjModel* m);
+// whether the scene's <flag override> gives every contact, explicit pairs' too, the option's
+// parameters (where the rewrite, running after collision, would win): then no pair is native
+bool OverrideReplacesPairs(const mjModel* m);
 
 // an explicit pair to declare: the geoms by name and the parameters
 struct NativePair {
@@ -72,7 +75,7 @@ struct NativePair {
 // `model`'s pairs as explicit pairs holding its values (clamped into their stable range at m's
 // timestep, as the plugin clamps them), for a scene that includes m; pairs that m already
 // declares explicitly are left to the rewrite, and a scene where explicit pairs would not carry
-// the values (NativePairsUnavailable) gets none. Throws one line when a pair does not resolve.
+// the values (OverrideReplacesPairs) gets none. Throws one line when a pair does not resolve.
 std::vector<NativePair> NativePairsFor(const mjModel* m, const ContactParamsModel& model);
 
 }  // namespace mjhybrid
