@@ -55,6 +55,10 @@ void AddEvalCommand(CLI::App* app) {
   cmd->add_option("--data", c->data, "held-out dataset (.h5)")->required();
   cmd->add_option("--horizons", o.horizons, "comma-separated horizons in steps")->delimiter(',')->capture_default_str();
   cmd->add_option("--stride", o.stride, "use every n-th start index")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--start-spacing", o.start_spacing,
+                  "also keep horizon h's starts at least this fraction of h apart (0: every stride-th)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   cmd->add_option("--threads", o.threads, "worker threads")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--json", c->json, "write results as JSON (and a tidy CSV beside it)");
   cmd->add_flag("--force", c->force, "overwrite existing outputs");

@@ -22,6 +22,10 @@ void AddStudyCommand(CLI::App* app) {
   cmd->add_option("--seeds", o->seeds, "seeds of the learned methods")->delimiter(',')->capture_default_str();
   cmd->add_option("--data-seconds", o->data_seconds, "training-data budgets of the data-efficiency sweep, s")->delimiter(',')->capture_default_str();
   cmd->add_option("--eval-stride", o->eval_stride, "k-step error from every n-th start index")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--eval-spacing", o->eval_spacing,
+                  "and horizon h's starts at least this fraction of h apart (0: every n-th only)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   cmd->add_option("--episodes", o->episodes, "training episodes (default: the scene protocol's)")->check(CLI::PositiveNumber);
   cmd->add_option("--eval-episodes", o->eval_episodes, "held-out episodes (default: the protocol's)")->check(CLI::PositiveNumber);
   cmd->add_option("--steps", o->steps, "steps per episode (default: the protocol's)")->check(CLI::PositiveNumber);

@@ -176,6 +176,7 @@ class Study {
     CollectData();
     ModelPtr sim = LoadModel(scene_.sim);
     k_.stride = std::max(1, o_.eval_stride);
+    k_.start_spacing = o_.eval_spacing;
 
     Unit("nominal", {}, [&] {
       Score("nominal", 0, Seconds(train_), 0, sim.get());
@@ -542,7 +543,7 @@ void Study::WriteResults(double seconds) {
                    {"held_out_seconds", Seconds(test_)}, {"held_out_episodes", test_.episodes.size()},
                    {"long_held_out_seconds", Seconds(long_test_)},
                    {"long_held_out_episodes", long_test_.episodes.size()},
-                   {"eval_stride", k_.stride}, {"hidden", o_.train.hidden}, {"members", o_.train.members},
+                   {"eval_stride", k_.stride}, {"eval_spacing", k_.start_spacing}, {"hidden", o_.train.hidden}, {"members", o_.train.members},
                    {"replace", replace_}};
   out["sysid"] = sysid_;
   out["versions"] = Versions();

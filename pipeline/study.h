@@ -49,6 +49,7 @@ struct StudyOptions {
   std::vector<uint64_t> seeds = {0, 1, 2};
   std::vector<double> data_seconds = {10, 30, 60};  // plus the whole training set
   int eval_stride = 2;  // k-step error from every other start index
+  double eval_spacing = 0.01;  // and horizon h's starts at least h / 100 apart (scene/kstep_error.h)
   // > 0: override the scene protocol's episode counts and length (quick runs, tests)
   int episodes = 0, eval_episodes = 0, steps = 0;
   double dt = 0;       // > 0: the control period to record at, instead of the protocol's

@@ -68,7 +68,7 @@ json EvaluationJson(const ResidualEvaluation& e, const std::string& sim_path, co
           {"gap_closed", gaps},
           {"calibrated_scale", residual_path.empty() ? json() : CalibratedScale(residual_path)},
           {"config", {{"sim", sim_path}, {"residual", residual_path}, {"params", params_path}, {"data", data_path},
-                      {"stride", options.stride}, {"episodes", e.episodes}}},
+                      {"stride", options.stride}, {"start_spacing", options.start_spacing}, {"episodes", e.episodes}}},
           {"versions", Versions()},
           {"git", GitHash()}};
 }

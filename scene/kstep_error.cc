@@ -62,6 +62,11 @@ void RunEpisodes(const mjModel* m, const TrajectoryDataset& data, int horizon, i
 
 }  // namespace
 
+int StartStride(const KStepOptions& options, int horizon) {
+  const int spaced = options.start_spacing > 0 ? static_cast<int>(std::ceil(options.start_spacing * horizon - 1e-9)) : 1;
+  return std::max({1, options.stride, spaced});
+}
+
 std::vector<HorizonError> KStepError(const mjModel* m, const TrajectoryDataset& data,
                                      const KStepOptions& options) {
   std::vector<double> pos_scale, vel_scale;
@@ -77,8 +82,7 @@ std::vector<HorizonError> KStepError(const mjModel* m, const TrajectoryDataset& 
     }
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t) {
-      pool.emplace_back(RunEpisodes, m, std::cref(data), h, std::max(1, options.stride), t, threads, &options,
-                        &acc[t]);
+      pool.emplace_back(RunEpisodes, m, std::cref(data), h, StartStride(options, h), t, threads, &options, &acc[t]);
     }
     for (std::thread& t : pool) t.join();
     for (int t = 1; t < threads; ++t) {
