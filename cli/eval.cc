@@ -18,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct EvalArgs {
-  std::string sim, residual, params, data, json;
+  std::string sim, residual, params, base, data, json;
   scene::KStepOptions options;
   bool force = false;
 };
@@ -30,7 +30,7 @@ void RunEval(const EvalArgs& c) {
     scene::CheckOutputPath(c.json, c.force);
     scene::CheckOutputPath(csv_path, c.force);
   }
-  const scene::ResidualEvaluation e = scene::EvaluateResidual(c.sim, c.residual, c.data, c.options, c.params);
+  const scene::ResidualEvaluation e = scene::EvaluateResidual(c.sim, c.residual, c.data, c.options, c.params, c.base);
   scene::PrintGapTable(stdout, "analytic", "hybrid", e.analytic, e.hybrid, /*diverged=*/true);
   std::printf("(RMSE averaged over DOFs: qpos in rad or m, qvel in rad/s or m/s; "
               "closed = 1 - hybrid/analytic)\n");
@@ -38,7 +38,7 @@ void RunEval(const EvalArgs& c) {
               "ensemble disagreement %.3g per step (0 for a single network)\n\n",
               e.hybrid.back().saturated_per_step, e.hybrid.back().horizon, e.hybrid.back().spread_per_step);
   if (c.json.empty()) return;
-  scene::WriteText(c.json, scene::EvaluationJson(e, c.sim, c.residual, c.data, c.options, c.params).dump(2) + "\n");
+  scene::WriteText(c.json, scene::EvaluationJson(e, c.sim, c.residual, c.data, c.options, c.params, c.base).dump(2) + "\n");
   scene::WriteText(csv_path, scene::EvaluationCsv(e));
   std::fprintf(stderr, "[eval] wrote %s and %s\n", c.json.c_str(), csv_path.c_str());
 }
@@ -52,6 +52,9 @@ void AddEvalCommand(CLI::App* app) {
   cmd->add_option("--model", c->sim, "MJCF of the analytic model (sim.xml)")->required();
   cmd->add_option("--residual", c->residual, "residual model file");
   cmd->add_option("--params", c->params, "contact-parameter model file (mjhybrid fit-params), alone or under the residual");
+  cmd->add_option("--base", c->base,
+                  "the model the hybrid is built on, when not --model (sysid's identified model); "
+                  "the gap is measured against --model");
   cmd->add_option("--data", c->data, "held-out dataset (.h5)")->required();
   cmd->add_option("--horizons", o.horizons, "comma-separated horizons in steps")->delimiter(',')->capture_default_str();
   cmd->add_option("--stride", o.stride, "use every n-th start index")->check(CLI::PositiveNumber)->capture_default_str();

@@ -49,7 +49,7 @@ void RunSysid(const SysidArgs& c) {
   std::printf("%d-step error (normalized, mean square): %.4g -> %.4g in %d iterations, %.1f s\n",
               options.horizon, result.initial_cost, result.final_cost, result.iterations, seconds);
 
-  scene::WriteText(c.out, scene::SysidMjcf(c.sim, result.parameters));
+  scene::WriteText(c.out, scene::SysidMjcf(c.sim, result.parameters, c.out));
   ModelPtr tuned = scene::LoadModel(c.out);  // what we wrote must load on its own
   std::fprintf(stderr, "[sysid] wrote %s\n", c.out.c_str());
   if (held_out.episodes.empty()) return;

@@ -331,7 +331,7 @@ class Study {
     SysidOptions options;
     options.threads = std::max(2, o_.train.threads);
     SysidResult result = scene::Identify(sim.get(), data, options);
-    WriteText(path, SysidMjcf(scene_.sim, result.parameters));
+    WriteText(path, SysidMjcf(scene_.sim, result.parameters, path));
     std::fprintf(stderr, "[study] sysid on %.0f s of data: %d-step error %.4g -> %.4g\n", Seconds(data),
                  options.horizon, result.initial_cost, result.final_cost);
     json parameters;

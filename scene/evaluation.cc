@@ -29,7 +29,7 @@ json CalibratedScale(const std::string& residual) {
 
 ResidualEvaluation EvaluateResidual(const std::string& sim_path, const std::string& residual_path,
                                     const std::string& data_path, const KStepOptions& options,
-                                    const std::string& params_path) {
+                                    const std::string& params_path, const std::string& base_path) {
   for (int h : options.horizons) {
     if (h < 1) throw std::runtime_error("--horizons must be positive integers");
   }
@@ -37,10 +37,17 @@ ResidualEvaluation EvaluateResidual(const std::string& sim_path, const std::stri
   TrajectoryDataset data = LoadDataset(data_path);
   CheckDatasetFits(sim.get(), sim_path, data, data_path);
   if (!residual_path.empty()) CheckResidualFitsData(residual_path, data, data_path);
+  if (!base_path.empty()) {
+    ModelPtr base = LoadModel(base_path);
+    CheckDatasetFits(base.get(), base_path, data, data_path);
+    if (base->nq != sim->nq || base->nv != sim->nv || base->nu != sim->nu) {
+      throw std::runtime_error("'" + base_path + "' is not a variant of '" + sim_path + "' (other nq, nv or nu)");
+    }
+  }
 
-  // the hybrid scene: sim.xml plus the plugin, compiled in memory
+  // the hybrid scene: sim.xml (or the base built from it) plus the plugin, compiled in memory
   AttachOptions attach;
-  attach.sim_path = sim_path;
+  attach.sim_path = base_path.empty() ? sim_path : base_path;
   attach.residual.model = residual_path;
   attach.params_model = params_path;
   ModelPtr hybrid = CompileHybrid(attach);
@@ -57,7 +64,8 @@ ResidualEvaluation EvaluateResidual(const std::string& sim_path, const std::stri
 }
 
 json EvaluationJson(const ResidualEvaluation& e, const std::string& sim_path, const std::string& residual_path,
-                    const std::string& data_path, const KStepOptions& options, const std::string& params_path) {
+                    const std::string& data_path, const KStepOptions& options, const std::string& params_path,
+                    const std::string& base_path) {
   json gaps = {{"qpos", json::array()}, {"qvel", json::array()}};
   for (size_t i = 0; i < e.analytic.size(); ++i) {
     gaps["qpos"].push_back(GapClosed(e.analytic[i].qpos_rmse, e.hybrid[i].qpos_rmse));
@@ -67,7 +75,7 @@ json EvaluationJson(const ResidualEvaluation& e, const std::string& sim_path, co
           {"methods", {{"analytic", ErrorsJson(e.analytic, false)}, {"hybrid", ErrorsJson(e.hybrid, true)}}},
           {"gap_closed", gaps},
           {"calibrated_scale", residual_path.empty() ? json() : CalibratedScale(residual_path)},
-          {"config", {{"sim", sim_path}, {"residual", residual_path}, {"params", params_path}, {"data", data_path},
+          {"config", {{"sim", sim_path}, {"residual", residual_path}, {"params", params_path}, {"base", base_path}, {"data", data_path},
                       {"stride", options.stride}, {"start_spacing", options.start_spacing}, {"episodes", e.episodes}}},
           {"versions", Versions()},
           {"git", GitHash()}};

@@ -21,17 +21,20 @@ struct ResidualEvaluation {
 
 // throws one line when a file is missing, the data does not fit sim.xml or the residual does
 // not load into it; prints progress to stderr
-// residual_path or params_path (a contact-parameter model) may be empty, not both
+// residual_path or params_path (a contact-parameter model) may be empty, not both. base_path,
+// when not empty, is the model the hybrid is built on instead of sim.xml (the identified model
+// of `mjhybrid sysid`); the analytic reference stays sim.xml, so the gap closed counts what
+// the identification and the residual close together
 ResidualEvaluation EvaluateResidual(const std::string& sim_path, const std::string& residual_path,
                                     const std::string& data_path, const KStepOptions& options,
-                                    const std::string& params_path = "");
+                                    const std::string& params_path = "", const std::string& base_path = "");
 
 // the eval JSON: errors per method and horizon, gap closed, the residual's calibrated scale,
 // config, versions and git hash
 nlohmann::json EvaluationJson(const ResidualEvaluation& e, const std::string& sim_path,
                               const std::string& residual_path, const std::string& data_path,
                               const KStepOptions& options,
-                              const std::string& params_path = "");
+                              const std::string& params_path = "", const std::string& base_path = "");
 
 // the tidy CSV beside it: method,horizon,metric,value
 std::string EvaluationCsv(const ResidualEvaluation& e);

@@ -46,7 +46,7 @@ SceneConfig ReadSceneConfig(const std::string& path) {
   if (!in) throw std::runtime_error("cannot read scene config '" + path + "'");
   json root = json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) throw std::runtime_error(path + ": not valid JSON");
-  OnlyKeys(root, {"collect", "replace", "fit_params", "train"}, "top level", path);
+  OnlyKeys(root, {"collect", "replace", "fit_params", "sysid", "train"}, "top level", path);
 
   SceneConfig config;
   CollectOptions& c = config.collect;
@@ -64,6 +64,10 @@ SceneConfig ReadSceneConfig(const std::string& path) {
   if (root.contains("fit_params")) {
     if (!root["fit_params"].is_boolean()) throw std::runtime_error(path + ": 'fit_params' must be true or false");
     config.fit_params = root["fit_params"].get<bool>();
+  }
+  if (root.contains("sysid")) {
+    if (!root["sysid"].is_boolean()) throw std::runtime_error(path + ": 'sysid' must be true or false");
+    config.sysid = root["sysid"].get<bool>();
   }
   const json replace = root.value("replace", json::array());
   if (!replace.is_array()) throw std::runtime_error(path + ": 'replace' must be a list of [geom1, geom2]");

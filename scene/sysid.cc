@@ -221,7 +221,8 @@ mjModel* ApplySysid(const mjModel* m, const std::vector<SysidParameter>& paramet
   return out;
 }
 
-std::string SysidMjcf(const std::string& sim_path, const std::vector<SysidParameter>& parameters) {
+std::string SysidMjcf(const std::string& sim_path, const std::vector<SysidParameter>& parameters,
+                      const std::string& out_path) {
   char error[1024] = "";
   mjSpec* spec = mj_parseXML(sim_path.c_str(), nullptr, error, sizeof(error));
   if (!spec) throw std::runtime_error("cannot read '" + sim_path + "': " + OneLine(error));
@@ -233,11 +234,18 @@ std::string SysidMjcf(const std::string& sim_path, const std::vector<SysidParame
   if (!mj_copyBack(spec, tuned.get())) {
     throw std::runtime_error("cannot write the identified values into '" + sim_path + "'");
   }
-  // asset paths relative to sim.xml's folder must resolve wherever the text is compiled
-  const std::string folder = std::filesystem::absolute(sim_path).parent_path().string();
+  // asset paths relative to sim.xml's folder must resolve from the output's folder
+  namespace fs = std::filesystem;
+  const fs::path from = fs::weakly_canonical(fs::absolute(out_path)).parent_path();
+  const fs::path folder = fs::weakly_canonical(fs::absolute(sim_path)).parent_path().lexically_relative(from);
   for (mjString* dir : {spec->compiler.meshdir, spec->compiler.texturedir}) {
-    std::string d = mjs_getString(dir);
-    if (d.empty() || d[0] != '/') mjs_setString(dir, (folder + "/" + d).c_str());
+    const std::string d = mjs_getString(dir);
+    if (!d.empty() && d[0] == '/') continue;
+    const fs::path moved = (folder / d).lexically_normal();
+    std::string text = moved.string();
+    if (text == ".") text.clear();
+    if (!text.empty() && text.back() != '/') text += '/';
+    mjs_setString(dir, text.c_str());
   }
   std::vector<char> text(1 << 20);
   int needed = mj_saveXMLString(spec, text.data(), static_cast<int>(text.size()), error, sizeof(error));

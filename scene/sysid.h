@@ -72,9 +72,11 @@ SysidResult Identify(const mjModel* m, const TrajectoryDataset& data, const Sysi
 // a copy of m with the identified values
 mjModel* ApplySysid(const mjModel* m, const std::vector<SysidParameter>& parameters);
 
-// sim.xml with the identified values written in, as MJCF text that compiles from sim.xml's
-// folder (asset paths made absolute)
-std::string SysidMjcf(const std::string& sim_path, const std::vector<SysidParameter>& parameters);
+// sim.xml with the identified values written in, as MJCF text to be written to `out_path`:
+// asset folders relative to sim.xml's are rewritten relative to out_path's folder, so the file
+// compiles where it is written and keeps working when the whole tree moves
+std::string SysidMjcf(const std::string& sim_path, const std::vector<SysidParameter>& parameters,
+                      const std::string& out_path);
 
 }  // namespace mjhybrid::scene
 

@@ -1,6 +1,7 @@
 """The mjhybrid command line, end to end on the arm2 scene, and its answers to bad input."""
 
 import json
+import shutil
 from pathlib import Path
 
 import h5py
@@ -147,8 +148,8 @@ def test_bad_arguments_exit_nonzero() -> None:
     assert proc.returncode != 0 and "fast" in proc.stderr
 
 
-def test_eval_resolves_assets_relative_to_sim(workdir: Path, tmp_path: Path) -> None:
-    """A scene whose sim.xml loads a mesh from a relative folder evaluates from anywhere."""
+def mesh_scene(tmp_path: Path) -> Path:
+    """arm2's sim.xml with a mesh loaded from a folder relative to it."""
     scene = tmp_path / "scene"
     (scene / "assets").mkdir(parents=True)
     (scene / "assets" / "tetra.obj").write_text(
@@ -162,9 +163,53 @@ def test_eval_resolves_assets_relative_to_sim(workdir: Path, tmp_path: Path) -> 
                         '        <geom type="mesh" mesh="tetra" pos="0.25 0 0" mass="0" '
                         'contype="0" conaffinity="0"/>')
     (scene / "sim.xml").write_text(text)
+    return scene
+
+
+def test_eval_resolves_assets_relative_to_sim(workdir: Path, tmp_path: Path) -> None:
+    """A scene whose sim.xml loads a mesh from a relative folder evaluates from anywhere."""
+    scene = mesh_scene(tmp_path)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     run("eval", "--model", str(scene / "sim.xml"), "--residual",
         str(workdir / "residual.safetensors"), "--data", str(workdir / "test.h5"),
         "--horizons", "10", cwd=elsewhere)
     assert sorted(p.name for p in scene.iterdir()) == ["assets", "sim.xml"]  # nothing written
+
+
+def test_sysid_model_finds_its_assets_relative_to_itself(workdir: Path, tmp_path: Path) -> None:
+    """The identified model written into another folder names sim.xml's mesh folder relative
+    to itself (no absolute path of this machine), so it compiles after the tree moves."""
+    tree = tmp_path / "tree"
+    scene = mesh_scene(tree)
+    out = tree / "runs" / "sysid.xml"
+    out.parent.mkdir()
+    run("sysid", "--model", str(scene / "sim.xml"), "--data", str(workdir / "train.h5"), "--out", str(out),
+        "--iterations", "1")
+    assert 'meshdir="../scene/assets/"' in out.read_text()
+    moved = tmp_path / "moved"
+    tree.rename(moved)  # the original tree is gone: only the moved one can be compiled
+    run("attach", "--model", str(moved / "runs" / "sysid.xml"), "--residual",
+        str(workdir / "residual.safetensors"), "--out", str(moved / "runs" / "hybrid.xml"))
+    run("eval", "--model", str(moved / "scene" / "sim.xml"), "--base", str(moved / "runs" / "sysid.xml"),
+        "--residual", str(workdir / "residual.safetensors"), "--data", str(workdir / "test.h5"), "--horizons", "10")
+
+
+def test_eval_base_builds_the_hybrid_on_another_model(workdir: Path, tmp_path: Path) -> None:
+    """eval --base: the hybrid runs on the given model (an identified one), the analytic
+    reference stays --model; a base of another shape is refused in one line."""
+    # more damping on both joints: another analytic model of the same shape
+    tuned = tmp_path / "tuned.xml"
+    tuned.write_text(Path(SIM).read_text().replace('damping="0.02"', 'damping="0.5"')
+                     .replace('damping="0.01"', 'damping="0.5"'))
+    args = ["--residual", str(workdir / "residual.safetensors"), "--data", str(workdir / "test.h5"),
+            "--horizons", "1,10"]
+    plain, based = tmp_path / "plain.json", tmp_path / "based.json"
+    run("eval", "--model", SIM, *args, "--json", str(plain))
+    run("eval", "--model", SIM, "--base", str(tuned), *args, "--json", str(based))
+    a, b = json.loads(plain.read_text()), json.loads(based.read_text())
+    assert a["methods"]["analytic"] == b["methods"]["analytic"]
+    assert a["methods"]["hybrid"]["qvel_rmse"] != b["methods"]["hybrid"]["qvel_rmse"]
+    assert b["config"]["base"] == str(tuned) and a["config"]["base"] == ""
+    proc = run("eval", "--model", SIM, "--base", str(ROOT / "scenes/hopper/sim.xml"), *args, ok=False)
+    assert proc.returncode != 0 and len(error_line(proc).splitlines()) == 1
