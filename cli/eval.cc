@@ -24,7 +24,9 @@ struct EvalArgs {
 };
 
 void RunEval(const EvalArgs& c) {
-  if (c.residual.empty() && c.params.empty()) throw std::runtime_error("eval needs --residual, --params, or both");
+  if (c.residual.empty() && c.params.empty() && c.base.empty()) {
+    throw std::runtime_error("eval needs --residual, --params or --base (or several)");
+  }
   const std::string csv_path = fs::path(c.json).replace_extension(".csv").string();
   if (!c.json.empty()) {
     scene::CheckOutputPath(c.json, c.force);

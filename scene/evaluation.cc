@@ -50,7 +50,8 @@ ResidualEvaluation EvaluateResidual(const std::string& sim_path, const std::stri
   attach.sim_path = base_path.empty() ? sim_path : base_path;
   attach.residual.model = residual_path;
   attach.params_model = params_path;
-  ModelPtr hybrid = CompileHybrid(attach);
+  // a base alone (no residual, no parameters) is scored as it is: the identified model by itself
+  ModelPtr hybrid = residual_path.empty() && params_path.empty() ? LoadModel(base_path) : CompileHybrid(attach);
 
   ResidualEvaluation e;
   e.episodes = data.episodes.size();

@@ -6,7 +6,8 @@
 # pairs to replace, a contact model (mode replace) is trained and evaluated as well. Where the
 # training data hold contacts (or scene.json says "fit_params": true; false: never), contact
 # parameters per geom pair are fitted first and the residual is trained on the scene that
-# uses them.
+# uses them. Where scene.json says "sysid": true, sim.xml's physical parameters are identified
+# first (mjhybrid sysid) and everything after builds on the identified model.
 #
 #   scripts/demo.sh [SCENE]      SCENE: a folder under scenes/ (default arm2) or a path
 set -euo pipefail
@@ -36,39 +37,53 @@ echo "== collect: training and held-out episodes from $dir/real.xml"
 "$bin" collect --model "$dir/real.xml" "${protocol[@]}" --out "$out/train.h5" --seed 1 --force
 "$bin" collect --model "$dir/real.xml" "${protocol[@]}" --held-out --out "$out/test.h5" --seed 2 --force
 
-# contact parameters per geom pair first (docs/CONTACT.md), where the training data hold
-# contacts (scene.json "fit_params": true always, false never); the residual then learns what
-# they leave, on the scene that uses them
+# the identified model first, where scene.json asks for it: the residual (and any contact
+# parameters) then learn what the identified physical parameters leave
 base="$dir/sim.xml"
+analytic=()
+rm -f "$out/sysid.xml" "$out/eval-sysid.json" "$out/eval-sysid.csv"
+if "$root/.venv/bin/python" -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1])).get("sysid") is True else 1)' "$dir/scene.json" 2>/dev/null; then
+  echo "== sysid: physical parameters of $dir/sim.xml"
+  "$bin" sysid --model "$dir/sim.xml" --data "$out/train.h5" --eval "$out/test.h5" --out "$out/sysid.xml" --force
+  base="$out/sysid.xml"
+  analytic=(--base "$base")
+  "$bin" eval --model "$dir/sim.xml" --base "$base" --data "$out/test.h5" --horizons 1,10,100,1000 \
+    --json "$out/eval-sysid.json" --force
+fi
+
+# contact parameters per geom pair (docs/CONTACT.md), where the training data hold contacts
+# (scene.json "fit_params": true always, false never); the residual then learns what they
+# leave, on the scene that uses them
 params=()
 rm -f "$out/params.safetensors" "$out/params.xml" "$out/eval-params.json" "$out/eval-params.csv"
 fit="$("$root/.venv/bin/python" -c 'import json,sys; v=json.load(open(sys.argv[1])).get("fit_params") if sys.argv[1] else None; print({True: "always", False: "never"}.get(v, "auto"))' "$([ -f "$dir/scene.json" ] && echo "$dir/scene.json")")"
 if [ "$fit" != "never" ]; then
-  echo "== fit-params: contact parameters per geom pair of $dir/sim.xml"
+  echo "== fit-params: contact parameters per geom pair of $base"
   if_contact=()
   [ "$fit" = "auto" ] && if_contact=(--if-contact)
-  "$bin" fit-params --model "$dir/sim.xml" --data "$out/train.h5" --out "$out/params.safetensors" "${if_contact[@]}" --force
+  "$bin" fit-params --model "$base" --data "$out/train.h5" --out "$out/params.safetensors" "${if_contact[@]}" --force
 fi
 if [ -f "$out/params.safetensors" ]; then
-  "$bin" attach --model "$dir/sim.xml" --params "$out/params.safetensors" --out "$out/params.xml" --force
-  "$bin" eval --model "$dir/sim.xml" --params "$out/params.safetensors" \
+  "$bin" attach --model "$base" --params "$out/params.safetensors" --out "$out/params.xml" --force
+  "$bin" eval --model "$dir/sim.xml" "${analytic[@]}" --params "$out/params.safetensors" \
     --data "$out/test.h5" --horizons 1,10,100,1000 --json "$out/eval-params.json" --force
-  base="$out/params.xml"
   params=(--params "$out/params.safetensors")
 fi
+trained_on="$base"
+[ -f "$out/params.safetensors" ] && trained_on="$out/params.xml"
 
-echo "== train: residual on $base"
+echo "== train: residual on $trained_on"
 train_protocol=()
 [ -f "$dir/scene.json" ] && train_protocol=(--protocol "$dir/scene.json")  # its "train" section
-"$bin" train --model "$base" --data "$out/train.h5" --out "$out/residual.safetensors" \
+"$bin" train --model "$trained_on" --data "$out/train.h5" --out "$out/residual.safetensors" \
   "${train_protocol[@]}" --seed 1 --force
 
 echo "== attach: $out/hybrid.xml"
-"$bin" attach --model "$dir/sim.xml" "${params[@]}" --residual "$out/residual.safetensors" \
+"$bin" attach --model "$base" "${params[@]}" --residual "$out/residual.safetensors" \
   --out "$out/hybrid.xml" --force
 
 echo "== eval: k-step open-loop error on the held-out episodes"
-"$bin" eval --model "$dir/sim.xml" "${params[@]}" --residual "$out/residual.safetensors" \
+"$bin" eval --model "$dir/sim.xml" "${analytic[@]}" "${params[@]}" --residual "$out/residual.safetensors" \
   --data "$out/test.h5" --horizons 1,10,100,1000 --json "$out/eval.json" --force
 
 # contact pairs the scene offers for mode replace, as GEOM1:GEOM2,...

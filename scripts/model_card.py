@@ -22,7 +22,7 @@ def read_metadata(path: Path) -> dict:
     return json.loads(header["__metadata__"]["mjhybrid"])
 
 
-def card(model_path: Path, meta: dict, ev: dict, command: str) -> str:
+def card(model_path: Path, meta: dict, ev: dict, command: str, ev_path: Path | None = None) -> str:
     sig, prov, net = meta["signature"], meta["provenance"], meta["network"]
     data, training = prov["data"], prov["training"]
     joints = ", ".join(f"{j['name']} ({j['type']})" for j in sig["joints"])
@@ -56,6 +56,20 @@ def card(model_path: Path, meta: dict, ev: dict, command: str) -> str:
                 f"{n} {v:.4g}" for n, v in zip(params_meta["parameters"], values)))
         what += (f" It runs on top of the contact parameters of `{Path(params).name}` (mode `params`, fitted by "
                  f"`mjhybrid fit-params`): " + "; ".join(rows) + ". The hybrid below is both together.")
+    base = ev["config"].get("base") or ""
+    if base:
+        # the hybrid builds on an identified model; its gap is still counted against sim.xml
+        what += (f" It runs on `{Path(base).name}`, `{Path(ev['config']['sim']).name}` with the physical "
+                 "parameters `mjhybrid sysid` identified on the same training data; the analytic column "
+                 f"below is `{Path(ev['config']['sim']).name}` as written, so the gap closed counts the "
+                 "identification and the residual together.")
+        alone = ev_path.with_name("eval-sysid.json") if ev_path else None
+        if alone and alone.is_file():
+            sysid = json.loads(alone.read_text())
+            what += (" The identified model alone closes " + " / ".join(
+                "n/a" if g is None else f"{100 * g:.1f} %" for g in sysid["gap_closed"]["qpos"]) +
+                " of the position gap at h = " + " / ".join(str(h) for h in sysid["horizons"]) +
+                " (`eval-sysid.json`).")
     calibration = prov.get("calibration")
     scale = calibration.get("scale") if isinstance(calibration, dict) else None
     lines = [
@@ -122,7 +136,7 @@ def main() -> int:
     except (OSError, KeyError, ValueError, struct.error) as e:
         print(f"model_card: error: {e}", file=sys.stderr)
         return 1
-    sys.stdout.write(card(args.model, meta, ev, args.command))
+    sys.stdout.write(card(args.model, meta, ev, args.command, args.eval))
     return 0
 
 

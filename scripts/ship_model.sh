@@ -4,8 +4,9 @@
 # models/<scene>/ and points scenes/<scene>/hybrid.xml at it. Where the scene offers contact
 # pairs to replace, the contact model goes beside it (contact.safetensors, eval-replace.*,
 # MODEL_CARD-replace.md) with scenes/<scene>/hybrid-replace.xml. Fitted contact parameters
-# (params.safetensors) ship beside the residual, and hybrid.xml uses both. Asks before replacing a
-# shipped model (or pass --yes).
+# (params.safetensors) ship beside the residual, and hybrid.xml uses both. An identified model
+# (scene.json "sysid": true) ships as scenes/<scene>/sysid.xml, and hybrid.xml builds on it.
+# Asks before replacing a shipped model (or pass --yes).
 #
 #   scripts/ship_model.sh SCENE [--yes]
 set -euo pipefail
@@ -19,25 +20,48 @@ if [ -f "$dest/residual.safetensors" ] && [ "${2:-}" != "--yes" ]; then
 fi
 "$root/scripts/demo.sh" "$scene"
 mkdir -p "$dest"
+# the identified analytic model (scene.json "sysid"), beside sim.xml, with its asset folders
+# (written relative to runs/<scene>/) made relative to the scene folder
+model="scenes/$scene/sim.xml"
+if [ -f "runs/$scene/sysid.xml" ]; then
+  model="scenes/$scene/sysid.xml"
+  .venv/bin/python - "runs/$scene/sysid.xml" "$model" "$scene" <<'PY'
+import os, re, sys
+source, target, scene = sys.argv[1:]
+text = open(source).read()
+def moved(match):
+    folder = os.path.join(os.path.dirname(source), match.group(2))
+    return f'{match.group(1)}="{os.path.relpath(folder, os.path.dirname(target))}/"'
+text = re.sub(r'(meshdir|texturedir)="([^"/][^"]*)"', moved, text)
+header = (f"<!-- {scene}, identified: sim.xml with the physical parameters `mjhybrid sysid` found on the\n"
+          f"     demo's training data (scripts/ship_model.sh {scene}); hybrid.xml builds on it. Derived from\n"
+          f"     sim.xml: its licence and notes apply. Regenerated, not edited by hand. -->\n")
+open(target, "w").write(header + text)
+PY
+  .venv/bin/python -c 'import mujoco,sys; mujoco.MjModel.from_xml_path(sys.argv[1])' "$model"
+  cp "runs/$scene/eval-sysid.json" "runs/$scene/eval-sysid.csv" "$dest/"
+elif grep -qs "identified: sim.xml with the physical parameters" "scenes/$scene/sysid.xml"; then
+  rm "scenes/$scene/sysid.xml"  # one this script wrote earlier; a file of the user's own stays
+  rm -f "$dest/eval-sysid.json" "$dest/eval-sysid.csv"
+fi
 # fitted contact parameters (scene.json "fit_params") ship beside the residual trained on them
 params=()
 if [ -f "runs/$scene/params.safetensors" ]; then
   cp "runs/$scene/params.safetensors" "runs/$scene/eval-params.json" "runs/$scene/eval-params.csv" "$dest/"
   params=(--params "$dest/params.safetensors")
   # the parameters alone, for comparison and the step-overhead benchmark
-  build/bin/mjhybrid attach --model "scenes/$scene/sim.xml" "${params[@]}" --out "scenes/$scene/hybrid-params.xml" --force
+  build/bin/mjhybrid attach --model "$model" "${params[@]}" --out "scenes/$scene/hybrid-params.xml" --force
 else
   rm -f "$dest/params.safetensors" "$dest/eval-params.json" "$dest/eval-params.csv" "scenes/$scene/hybrid-params.xml"
 fi
-ship() {  # MODEL EVAL_STEM HYBRID CARD [ATTACH OPTIONS]
+ship() {  # MODEL EVAL_STEM HYBRID CARD ANALYTIC_MODEL [ATTACH OPTIONS]
   cp "runs/$scene/$1" "runs/$scene/$2.json" "runs/$scene/$2.csv" "$dest/"
-  build/bin/mjhybrid attach --model "scenes/$scene/sim.xml" "${@:5}" --residual "$dest/$1" \
-    --out "scenes/$scene/$3" --force
+  build/bin/mjhybrid attach --model "$5" "${@:6}" --residual "$dest/$1" --out "scenes/$scene/$3" --force
   .venv/bin/python scripts/model_card.py "$dest/$1" "$dest/$2.json" \
     --command "scripts/ship_model.sh $scene" > "$dest/$4"
 }
-ship residual.safetensors eval hybrid.xml MODEL_CARD.md "${params[@]}"
+ship residual.safetensors eval hybrid.xml MODEL_CARD.md "$model" "${params[@]}"
 if [ -f "runs/$scene/contact.safetensors" ]; then
-  ship contact.safetensors eval-replace hybrid-replace.xml MODEL_CARD-replace.md
+  ship contact.safetensors eval-replace hybrid-replace.xml MODEL_CARD-replace.md "scenes/$scene/sim.xml"
 fi
 echo "shipped $dest (cards: $dest/MODEL_CARD*.md)"

@@ -154,10 +154,14 @@ void BM_StepOverhead(benchmark::State& state) {
 // (hybrid-replace.xml, mode replace) and the contact parameters alone (hybrid-params.xml), from
 // the scenes' reference state under the same random controls. Variant 3 is hybrid-params.xml
 // without its explicit pairs: the plugin rewrites every contact and rebuilds the rows (what
-// attach --no-native-pairs writes; docs/CONTACT.md)
+// attach --no-native-pairs writes; docs/CONTACT.md). Variant 4 is hopper's identified model
+// alone (sysid.xml, which its hybrid.xml builds on): what the identified parameters cost (joint
+// friction loss adds constraint rows) apart from what the plugin costs
 const char* const kScenes[] = {"push", "toss", "hopper"};
-const char* const kHybridFiles[] = {"hybrid.xml", "hybrid-replace.xml", "hybrid-params.xml", "hybrid-params.xml"};
-const char* const kHybridLabels[] = {" shipped hybrid", " per-contact", " contact params", " params by rewrite"};
+const char* const kHybridFiles[] = {"hybrid.xml", "hybrid-replace.xml", "hybrid-params.xml", "hybrid-params.xml",
+                                    "sysid.xml"};
+const char* const kHybridLabels[] = {" shipped hybrid", " per-contact", " contact params", " params by rewrite",
+                                     " identified model"};
 
 void BM_SceneOverhead(benchmark::State& state) {
   const std::string dir = std::string(MJHYBRID_SOURCE_DIR) + "/scenes/" + kScenes[state.range(0)];
@@ -184,6 +188,6 @@ BENCHMARK(BM_StepOverhead)->ArgName("hidden")->Arg(kTrained)->Arg(32)->Arg(64)->
 BENCHMARK(BM_SceneOverhead)->ArgNames({"scene", "hybrid"})
     ->Args({0, 0})->Args({0, 1})->Args({0, 2})->Args({0, 3})
     ->Args({1, 0})->Args({1, 2})->Args({1, 3})
-    ->Args({2, 0});
+    ->Args({2, 0})->Args({2, 4});
 
 }  // namespace mjhybrid::bench

@@ -211,5 +211,14 @@ def test_eval_base_builds_the_hybrid_on_another_model(workdir: Path, tmp_path: P
     assert a["methods"]["analytic"] == b["methods"]["analytic"]
     assert a["methods"]["hybrid"]["qvel_rmse"] != b["methods"]["hybrid"]["qvel_rmse"]
     assert b["config"]["base"] == str(tuned) and a["config"]["base"] == ""
+    # the base alone: its errors are the based hybrid's analytic part
+    alone = tmp_path / "alone.json"
+    run("eval", "--model", SIM, "--base", str(tuned), "--data", str(workdir / "test.h5"), "--horizons", "1,10",
+        "--json", str(alone))
+    c = json.loads(alone.read_text())
+    assert c["methods"]["analytic"] == a["methods"]["analytic"]
+    assert c["methods"]["hybrid"]["qvel_rmse"] not in (a["methods"]["hybrid"]["qvel_rmse"],
+                                                       b["methods"]["hybrid"]["qvel_rmse"])
+    assert "--base" in error_line(run("eval", "--model", SIM, "--data", str(workdir / "test.h5"), ok=False))
     proc = run("eval", "--model", SIM, "--base", str(ROOT / "scenes/hopper/sim.xml"), *args, ok=False)
     assert proc.returncode != 0 and len(error_line(proc).splitlines()) == 1

@@ -94,7 +94,7 @@ def test_fit_params_and_eval_refuse_bad_input(tmp_path):
                "--if-contact")
     assert "nothing to fit, nothing written" in proc.stderr and not out.exists()
     proc = run("eval", "--model", str(PUSH / "sim.xml"), "--data", str(train), ok=False)
-    assert "eval needs --residual, --params, or both" in error_line(proc)
+    assert "eval needs --residual, --params or --base" in error_line(proc)
     # a residual model given as contact parameters
     proc = run("attach", "--model", str(PUSH / "sim.xml"), "--params", str(ROOT / "models/push/residual.safetensors"),
                "--out", str(tmp_path / "h.xml"), ok=False)
