@@ -21,11 +21,10 @@ struct ResidualEvaluation {
 
 // throws one line when a file is missing, the data does not fit sim.xml or the residual does
 // not load into it; prints progress to stderr
-// residual_path or params_path (a contact-parameter model) may be empty, not both unless a base
-// is given (then the base alone is scored against sim.xml). base_path,
-// when not empty, is the model the hybrid is built on instead of sim.xml (the identified model
-// of `mjhybrid sysid`); the analytic reference stays sim.xml, so the gap closed counts what
-// the identification and the residual close together
+// residual_path or params_path (a contact-parameter model) may be empty. base_path, when not
+// empty, is the model the hybrid is built on instead of sim.xml (the identified model of
+// `mjhybrid sysid`), and with neither of the others it is scored alone; the analytic reference
+// stays sim.xml, so the gap closed counts the identification and the residual together
 ResidualEvaluation EvaluateResidual(const std::string& sim_path, const std::string& residual_path,
                                     const std::string& data_path, const KStepOptions& options,
                                     const std::string& params_path = "", const std::string& base_path = "");

@@ -71,7 +71,9 @@ def test_bad_velocity_input_is_one_line(workdir: Path, tmp_path: Path) -> None:
                         ({"train": {"target_window": 0}}, "'train.target_window' must be"),
                         ({"train": {"huber": -1}}, "'train.huber' must be a number >= 0"),
                         ({"train": {"huber": "yes"}}, "'train.huber' must be a number >= 0"),
-                        ({"train": {"window": 5}}, "unknown key 'window' in 'train'")]:
+                        ({"train": {"window": 5}}, "unknown key 'window' in 'train'"),
+                        ({"sysid": "yes"}, "'sysid' must be true or false"),
+                        ({"fit_params": 1}, "'fit_params' must be true or false")]:
         scene.write_text(json.dumps(bad))
         line = error_line(train(workdir, "x.safetensors", "--protocol", str(scene), ok=False))
         assert expect in line, line
