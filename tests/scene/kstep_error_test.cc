@@ -12,25 +12,12 @@
 #include "scene/collect.h"
 #include "scene/kstep_error.h"
 #include "scene/mujoco_util.h"
+#include "tests/scene/pendulum.h"
 
 namespace mjhybrid::scene {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr char kPendulum[] = R"(<mujoco model="pendulum">
-  <option timestep="0.01"/>
-  <worldbody>
-    <body name="link" pos="0 0 1">
-      <joint name="hinge" type="hinge" axis="0 1 0" damping="0.1"/>
-      <geom type="capsule" fromto="0 0 0 0 0 -0.5" size="0.03" mass="1" contype="0" conaffinity="0"/>
-    </body>
-  </worldbody>
-  <actuator>
-    <motor name="motor" joint="hinge" ctrlrange="-3 3"/>
-  </actuator>
-</mujoco>
-)";
 
 class KStepErrorTest : public ::testing::Test {
  protected:
@@ -39,7 +26,7 @@ class KStepErrorTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
     const std::string real = (fs::path(dir_) / "real.xml").string();
-    std::ofstream(real) << kPendulum;
+    std::ofstream(real) << PendulumXml(0.1);
     CollectOptions collect;
     collect.model_path = real;
     collect.episodes = 3;
@@ -47,10 +34,8 @@ class KStepErrorTest : public ::testing::Test {
     collect.seed = 5;
     data_ = Collect(collect, false);
     // the analytic model is another pendulum (less damping), so every error is non-zero
-    std::string sim_text = kPendulum;
-    sim_text.replace(sim_text.find("damping=\"0.1\""), 13, "damping=\"0.02\"");
     const std::string sim = (fs::path(dir_) / "sim.xml").string();
-    std::ofstream(sim) << sim_text;
+    std::ofstream(sim) << PendulumXml(0.02);
     sim_ = LoadModel(sim);
   }
   void TearDown() override { fs::remove_all(dir_); }

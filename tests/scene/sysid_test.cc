@@ -13,6 +13,7 @@
 #include "scene/collect.h"
 #include "scene/mujoco_util.h"
 #include "scene/sysid.h"
+#include "tests/scene/pendulum.h"
 
 namespace mjhybrid::scene {
 namespace {
@@ -21,22 +22,6 @@ namespace fs = std::filesystem;
 
 constexpr double kRealDamping = 0.3;      // N*m*s/rad, what the "real" pendulum has
 constexpr double kNominalDamping = 0.08;  // what the datasheet (sim.xml) says
-
-std::string PendulumXml(double damping) {
-  return R"(<mujoco model="pendulum">
-  <option timestep="0.01"/>
-  <worldbody>
-    <body name="link" pos="0 0 1">
-      <joint name="hinge" type="hinge" axis="0 1 0" stiffness="2" damping=")" + std::to_string(damping) + R"("/>
-      <geom type="capsule" fromto="0 0 0 0 0 -0.5" size="0.03" mass="1" contype="0" conaffinity="0"/>
-    </body>
-  </worldbody>
-  <actuator>
-    <motor name="motor" joint="hinge" ctrlrange="-3 3"/>
-  </actuator>
-</mujoco>
-)";
-}
 
 class SysidTest : public ::testing::Test {
  protected:
