@@ -18,8 +18,9 @@
 //     "fit_params": true,      fit contact parameters per geom pair first (fit-params) and
 //                              train the residual on the scene that uses them; absent: where
 //                              the training data hold contacts; false: never
-//     "sysid": true,           identify sim.xml's physical parameters first (mjhybrid sysid)
-//                              and build the hybrid on the identified model; default false
+//     "sysid": false,          the demo identifies sim.xml's physical parameters first
+//                              (mjhybrid sysid) and builds the hybrid on the identified model;
+//                              false: on sim.xml as written. Default true
 //     "train": {
 //       "output": "velocity",  force | velocity: what the whole-state residual outputs
 //       "target_window": 10,   velocity targets: steps per analytic rollout window
@@ -55,7 +56,7 @@ struct SceneConfig {
   // absent: fit where the training data hold contacts (the demo's default); true: always;
   // false: never
   std::optional<bool> fit_params;
-  bool sysid = false;  // the hybrid's analytic model is sim.xml identified on the data
+  bool sysid = true;  // the hybrid's analytic model is sim.xml identified on the data
   SceneTraining train;
 };
 

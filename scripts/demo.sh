@@ -6,8 +6,8 @@
 # pairs to replace, a contact model (mode replace) is trained and evaluated as well. Where the
 # training data hold contacts (or scene.json says "fit_params": true; false: never), contact
 # parameters per geom pair are fitted first and the residual is trained on the scene that
-# uses them. Where scene.json says "sysid": true, sim.xml's physical parameters are identified
-# first (mjhybrid sysid) and everything after builds on the identified model.
+# uses them. Before both, sim.xml's physical parameters are identified (mjhybrid sysid) and
+# everything after builds on the identified model, unless scene.json says "sysid": false.
 #
 #   scripts/demo.sh [SCENE]      SCENE: a folder under scenes/ (default arm2) or a path
 set -euo pipefail
@@ -37,12 +37,13 @@ echo "== collect: training and held-out episodes from $dir/real.xml"
 "$bin" collect --model "$dir/real.xml" "${protocol[@]}" --out "$out/train.h5" --seed 1 --force
 "$bin" collect --model "$dir/real.xml" "${protocol[@]}" --held-out --out "$out/test.h5" --seed 2 --force
 
-# the identified model first, where scene.json asks for it: the residual (and any contact
-# parameters) then learn what the identified physical parameters leave
+# the identified model first (scene.json "sysid": false skips it): the contact parameters and
+# the residual then learn what the identified physical parameters leave
 base="$dir/sim.xml"
 analytic=()
 rm -f "$out/sysid.xml" "$out/eval-sysid.json" "$out/eval-sysid.csv"
-if "$root/.venv/bin/python" -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1])).get("sysid") is True else 1)' "$dir/scene.json" 2>/dev/null; then
+identify="$("$root/.venv/bin/python" -c 'import json,sys; print("no" if sys.argv[1] and json.load(open(sys.argv[1])).get("sysid") is False else "yes")' "$([ -f "$dir/scene.json" ] && echo "$dir/scene.json")")"
+if [ "$identify" = "yes" ]; then
   echo "== sysid: physical parameters of $dir/sim.xml"
   "$bin" sysid --model "$dir/sim.xml" --data "$out/train.h5" --eval "$out/test.h5" --out "$out/sysid.xml" --force
   base="$out/sysid.xml"

@@ -18,7 +18,8 @@ for dir in "${pairs[@]}"; do
   name="$(basename "$dir")"
   echo "==== $name"
   "$root/scripts/demo.sh" "$dir" > "runs/generalization-$name.log" 2>&1 || { echo "demo failed, see runs/generalization-$name.log" >&2; exit 1; }
-  grep -A5 "^horizon" "runs/generalization-$name.log" | head -6
+  # the last table is the hybrid's (sysid's own comes first)
+  grep -A5 "^horizon" "runs/generalization-$name.log" | tail -6
   reports+=("runs/$name/eval.json")
 done
 echo

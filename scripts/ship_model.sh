@@ -4,8 +4,9 @@
 # models/<scene>/ and points scenes/<scene>/hybrid.xml at it. Where the scene offers contact
 # pairs to replace, the contact model goes beside it (contact.safetensors, eval-replace.*,
 # MODEL_CARD-replace.md) with scenes/<scene>/hybrid-replace.xml. Fitted contact parameters
-# (params.safetensors) ship beside the residual, and hybrid.xml uses both. An identified model
-# (scene.json "sysid": true) ships as scenes/<scene>/sysid.xml, and hybrid.xml builds on it.
+# (params.safetensors) ship beside the residual, and hybrid.xml uses both. The identified model
+# (unless scene.json says "sysid": false) ships as scenes/<scene>/sysid.xml, and hybrid.xml
+# builds on it.
 # Asks before replacing a shipped model (or pass --yes).
 #
 #   scripts/ship_model.sh SCENE [--yes]
@@ -20,7 +21,7 @@ if [ -f "$dest/residual.safetensors" ] && [ "${2:-}" != "--yes" ]; then
 fi
 "$root/scripts/demo.sh" "$scene"
 mkdir -p "$dest"
-# the identified analytic model (scene.json "sysid"), beside sim.xml, with its asset folders
+# the identified analytic model (demo.sh's sysid step), beside sim.xml, with its asset folders
 # (written relative to runs/<scene>/) made relative to the scene folder
 model="scenes/$scene/sim.xml"
 if [ -f "runs/$scene/sysid.xml" ]; then
