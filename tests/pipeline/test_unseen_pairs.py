@@ -33,8 +33,8 @@ def test_pair_shares_the_layout_and_collects(pair: Path, tmp_path: Path) -> None
     assert names(sim, mujoco.mjtObj.mjOBJ_JOINT, sim.njnt) == names(real, mujoco.mjtObj.mjOBJ_JOINT, real.njnt)
     assert names(sim, mujoco.mjtObj.mjOBJ_ACTUATOR, sim.nu) == names(real, mujoco.mjtObj.mjOBJ_ACTUATOR, real.nu)
     assert (pair / "README.md").is_file()
-    # nothing per pair may steer training: the defaults are what is being tested
-    assert "train" not in json.loads((pair / "scene.json").read_text())
+    # nothing per pair may steer the pipeline: the defaults are what is being tested
+    assert not {"train", "sysid", "fit_params"} & set(json.loads((pair / "scene.json").read_text()))
     out = tmp_path / "d.h5"
     run("collect", "--model", str(pair / "real.xml"), "--protocol", str(pair / "scene.json"),
         "--dt", repr(sim.opt.timestep), "--episodes", "2", "--steps", "100", "--out", str(out))
