@@ -19,10 +19,11 @@ def names(m: mujoco.MjModel, kind: mujoco.mjtObj, count: int) -> list:
     return [mujoco.mj_id2name(m, kind, i) for i in range(count)]
 
 
-def test_there_are_pairs_written_before_and_after_the_loss_was_chosen() -> None:
+def test_there_are_pairs_written_before_and_after_the_defaults_were_chosen() -> None:
+    # unseen: before the Huber loss; unseen2: after it; unseen3: after sysid-first
     folders = {p.parent.name for p in PAIRS}
-    assert folders == {"unseen", "unseen2"}, PAIRS
-    assert len(PAIRS) >= 5
+    assert folders == {"unseen", "unseen2", "unseen3"}, PAIRS
+    assert len(PAIRS) >= 6
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids=[p.name for p in PAIRS])
