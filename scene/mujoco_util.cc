@@ -1,5 +1,7 @@
 #include "scene/mujoco_util.h"
 
+#include <filesystem>
+
 #include <sys/stat.h>
 
 #include <atomic>
@@ -19,14 +21,19 @@ ModelPtr LoadModel(const std::string& path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) throw std::runtime_error("model file '" + path + "' not found");
   char error[1024] = "";
-  mjModel* m = mj_loadXML(path.c_str(), nullptr, error, sizeof(error));
+  // by its absolute path: MuJoCo resolves an include inside an included file (a hybrid scene
+  // in a run folder that includes sim-4ms.xml, which includes sim.xml) against the wrong
+  // folder when the top file's path is relative
+  const std::string absolute = std::filesystem::absolute(path).string();
+  mjModel* m = mj_loadXML(absolute.c_str(), nullptr, error, sizeof(error));
   if (!m) throw std::runtime_error("cannot load '" + path + "': " + OneLine(error));
   return ModelPtr(m);
 }
 
 ModelPtr CompileMjcfIn(const std::string& folder, const std::string& text, const std::string& what) {
   // a name in the folder that no file of a scene uses; the buffer shadows nothing on disk
-  const std::string name = folder + "/.mjhybrid-in-memory.xml";
+  // an absolute name, for the nested includes LoadModel describes
+  const std::string name = (std::filesystem::absolute(folder) / ".mjhybrid-in-memory.xml").string();
   mjVFS vfs;
   mj_defaultVFS(&vfs);
   mj_addBufferVFS(&vfs, name.c_str(), text.data(), static_cast<int>(text.size()));

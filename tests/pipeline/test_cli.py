@@ -222,3 +222,20 @@ def test_eval_base_builds_the_hybrid_on_another_model(workdir: Path, tmp_path: P
     assert "--base" in error_line(run("eval", "--model", SIM, "--data", str(workdir / "test.h5"), ok=False))
     proc = run("eval", "--model", SIM, "--base", str(ROOT / "scenes/hopper/sim.xml"), *args, ok=False)
     assert proc.returncode != 0 and len(error_line(proc).splitlines()) == 1
+
+
+def test_a_scene_that_includes_an_including_file_loads_by_relative_path(workdir: Path, tmp_path: Path) -> None:
+    """A hybrid written into a run folder that includes a variant of sim.xml, which itself
+    includes sim.xml (as scenes/*/sim-5ms.xml do), loads when every path is relative: MuJoCo
+    resolves such nested includes wrongly from a relative top path, so the tool passes it
+    absolute."""
+    (tmp_path / "scene").mkdir()
+    (tmp_path / "scene" / "sim.xml").write_text(Path(SIM).read_text())
+    (tmp_path / "scene" / "variant.xml").write_text('<mujoco><include file="sim.xml"/></mujoco>\n')
+    (tmp_path / "runs").mkdir()
+    shutil.copy(workdir / "residual.safetensors", tmp_path / "runs" / "residual.safetensors")
+    run("attach", "--model", "scene/variant.xml", "--residual", "runs/residual.safetensors", "--out",
+        "runs/hybrid.xml", cwd=tmp_path)
+    shutil.copy(workdir / "test.h5", tmp_path / "runs" / "test.h5")
+    run("eval", "--model", "scene/variant.xml", "--base", "runs/hybrid.xml", "--data", "runs/test.h5",
+        "--horizons", "10", cwd=tmp_path)
