@@ -21,24 +21,15 @@ if [ -f "$dest/residual.safetensors" ] && [ "${2:-}" != "--yes" ]; then
 fi
 "$root/scripts/demo.sh" "$scene"
 mkdir -p "$dest"
-# the identified analytic model (demo.sh's sysid step), beside sim.xml, with its asset folders
-# (written relative to runs/<scene>/) made relative to the scene folder
+# the identified analytic model (demo.sh's sysid step), beside sim.xml. sysid wrote its asset
+# folders relative to runs/<scene>/, which lies as deep as scenes/<scene>/, so they still hold
 model="scenes/$scene/sim.xml"
 if [ -f "runs/$scene/sysid.xml" ]; then
   model="scenes/$scene/sysid.xml"
-  .venv/bin/python - "runs/$scene/sysid.xml" "$model" "$scene" <<'PY'
-import os, re, sys
-source, target, scene = sys.argv[1:]
-text = open(source).read()
-def moved(match):
-    folder = os.path.join(os.path.dirname(source), match.group(2))
-    return f'{match.group(1)}="{os.path.relpath(folder, os.path.dirname(target))}/"'
-text = re.sub(r'(meshdir|texturedir)="([^"/][^"]*)"', moved, text)
-header = (f"<!-- {scene}, identified: sim.xml with the physical parameters `mjhybrid sysid` found on the\n"
-          f"     demo's training data (scripts/ship_model.sh {scene}); hybrid.xml builds on it. Derived from\n"
-          f"     sim.xml: its licence and notes apply. Regenerated, not edited by hand. -->\n")
-open(target, "w").write(header + text)
-PY
+  { printf '%s\n' "<!-- $scene, identified: sim.xml with the physical parameters \`mjhybrid sysid\` found on the" \
+      "     demo's training data (scripts/ship_model.sh $scene); hybrid.xml builds on it. Derived from" \
+      "     sim.xml: its licence and notes apply. Regenerated, not edited by hand. -->"
+    cat "runs/$scene/sysid.xml"; } > "$model"
   .venv/bin/python -c 'import mujoco,sys; mujoco.MjModel.from_xml_path(sys.argv[1])' "$model"
   cp "runs/$scene/eval-sysid.json" "runs/$scene/eval-sysid.csv" "$dest/"
 elif grep -qs "identified: sim.xml with the physical parameters" "scenes/$scene/sysid.xml"; then
