@@ -31,7 +31,7 @@ void RunEpisodes(const mjModel* m, const TrajectoryDataset& data, int horizon, i
   const int instance = ResidualInstance(m);
   const bool stateful = instance >= 0 && m->plugin_statenum[instance] > 0;
   const PluginStateLayout state =
-      stateful ? PluginStateLayout::FromSize(m->nu, m->plugin_statenum[instance]) : PluginStateLayout{};
+      stateful ? ResidualStateLayout(m, d, instance) : PluginStateLayout{};
   const int substeps = ControlSubsteps(m, data);
   for (size_t e = first; e < data.episodes.size(); e += step) {
     const Episode& ep = data.episodes[e];

@@ -13,7 +13,7 @@ void StartRollout(const mjModel* m, mjData* d, const Episode& ep, int s, Rollout
   // a hybrid model's residual sees the controls recorded before s
   const int instance = ResidualInstance(m);
   if (instance >= 0 && m->plugin_statenum[instance] > 0) {
-    const PluginStateLayout state = PluginStateLayout::FromSize(m->nu, m->plugin_statenum[instance]);
+    const PluginStateLayout state = ResidualStateLayout(m, d, instance);
     ep.ControlHistory(s, state.ctrl_history, m->nu, d->plugin_state + m->plugin_stateadr[instance]);
   }
   if (stepper) stepper->Start(ep, s, d);

@@ -3,18 +3,29 @@
 // evaluation tools write the control history into it from recorded data.
 //
 //   [0, history)        previous controls, newest first: u[t-1] (nu values), u[t-2], ...
-//   history + 0         physics steps taken since the control history last moved on
-//   history + 1         features saturated in the last residual evaluation
-//   history + 2         features saturated, summed over all completed steps
-//   history + 3         ensemble disagreement in the last evaluation (normalized units)
-//   history + 4         ensemble disagreement, summed over all completed steps
+//   [history, +held)    the correction held through the current control period (nv values;
+//                       only for a whole-state model trained at a period of k > 1 steps)
+//   after them: 0       physics steps taken since the control history last moved on
+//               1       features saturated in the last residual evaluation
+//               2       features saturated, summed over all completed steps
+//               3       ensemble disagreement in the last evaluation (normalized units)
+//               4       ensemble disagreement, summed over all completed steps
 //
 // The diagnostics end the slice, so readers may count them from its end (the Python side does).
+// The slice's size alone does not say how it divides (history and held values trade places);
+// readers in C++ ask the live plugin (ResidualStateLayout, plugin/mujoco/residual_instance.h).
 //
 // The history moves on once per control period, not once per physics step: a model trained
 // on data recorded every k physics steps (the analytic model stepping k times with the
 // control held, as Gymnasium's frame_skip does) saw u[t-1], u[t-2], ... of the recorded
 // control steps, and sees the same at every one of the k physics steps of a control period.
+//
+// For the same reason a whole-state model's correction is evaluated once per control period,
+// at its first physics step, and held for the other k - 1: its training targets are one
+// correction per recorded step, from the features of the period's start state, held through
+// the k steps (pipeline/targets.h, pipeline/velocity_targets.h). Evaluating it again at the
+// intermediate states would ask it about states it was never trained at, and costs k times as
+// much. The held values are state, so that a copy of mjData taken mid-period steps on alike.
 
 #ifndef MJHYBRID_PLUGIN_CORE_PLUGIN_STATE_H_
 #define MJHYBRID_PLUGIN_CORE_PLUGIN_STATE_H_
@@ -29,19 +40,19 @@ struct PluginStateLayout {
   int nu = 0;
   int ctrl_history = 0;
   int control_substeps = 1;  // physics steps per control period
-
-  // the layout of a slice of `size` values, for readers that see only the compiled model
-  static PluginStateLayout FromSize(int nu, int size) {
-    return {nu, nu > 0 && size > kDiagnostics ? (size - kDiagnostics) / nu : 0};
-  }
+  int held = 0;              // correction values held through a period (nv, or 0: none held)
 
   int history_size() const { return nu * ctrl_history; }
-  int substeps_taken() const { return history_size(); }
-  int saturated_last() const { return history_size() + 1; }
-  int saturated_total() const { return history_size() + 2; }
-  int spread() const { return history_size() + 3; }
-  int spread_total() const { return history_size() + 4; }
-  int size() const { return history_size() + kDiagnostics; }
+  int held_correction() const { return history_size(); }
+  int substeps_taken() const { return history_size() + held; }
+  int saturated_last() const { return substeps_taken() + 1; }
+  int saturated_total() const { return substeps_taken() + 2; }
+  int spread() const { return substeps_taken() + 3; }
+  int spread_total() const { return substeps_taken() + 4; }
+  int size() const { return substeps_taken() + kDiagnostics; }
+
+  // inside a control period, past its first physics step: a held correction applies
+  bool MidPeriod(const double* state) const { return held > 0 && state[substeps_taken()] > 0; }
 
   // after a physics step that applied ctrl: once a whole control period has passed, shift the
   // history by one control and put ctrl in front

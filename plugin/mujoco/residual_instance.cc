@@ -41,12 +41,19 @@ ContactRewrite* ContactRewriteOf(const mjModel* m, mjData* d, int instance) {
   return plugin->has_rewrite_ ? &plugin->rewrite_ : nullptr;
 }
 
+PluginStateLayout ResidualStateLayout(const mjModel* m, const mjData* d, int instance) {
+  if (!m || !d || instance < 0 || instance >= m->nplugin || !IsOurs(m, instance) || !d->plugin_data[instance]) {
+    return PluginStateLayout{};
+  }
+  return reinterpret_cast<const ResidualPlugin*>(d->plugin_data[instance])->state_layout();
+}
+
 double ResidualDiagnostic(const mjModel* m, const mjData* d, int instance,
                           int (PluginStateLayout::*slot)() const) {
   if (!m || instance < 0) return 0;
   const int size = m->plugin_statenum[instance];
   if (size < PluginStateLayout::kDiagnostics) return 0;
-  const PluginStateLayout layout = PluginStateLayout::FromSize(m->nu, size);
+  const PluginStateLayout layout = ResidualStateLayout(m, d, instance);
   return d->plugin_state[m->plugin_stateadr[instance] + (layout.*slot)()];
 }
 

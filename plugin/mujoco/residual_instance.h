@@ -24,6 +24,10 @@ int ContactParamsInstance(const mjModel* m);
 // instance is not in mode params or has no plugin object in d
 ContactRewrite* ContactRewriteOf(const mjModel* m, mjData* d, int instance);
 
+// how the instance's plugin_state slice divides (control history, held correction,
+// diagnostics), as its plugin object in d lays it out; an empty layout without one
+PluginStateLayout ResidualStateLayout(const mjModel* m, const mjData* d, int instance);
+
 // one of the residual's diagnostics after the last step, read from the plugin's state (the
 // slot is a PluginStateLayout member, e.g. &PluginStateLayout::spread); 0 without an instance
 double ResidualDiagnostic(const mjModel* m, const mjData* d, int instance,

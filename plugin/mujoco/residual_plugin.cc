@@ -140,7 +140,7 @@ int ResidualPlugin::StateSize(const mjModel* m, int instance) {
   {
     LoadedInstance loaded = LoadInstance(m, instance);
     if (loaded.error.empty()) {
-      size = loaded.StateSize(static_cast<int>(m->nu));
+      size = loaded.StateSize(static_cast<int>(m->nu), static_cast<int>(m->nv));
     } else {
       std::snprintf(error, sizeof(error), "%s", loaded.error.c_str());
     }
@@ -163,7 +163,7 @@ std::unique_ptr<ResidualPlugin> ResidualPlugin::Create(const mjModel* m, mjData*
   if (!scene_error->empty()) return nullptr;
   // the file may have changed since compilation; the state slice was sized for the old one
   const int nu = static_cast<int>(m->nu);
-  if (loaded.StateSize(nu) != m->plugin_statenum[instance]) {
+  if (loaded.StateSize(nu, m->nv) != m->plugin_statenum[instance]) {
     mju_warning("%s: model file changed since the scene was compiled; reload the scene",
                 InstanceName(m, instance).c_str());
     return nullptr;
@@ -182,7 +182,7 @@ std::unique_ptr<ResidualPlugin> ResidualPlugin::Create(const mjModel* m, mjData*
     return plugin;
   }
   std::unique_ptr<ResidualPlugin> plugin(new ResidualPlugin(loaded.config, loaded.model));
-  plugin->state_layout_ = loaded.StateLayout(nu);
+  plugin->state_layout_ = loaded.StateLayout(nu, m->nv);
   plugin->residual_.resize(m->nv);
   plugin->constraint_dv_.resize(m->nv);
   plugin->pairs_ = loaded.pairs;
@@ -207,7 +207,19 @@ void ResidualPlugin::Compute(const mjModel* m, mjData* d, int instance) {
     return;
   }
   if (config_.mode == ResidualMode::kOff || !evaluator_) return;
-  if (velocity_begun_ && InRungeKuttaStage(m, d)) {
+  const bool velocity = evaluator_->model().features.output == ResidualOutput::kVelocity;
+  const mjtNum* state = d->plugin_state + m->plugin_stateadr[instance];
+  if (state_layout_.MidPeriod(state)) {
+    // the correction of the period's first step holds (a velocity model's is applied in Advance)
+    if (!velocity) mju_addTo(d->qfrc_passive, state + state_layout_.held_correction(), m->nv);
+    return;
+  }
+  if (step_begun_ && InRungeKuttaStage(m, d)) {
+    if (!velocity) {
+      // a held force model: the start state's correction holds through the stages as well
+      mju_addTo(d->qfrc_passive, residual_.data(), m->nv);
+      return;
+    }
     // stages 2-4 of an RK4 step: the step's start features stand. The solver's response at
     // the start state is still in qacc and qacc_smooth when stage 2 reaches this point (they
     // are recomputed after mj_passive)
@@ -217,7 +229,7 @@ void ResidualPlugin::Compute(const mjModel* m, mjData* d, int instance) {
     }
     return;
   }
-  velocity_begun_ = false;
+  step_begun_ = false;
   last_ = ResidualDiagnostics();
   bool ok = false;
   try {
@@ -230,7 +242,8 @@ void ResidualPlugin::Compute(const mjModel* m, mjData* d, int instance) {
 
 void ResidualPlugin::NonFinite(const mjModel* m, const mjData* d, int instance) {
   last_ = ResidualDiagnostics();
-  velocity_begun_ = false;
+  step_begun_ = false;
+  std::fill(residual_.begin(), residual_.end(), 0.0);  // what a held period carries on
   if (!warned_non_finite_) {
     mju_warning("%s: non-finite state or network output at time %g; residual set to zero "
                 "(warned once per mjData)", InstanceName(m, instance).c_str(), d->time);
@@ -246,7 +259,7 @@ bool ResidualPlugin::ComputeWholeState(const mjModel* m, mjData* d, int instance
     // the features of the step's start state; the network runs in Advance, once the analytic
     // step (solver included) is done
     evaluator_->BeginStep(d->qpos, d->qvel, d->ctrl, history, pair_states_.data());
-    velocity_begun_ = true;
+    step_begun_ = true;
     begun_time_ = d->time;
     response_taken_ = false;
     return true;
@@ -256,6 +269,10 @@ bool ResidualPlugin::ComputeWholeState(const mjModel* m, mjData* d, int instance
     return false;
   }
   mju_addTo(d->qfrc_passive, residual_.data(), m->nv);
+  if (state_layout_.held > 0) {
+    step_begun_ = true;
+    begun_time_ = d->time;
+  }
   return true;
 }
 
@@ -305,22 +322,34 @@ void ResidualPlugin::FinishVelocity(const mjModel* m, mjData* d, int instance) {
     NonFinite(m, d, instance);
     return;
   }
+  ApplyVelocity(m, d, residual_.data());
+}
+
+void ResidualPlugin::ApplyVelocity(const mjModel* m, mjData* d, const mjtNum* dv) {
   // a correction of exactly zero (scale 0) is skipped, so that it leaves the state bit for bit
   // alone (mj_integratePos renormalizes quaternions)
-  if (std::none_of(residual_.begin(), residual_.end(), [](mjtNum v) { return v != 0; })) return;
-  mju_addTo(d->qvel, residual_.data(), m->nv);
-  mj_integratePos(m, d->qpos, residual_.data(), m->opt.timestep);
+  if (std::none_of(dv, dv + m->nv, [](mjtNum v) { return v != 0; })) return;
+  mju_addTo(d->qvel, dv, m->nv);
+  mj_integratePos(m, d->qpos, dv, m->opt.timestep);
 }
 
 void ResidualPlugin::Advance(const mjModel* m, mjData* d, int instance) {
   if (!evaluator_) return;
   // state changes only here, once per step; the diagnostics are those of the step's last
-  // evaluation (the final RK4 stage)
-  if (velocity_begun_) {
-    velocity_begun_ = false;
-    FinishVelocity(m, d, instance);
-  }
+  // evaluation (the final RK4 stage; mid-period, the period's first step's)
   mjtNum* state = d->plugin_state + m->plugin_stateadr[instance];
+  const bool velocity = evaluator_->model().features.output == ResidualOutput::kVelocity;
+  if (state_layout_.MidPeriod(state)) {
+    if (velocity) ApplyVelocity(m, d, state + state_layout_.held_correction());
+  } else {
+    if (velocity && step_begun_) {
+      FinishVelocity(m, d, instance);
+    } else if (velocity) {
+      std::fill(residual_.begin(), residual_.end(), 0.0);  // nothing was evaluated (mode off)
+    }
+    if (state_layout_.held > 0) mju_copy(state + state_layout_.held_correction(), residual_.data(), m->nv);
+  }
+  step_begun_ = false;
   state_layout_.PushControl(state, d->ctrl);
   state[state_layout_.saturated_last()] = last_.saturated;
   state[state_layout_.spread()] = last_.spread;

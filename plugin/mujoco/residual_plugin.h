@@ -6,7 +6,9 @@
 //            augment: adds the whole-state residual force to qfrc_passive, or, for a
 //            velocity model (output dqvel), only computes the features of the start state
 //            (under RK4 in its first evaluation; stages 2-4 leave them, and stage 2 reads the
-//            solver's response at the start state).
+//            solver's response at the start state). A model trained at a control period of
+//            k > 1 physics steps is evaluated at the period's first step only; the other
+//            k - 1 apply the correction held in plugin_state (plugin/core/plugin_state.h).
 //            params: sets the contact parameters of a contact-parameter model on its pairs'
 //            contacts and rebuilds their constraint rows (contact_rewrite.h), in every
 //            evaluation, RK4 stages included.
@@ -16,7 +18,8 @@
 //            constraint-response features, if any, are h*(qacc - qacc_smooth) at the step's
 //            start state) and
 //            applies the correction (qvel += dv, qpos moved on by h*dv: past the solver, which
-//            cannot cancel it); pushes the applied ctrl into the history (once per control
+//            cannot cancel it), or the held one mid-period; at a period's first step, holds
+//            the correction just computed; pushes the applied ctrl into the history (once per control
 //            period the model was trained at, plugin/core/plugin_state.h) and records the
 //            step's diagnostics (saturation, ensemble spread) in plugin_state
 //   reset    zeroes the history and the counters
@@ -60,12 +63,16 @@ class ResidualPlugin {
   void Advance(const mjModel* m, mjData* d, int instance);
   void Reset(mjtNum* plugin_state);
 
+  const PluginStateLayout& state_layout() const { return state_layout_; }
+
  private:
   // false when the state or the network output is not finite
   bool ComputeWholeState(const mjModel* m, mjData* d, int instance);
   bool ComputeContact(const mjModel* m, mjData* d);
   // a velocity model's network, once the solver has run, and its correction
   void FinishVelocity(const mjModel* m, mjData* d, int instance);
+  // qvel += dv, qpos moved on by h * dv
+  void ApplyVelocity(const mjModel* m, mjData* d, const mjtNum* dv);
   // zero residual, warned once
   void NonFinite(const mjModel* m, const mjData* d, int instance);
 
@@ -75,9 +82,9 @@ class ResidualPlugin {
   PluginStateLayout state_layout_;
   std::optional<ResidualEvaluator> evaluator_;  // empty in mode off without a model
   std::vector<mjtNum> residual_;                // nv scratch, sized once in Create
-  // a velocity model has the features of this step's start state (taken at begun_time_);
-  // Advance finishes it
-  bool velocity_begun_ = false;
+  // this step's start state has been evaluated (at begun_time_): a velocity model's features,
+  // which Advance finishes, or a held force model's correction, which RK4 stages 2-4 reuse
+  bool step_begun_ = false;
   double begun_time_ = 0;
   bool response_taken_ = false;  // RK4: the start state's solver response, read in stage 2
   // a compute inside an RK4 step after its start state's (stages 2-4)
@@ -104,14 +111,15 @@ struct LoadedInstance {
   std::vector<ResolvedPair> pairs;             // the model's contact pairs in this scene
   std::string error;
 
-  PluginStateLayout StateLayout(int nu) const {
-    // a contact model sees no control history
-    const bool history = model && model->features.kind == ResidualKind::kWholeState;
-    return {nu, history ? model->features.ctrl_history : 0,
-            model ? model->signature.ControlSubsteps() : 1};
+  PluginStateLayout StateLayout(int nu, int nv) const {
+    // a contact model sees no control history, and its wrenches follow the contact points
+    // through a period; a whole-state model trained at k > 1 steps holds its correction
+    const bool whole_state = model && model->features.kind == ResidualKind::kWholeState;
+    const int substeps = model ? model->signature.ControlSubsteps() : 1;
+    return {nu, whole_state ? model->features.ctrl_history : 0, substeps, whole_state && substeps > 1 ? nv : 0};
   }
   // the plugin_state slice this instance needs: none without a model
-  int StateSize(int nu) const { return model ? StateLayout(nu).size() : 0; }
+  int StateSize(int nu, int nv) const { return model ? StateLayout(nu, nv).size() : 0; }
 };
 LoadedInstance LoadInstance(const mjModel* m, int instance);
 

@@ -284,7 +284,30 @@ TEST(PluginStateLayoutTest, SlotsFollowTheHistory) {
   EXPECT_EQ(layout.size(), 17);
   PluginStateLayout none{3, 0};
   EXPECT_EQ(none.size(), 5);
-  EXPECT_EQ(PluginStateLayout::FromSize(3, 17).ctrl_history, 4);
+}
+
+TEST(PluginStateLayoutTest, HeldCorrectionSitsBetweenHistoryAndCounters) {
+  // a model trained at 5 physics steps per control period, 8 dofs
+  PluginStateLayout layout{3, 4, 5, 8};
+  EXPECT_EQ(layout.held_correction(), 12);
+  EXPECT_EQ(layout.substeps_taken(), 20);
+  EXPECT_EQ(layout.spread_total(), 24);
+  EXPECT_EQ(layout.size(), 25);
+  std::vector<double> state(layout.size(), 0);
+  const double u[3] = {1, 2, 3};
+  // the period's first step evaluates; the next four apply what it held
+  EXPECT_FALSE(layout.MidPeriod(state.data()));
+  for (int step = 1; step < 5; ++step) {
+    layout.PushControl(state.data(), u);
+    EXPECT_TRUE(layout.MidPeriod(state.data())) << step;
+  }
+  layout.PushControl(state.data(), u);
+  EXPECT_FALSE(layout.MidPeriod(state.data()));
+  // nothing is held without held values, whatever the period
+  PluginStateLayout unheld{3, 4, 5, 0};
+  std::vector<double> other(unheld.size(), 0);
+  unheld.PushControl(other.data(), u);
+  EXPECT_FALSE(unheld.MidPeriod(other.data()));
 }
 
 TEST(PluginStateLayoutTest, PushControlKeepsNewestFirst) {
