@@ -39,8 +39,9 @@ ENV_NAMESPACE = "mjhybrid"
 
 # The plugin's slice of plugin_state ends with four diagnostics (plugin/core/plugin_state.h):
 # saturated features (last step, total), ensemble disagreement (last step, total), after the
-# control history and a step counter. Counted from the end of the slice, so the layout does not
-# depend on the model's control history.
+# control history, a held correction (models trained at a control period of several physics
+# steps) and a step counter. Counted from the end of the slice, so the layout does not depend
+# on what comes before.
 _DIAGNOSTICS = 5  # the slots after the history
 _SATURATED_TOTAL_FROM_END = 3
 _SPREAD_TOTAL_FROM_END = 1
