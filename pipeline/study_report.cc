@@ -1,5 +1,6 @@
 #include "pipeline/study_report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -49,6 +50,14 @@ std::vector<HorizonError> NominalErrors(const std::vector<StudyFit>& fits) {
   return nominal;
 }
 
+// the gap `e` closes against the nominal error at its horizon (the sweep's fits skip the long
+// horizons, so positions in the two lists need not match)
+double GapAtHorizon(const std::vector<HorizonError>& nominal, const HorizonError& e, bool pos) {
+  const auto same = std::find_if(nominal.begin(), nominal.end(), [&](const HorizonError& n) { return n.horizon == e.horizon; });
+  if (same == nominal.end()) throw std::runtime_error("no nominal error at horizon " + std::to_string(e.horizon));
+  return pos ? GapClosed(same->qpos_rmse, e.qpos_rmse) : GapClosed(same->qvel_rmse, e.qvel_rmse);
+}
+
 }  // namespace
 
 json StudyFitJson(const StudyFit& fit) {
@@ -93,9 +102,7 @@ StudyFit StudyFitFromJson(const json& j) {
 
 std::string StudyResultsCsv(const std::vector<StudyFit>& fits) {
   const std::vector<HorizonError> nominal = NominalErrors(fits);
-  auto gap = [&](size_t i, const HorizonError& e, bool pos) {
-    return pos ? GapClosed(nominal[i].qpos_rmse, e.qpos_rmse) : GapClosed(nominal[i].qvel_rmse, e.qvel_rmse);
-  };
+  auto gap = [&](const HorizonError& e, bool pos) { return GapAtHorizon(nominal, e, pos); };
 
   std::ostringstream csv;
   csv << "method,seed,data_s,horizon,metric,value\n";
@@ -104,7 +111,7 @@ std::string StudyResultsCsv(const std::vector<StudyFit>& fits) {
       const HorizonError& e = f.errors[i];
       const std::pair<const char*, double> metrics[] = {
           {"qpos_rmse", e.qpos_rmse}, {"qvel_rmse", e.qvel_rmse}, {"qpos_nrmse", e.qpos_nrmse},
-          {"qvel_nrmse", e.qvel_nrmse}, {"gap_closed_qpos", gap(i, e, true)}, {"gap_closed_qvel", gap(i, e, false)},
+          {"qvel_nrmse", e.qvel_nrmse}, {"gap_closed_qpos", gap(e, true)}, {"gap_closed_qvel", gap(e, false)},
           {"diverged", static_cast<double>(e.diverged)}, {"fit_seconds", f.fit_seconds}};
       for (const auto& [metric, value] : metrics) {
         csv << f.method << ',' << f.seed << ',' << f.data_s << ',' << e.horizon << ',' << metric << ',' << value << '\n';
@@ -119,9 +126,7 @@ StudySummary SummarizeStudy(const std::vector<StudyFit>& fits, double full_data_
   const std::vector<std::string> order = {"nominal", "true-params", "sysid", "sysid+residual", "params",
                                           "params+residual", "learned", "hybrid", "hybrid-replace"};
   const std::vector<HorizonError> nominal = NominalErrors(fits);
-  auto gap = [&](size_t i, const HorizonError& e, bool pos) {
-    return pos ? GapClosed(nominal[i].qpos_rmse, e.qpos_rmse) : GapClosed(nominal[i].qvel_rmse, e.qvel_rmse);
-  };
+  auto gap = [&](const HorizonError& e, bool pos) { return GapAtHorizon(nominal, e, pos); };
 
   json out;
   for (const HorizonError& e : nominal) out["horizons"].push_back(e.horizon);
@@ -152,8 +157,8 @@ StudySummary SummarizeStudy(const std::vector<StudyFit>& fits, double full_data_
         qvel.push_back(f->errors[i].qvel_rmse);
         qpos_n.push_back(f->errors[i].qpos_nrmse);
         qvel_n.push_back(f->errors[i].qvel_nrmse);
-        gpos.push_back(gap(i, f->errors[i], true));
-        gvel.push_back(gap(i, f->errors[i], false));
+        gpos.push_back(gap(f->errors[i], true));
+        gvel.push_back(gap(f->errors[i], false));
       }
       const Stat p = MeanAndStd(qpos), v = MeanAndStd(qvel), gp = MeanAndStd(gpos), gv = MeanAndStd(gvel);
       m["qpos_rmse"].push_back(p.mean);
@@ -189,8 +194,8 @@ StudySummary SummarizeStudy(const std::vector<StudyFit>& fits, double full_data_
     for (size_t i = 0; i < f.errors.size(); ++i) {
       if (f.method == "nominal") break;
       out["data_efficiency"].push_back({{"method", f.method}, {"seed", f.seed}, {"data_s", f.data_s},
-                                        {"horizon", f.errors[i].horizon}, {"gap_closed_qpos", gap(i, f.errors[i], true)},
-                                        {"gap_closed_qvel", gap(i, f.errors[i], false)}});
+                                        {"horizon", f.errors[i].horizon}, {"gap_closed_qpos", gap(f.errors[i], true)},
+                                        {"gap_closed_qvel", gap(f.errors[i], false)}});
     }
   }
   return {out, table.str()};

@@ -73,6 +73,22 @@ TEST(StudyReportTest, FitsOnLessDataAreTheDataEfficiencyEntries) {
   EXPECT_DOUBLE_EQ(entries[1]["gap_closed_qpos"].get<double>(), 1 - 1.5 / 2.0);
 }
 
+// the sweep's fits skip the long held-out set: a fit scored at h = 10 alone is compared with
+// the nominal error at h = 10, not with the first horizon the nominal model has
+TEST(StudyReportTest, ASweepFitWithoutTheShortHorizonsIsComparedAtItsOwn) {
+  std::vector<StudyFit> fits = Fits();
+  StudyFit sweep = MakeFit("sysid", 0, 10, 1.0, 1.0);
+  sweep.errors.erase(sweep.errors.begin());  // h = 10 only
+  fits.push_back(sweep);
+  const StudySummary s = SummarizeStudy(fits, 60);
+  const nlohmann::json& last = s.json["data_efficiency"].back();
+  EXPECT_EQ(last["method"], "sysid");
+  EXPECT_EQ(last["horizon"], 10);
+  EXPECT_DOUBLE_EQ(last["gap_closed_qpos"].get<double>(), 1 - 1.0 / 2.0);
+  EXPECT_DOUBLE_EQ(last["gap_closed_qvel"].get<double>(), 1 - 1.0 / 4.0);
+  EXPECT_NE(StudyResultsCsv(fits).find("sysid,0,10,10,gap_closed_qpos,0.5\n"), std::string::npos);
+}
+
 TEST(StudyReportTest, TheTidyCsvHasEightMetricsPerFitAndHorizon) {
   const std::string csv = StudyResultsCsv(Fits());
   std::istringstream lines(csv);
