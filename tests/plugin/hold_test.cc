@@ -3,7 +3,7 @@
 // is held through the other k - 1, as its training targets assumed (pipeline/targets.h,
 // pipeline/velocity_targets.h; plugin/core/plugin_state.h): every step of a period is the
 // analytic step with the correction of the period's start state, for a force model and for a
-// velocity model; a state saved mid-period continues bit for bit, because the held values are
+// velocity model, under Euler and RK4; a state saved mid-period continues bit for bit, because the held values are
 // plugin state.
 
 #include <gtest/gtest.h>
@@ -40,7 +40,13 @@ ResidualModel HeldModel(const mjModel* m, ResidualOutput output, unsigned seed) 
 
 class HoldTest : public SimSceneTest {
  protected:
-  void Load(ResidualOutput output) {
+  // `integrator`: unless empty, both models use it
+  void Load(ResidualOutput output, const std::string& integrator = "") {
+    if (!integrator.empty()) {
+      sim_xml_ = WithOption(sim_xml_, "integrator", integrator);
+      sim_ = LoadXml(sim_xml_);
+      ASSERT_NE(sim_, nullptr);
+    }
     path_ = SaveResidual(HeldModel(sim_.get(), output, 11), "held.safetensors");
     hybrid_ = LoadXml(HybridXml(sim_xml_, path_, "augment"));
     ASSERT_NE(hybrid_, nullptr);
@@ -107,6 +113,20 @@ TEST_F(HoldTest, ForceModelHoldsThePeriodsFirstCorrection) {
 
 TEST_F(HoldTest, VelocityModelHoldsThePeriodsFirstCorrection) {
   Load(ResidualOutput::kVelocity);
+  ASSERT_FALSE(HasFatalFailure());
+  ExpectPeriodsAreAnalyticWithHeldCorrection(ResidualOutput::kVelocity);
+}
+
+// under RK4 the force model is evaluated at the period's start state only: its correction
+// holds through the stages of every step of the period, as a held applied force does
+TEST_F(HoldTest, UnderRk4TheForceHoldsThroughTheStages) {
+  Load(ResidualOutput::kForce, "RK4");
+  ASSERT_FALSE(HasFatalFailure());
+  ExpectPeriodsAreAnalyticWithHeldCorrection(ResidualOutput::kForce);
+}
+
+TEST_F(HoldTest, UnderRk4TheVelocityModelHoldsItsCorrection) {
+  Load(ResidualOutput::kVelocity, "RK4");
   ASSERT_FALSE(HasFatalFailure());
   ExpectPeriodsAreAnalyticWithHeldCorrection(ResidualOutput::kVelocity);
 }
