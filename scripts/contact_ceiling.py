@@ -17,9 +17,12 @@ step: what another analytic step would buy, with and without the true parameters
 overrides sim.xml's integrator for both (RK4 at the real step reproduces the data exactly,
 a check of the metric). Actuator states, which the data does not record (hopper's motor lag),
 are replayed from the recorded controls, so a rollout starts with the activation it had.
+`--without-actuator-dynamics` drops them from real.xml: what its other parameters close alone,
+the most that fitting sim.xml's own parameters (sysid) could reach when sim.xml has no such
+state.
 
     .venv/bin/python scripts/contact_ceiling.py SCENE_DIR TEST.h5 [--horizons 10,100] [--stride 5]
-        [--substeps N] [--integrator euler|implicitfast|implicit|rk4]
+        [--substeps N] [--integrator euler|implicitfast|implicit|rk4] [--without-actuator-dynamics]
 """
 
 import argparse
@@ -102,6 +105,10 @@ def main() -> int:
     parser.add_argument("--stride", type=int, default=5)
     parser.add_argument("--substeps", type=int, default=0, help="steps per recorded step (default: period / sim.xml's timestep)")
     parser.add_argument("--integrator", choices=sorted(INTEGRATORS))
+    parser.add_argument("--without-actuator-dynamics", action="store_true",
+                        help="drop real.xml's actuator dynamics (a motor lag): what its other "
+                             "parameters alone would close, the most a fit of sim.xml's own "
+                             "parameters could reach")
     args = parser.parse_args()
     if args.substeps < 0:  # 0: the default, period / timestep
         print("contact_ceiling: error: --substeps must be >= 1", file=sys.stderr)
@@ -121,13 +128,17 @@ def main() -> int:
             return 2
     integrator = INTEGRATORS[args.integrator] if args.integrator else nominal.opt.integrator
 
-    def discretized(path: Path) -> mujoco.MjModel:
+    def discretized(path: Path, static_actuators: bool = False) -> mujoco.MjModel:
         spec = mujoco.MjSpec.from_file(str(path))
         spec.option.timestep = period / args.substeps
         spec.option.integrator = integrator
+        if static_actuators:
+            for actuator in spec.actuators:
+                actuator.dyntype = mujoco.mjtDyn.mjDYN_NONE
         return spec.compile()
 
-    sim, true_params = discretized(args.scene / "sim.xml"), discretized(args.scene / "real.xml")
+    sim = discretized(args.scene / "sim.xml")
+    true_params = discretized(args.scene / "real.xml", args.without_actuator_dynamics)
     with h5py.File(args.data) as f:
         episodes = [f["episodes"][k] for k in sorted(f["episodes"])]
         print("horizon  sim.xml qpos  true parameters qpos  gap closed  (diverged)")
