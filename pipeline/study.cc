@@ -185,9 +185,7 @@ class Study {
     // the bound perfect system identification would reach: it reads real.xml, so it is no method
     Unit("true-params", {}, [&] {
       ModelPtr truth = scene::TrueParameterModel(scene_.real, sim.get());
-      KStepOptions k = k_;
-      k.stepper = scene::ActivationReplay(truth.get(), ControlSubsteps(truth.get(), train_));
-      Record({"true-params", 0, Seconds(train_), 0, Errors(truth.get(), k, Seconds(train_))});
+      Record({"true-params", 0, Seconds(train_), 0, Errors(truth.get(), k_, Seconds(train_))});
       return json();
     });
     // sysid is deterministic: one fit
@@ -499,7 +497,8 @@ class Study {
     auto rollout = [&](const std::string& method, const mjModel* m, RolloutStepper* stepper) {
       DataPtr d = MakeData(m);
       const int substeps = ControlSubsteps(m, test_);
-      StartRollout(m, d.get(), ep, 0, stepper);
+      const scene::ActivationReplay activation(m);
+      StartRollout(m, d.get(), ep, 0, stepper, &activation, substeps);
       row(method, 0, d->qpos);
       for (int t = 0; t < steps; ++t) {
         StepRollout(m, d.get(), ep, t, stepper, substeps);

@@ -33,10 +33,11 @@ void RunEpisodes(const mjModel* m, const TrajectoryDataset& data, int horizon, i
   const PluginStateLayout state =
       stateful ? ResidualStateLayout(m, d, instance) : PluginStateLayout{};
   const int substeps = ControlSubsteps(m, data);
+  const ActivationReplay activation(m);
   for (size_t e = first; e < data.episodes.size(); e += step) {
     const Episode& ep = data.episodes[e];
     for (int s = 0; s + horizon <= ep.steps(); s += stride) {
-      StartRollout(m, d, ep, s, stepper.get());
+      StartRollout(m, d, ep, s, stepper.get(), &activation, substeps);
       mjtNum* plugin_state = stateful ? d->plugin_state + m->plugin_stateadr[instance] : nullptr;
       bool healthy = true;
       for (int k = 0; k < horizon && healthy; ++k) {

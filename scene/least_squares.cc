@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "plugin/core/state_layout.h"
+#include "scene/activation.h"
 #include "scene/dataset_fit.h"
 #include "scene/mujoco_util.h"
 #include "scene/state_distance.h"
@@ -57,6 +58,7 @@ int WindowResiduals::size() const {
 void WindowResiduals::Evaluate(const mjModel* m, mjData* d, double* r) const {
   std::vector<double> err(npos_);
   const int per_step = npos_ + (velocities_ ? m->nv : 0);
+  const ActivationReplay activation(m);  // a candidate's actuator lag changes what the controls leave
   for (size_t w = 0; w < windows_.size(); ++w) {
     const Episode& ep = data_.episodes[windows_[w].episode];
     const int s = windows_[w].start;
@@ -64,6 +66,7 @@ void WindowResiduals::Evaluate(const mjModel* m, mjData* d, double* r) const {
     mj_resetData(m, d);
     mju_copy(d->qpos, ep.qpos.data() + s * m->nq, m->nq);
     mju_copy(d->qvel, ep.qvel.data() + s * m->nv, m->nv);
+    activation.Set(ep, s, substeps_, d);
     bool healthy = true;
     for (int k = 0; k < horizon_; ++k, out += per_step) {
       if (healthy) {

@@ -5,11 +5,13 @@
 
 namespace mjhybrid::scene {
 
-void StartRollout(const mjModel* m, mjData* d, const Episode& ep, int s, RolloutStepper* stepper) {
+void StartRollout(const mjModel* m, mjData* d, const Episode& ep, int s, RolloutStepper* stepper,
+                  const ActivationReplay* activation, int substeps) {
   mj_resetData(m, d);
   mju_copy(d->qpos, ep.qpos.data() + s * m->nq, m->nq);
   mju_copy(d->qvel, ep.qvel.data() + s * m->nv, m->nv);
   d->time = ep.time[s];
+  if (activation) activation->Set(ep, s, substeps, d);
   // a hybrid model's residual sees the controls recorded before s
   const int instance = ResidualInstance(m);
   if (instance >= 0 && m->plugin_statenum[instance] > 0) {

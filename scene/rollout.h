@@ -8,6 +8,7 @@
 
 #include <mujoco/mujoco.h>
 
+#include "scene/activation.h"
 #include "scene/dataset.h"
 
 namespace mjhybrid::scene {
@@ -23,11 +24,13 @@ class RolloutStepper {
   virtual void Step(mjData* d) = 0;
 };
 
-// StartRollout puts d in the recorded state at step s of ep (qpos, qvel, time, and a hybrid
-// model's control history); StepRollout applies the recorded control of step t and advances
+// StartRollout puts d in the recorded state at step s of ep (qpos, qvel, time, a hybrid
+// model's control history, and, given `activation`, the actuator state that the controls
+// recorded before s leave, `substeps` physics steps per recorded step); StepRollout applies the recorded control of step t and advances
 // one recorded step: `substeps` mj_steps with the control held (scene/dataset_fit.h
 // ControlSubsteps), or one stepper->Step, which steps a whole recorded step itself
-void StartRollout(const mjModel* m, mjData* d, const Episode& ep, int s, RolloutStepper* stepper);
+void StartRollout(const mjModel* m, mjData* d, const Episode& ep, int s, RolloutStepper* stepper,
+                  const ActivationReplay* activation = nullptr, int substeps = 1);
 void StepRollout(const mjModel* m, mjData* d, const Episode& ep, int t, RolloutStepper* stepper,
                  int substeps);
 
