@@ -23,6 +23,7 @@ struct SysidArgs {
   std::string eval;  // optional held-out dataset: k-step error of nominal vs identified
   std::string out;   // the identified model (MJCF)
   scene::SysidOptions options;
+  bool no_lag = false;
   bool force = false;
 };
 
@@ -38,13 +39,18 @@ void RunSysid(const SysidArgs& c) {
   }
   scene::SysidOptions options = c.options;
   options.progress = true;
+  options.actuator_lag = !c.no_lag;
   const auto start = std::chrono::steady_clock::now();
-  scene::SysidResult result = scene::Identify(sim.get(), data, options);
+  scene::SysidResult result = scene::IdentifyScene(c.sim, data, options);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("\n%-34s %12s %12s %8s\n", "parameter", "nominal", "identified", "ratio");
   for (const scene::SysidParameter& p : result.parameters) {
     std::printf("%-34s %12.4g %12.4g %8s\n", p.name.c_str(), p.nominal, p.value(),
-                p.nominal > 0 ? (std::to_string(p.value() / p.nominal).substr(0, 6)).c_str() : "added");
+                p.nominal > 0 && !p.added ? (std::to_string(p.value() / p.nominal).substr(0, 6)).c_str() : "added");
+  }
+  if (result.cost_without_lag > 0) {
+    std::printf("actuator lag: %s (fitted error %.4g with it, %.4g without: kept only if 1 %% lower)\n",
+                result.lag_kept ? "kept" : "left out", result.final_cost, result.cost_without_lag);
   }
   std::printf("%d-step error (normalized, mean square): %.4g -> %.4g in %d iterations, %.1f s\n",
               options.horizon, result.initial_cost, result.final_cost, result.iterations, seconds);
@@ -73,6 +79,7 @@ void AddSysidCommand(CLI::App* app) {
   cmd->add_option("--stride", o.stride, "a window starts every N steps")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--iterations", o.iterations, "Levenberg-Marquardt iterations at most")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--threads", o.threads, "worker threads")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_flag("--no-actuator-lag", c->no_lag, "do not try a first-order lag on actuators that sim.xml declares without dynamics");
   cmd->add_flag("--force", c->force, "overwrite an existing output");
   cmd->callback([c] { RunSysid(*c); });
 }

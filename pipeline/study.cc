@@ -335,10 +335,9 @@ class Study {
   // it; the parameters, for study.json
   json IdentifyAndScore(const TrajectoryDataset& data, const std::string& path, uint64_t seed, double data_s) {
     const auto start = Clock::now();
-    ModelPtr sim = LoadModel(scene_.sim);
     SysidOptions options;
     options.threads = std::max(2, o_.train.threads);
-    SysidResult result = scene::Identify(sim.get(), data, options);
+    SysidResult result = scene::IdentifyScene(scene_.sim, data, options);
     WriteText(path, SysidMjcf(scene_.sim, result.parameters, path));
     std::fprintf(stderr, "[study] sysid on %.0f s of data: %d-step error %.4g -> %.4g\n", Seconds(data),
                  options.horizon, result.initial_cost, result.final_cost);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <stdexcept>
 
 #include "plugin/core/state_layout.h"
@@ -70,6 +71,7 @@ void ApplyOne(const SysidParameter& p, const mjModel* reference, mjModel* m) {
       for (int k = 0; k < m->npair; ++k) m->pair_solref[mjNREF * k + c] = reference->pair_solref[mjNREF * k + c] * v;
       break;
     }
+    case Kind::kLag: m->actuator_dynprm[mjNDYN * i] = v; break;
     case Kind::kMass: {
       const double ratio = v / p.nominal;
       m->body_mass[i] = v;
@@ -126,6 +128,13 @@ std::vector<SysidParameter> SysidParameters(const mjModel* m) {
       add("gain " + name_of(mjOBJ_ACTUATOR, a), Kind::kGain, a, m->actuator_gainprm[mjNGAIN * a], 0);
     }
   }
+  for (int a = 0; a < m->nu; ++a) {
+    const int type = m->actuator_dyntype[a];
+    if ((type == mjDYN_FILTER || type == mjDYN_FILTEREXACT) && m->actuator_dynprm[mjNDYN * a] > 0) {
+      add("lag " + name_of(mjOBJ_ACTUATOR, a), Kind::kLag, a, m->actuator_dynprm[mjNDYN * a], 0);
+      out.back().floor = m->opt.timestep;
+    }
+  }
   // contact: shared factors on all colliding geoms, when anything can collide
   int colliding = 0, condim = 1;
   for (int g = 0; g < m->ngeom; ++g) {
@@ -158,6 +167,7 @@ struct Worker {
 
 void ClampTheta(SysidParameter* p) {
   p->theta = p->nominal > 0 ? std::clamp(p->theta, -kMaxLogRatio, kMaxLogRatio) : std::clamp(p->theta, 0.0, kMaxAdded);
+  if (p->floor > 0 && p->nominal > 0) p->theta = std::max(p->theta, std::log(p->floor / p->nominal));
 }
 
 }  // namespace
@@ -214,6 +224,98 @@ SysidResult Identify(const mjModel* m, const TrajectoryDataset& data, const Sysi
   return result;
 }
 
+namespace {
+
+using SpecPtr = std::unique_ptr<mjSpec, void (*)(mjSpec*)>;
+
+SpecPtr ParseSpec(const std::string& sim_path) {
+  char error[1024] = "";
+  mjSpec* spec = mj_parseXML(sim_path.c_str(), nullptr, error, sizeof(error));
+  if (!spec) throw std::runtime_error("cannot read '" + sim_path + "': " + OneLine(error));
+  return SpecPtr(spec, mj_deleteSpec);
+}
+
+ModelPtr CompileSpec(mjSpec* spec, const std::string& sim_path) {
+  mjModel* compiled = mj_compile(spec, nullptr);
+  if (!compiled) throw std::runtime_error("cannot compile '" + sim_path + "': " + OneLine(mjs_getError(spec)));
+  return ModelPtr(compiled);
+}
+
+// the spec's actuators in model order
+std::vector<mjsActuator*> Actuators(mjSpec* spec) {
+  std::vector<mjsActuator*> out;
+  for (mjsElement* e = mjs_firstElement(spec, mjOBJ_ACTUATOR); e; e = mjs_nextElement(spec, e)) {
+    out.push_back(mjs_asActuator(e));
+  }
+  return out;
+}
+
+// a first-order lag with time constant tau on actuator a
+void AddLag(mjsActuator* a, double tau) {
+  a->dyntype = mjDYN_FILTER;
+  a->dynprm[0] = tau;
+  a->actearly = 1;
+}
+
+}  // namespace
+
+ModelPtr WithActuatorLag(const std::string& sim_path, bool* lagged) {
+  SpecPtr spec = ParseSpec(sim_path);
+  ModelPtr plain = CompileSpec(spec.get(), sim_path);
+  *lagged = false;
+  const std::vector<mjsActuator*> actuators = Actuators(spec.get());
+  for (int a = 0; a < plain->nu; ++a) {
+    if (plain->actuator_dyntype[a] != mjDYN_NONE) continue;
+    AddLag(actuators[a], plain->opt.timestep);
+    *lagged = true;
+  }
+  return *lagged ? CompileSpec(spec.get(), sim_path) : std::move(plain);
+}
+
+SysidResult IdentifyScene(const std::string& sim_path, const TrajectoryDataset& data, const SysidOptions& options) {
+  ModelPtr plain = LoadModel(sim_path);
+  bool lagged = false;
+  ModelPtr model = options.actuator_lag ? WithActuatorLag(sim_path, &lagged) : nullptr;
+  if (!lagged) return Identify(plain.get(), data, options);
+  // where the lags' search starts: from one timestep the fit stays in the basin where armature
+  // stands in for the lag (hopper: the lag stays at the floor), so it starts at the best of
+  // 1, 2, 4 ... 64 timesteps by the fitted error of the nominal parameters, the range it searches
+  const WindowResiduals residuals(plain.get(), data, options.horizon, options.stride, "sysid");
+  {
+    DataPtr d = MakeData(model.get());
+    double best_cost = std::numeric_limits<double>::infinity(), best_tau = model->opt.timestep;
+    for (double steps = 1; steps <= 64; steps *= 2) {
+      const double tau = steps * model->opt.timestep;
+      for (int a = 0; a < model->nu; ++a) {
+        if (plain->actuator_dyntype[a] == mjDYN_NONE) model->actuator_dynprm[mjNDYN * a] = tau;
+      }
+      const double cost = residuals.MeanSquare(model.get(), d.get());
+      if (cost < best_cost) best_cost = cost, best_tau = tau;
+    }
+    for (int a = 0; a < model->nu; ++a) {
+      if (plain->actuator_dyntype[a] == mjDYN_NONE) model->actuator_dynprm[mjNDYN * a] = best_tau;
+    }
+  }
+  SysidResult result = Identify(model.get(), data, options);
+  for (SysidParameter& p : result.parameters) {
+    p.added = p.kind == Kind::kLag && plain->actuator_dyntype[p.index] == mjDYN_NONE;
+  }
+  // the same parameters on sim.xml's own actuators
+  std::vector<SysidParameter> without;
+  for (const SysidParameter& p : result.parameters) {
+    if (!p.added) without.push_back(p);
+  }
+  ModelPtr unlagged(ApplySysid(plain.get(), without));
+  DataPtr d = MakeData(unlagged.get());
+  result.cost_without_lag = residuals.MeanSquare(unlagged.get(), d.get());
+  result.lag_kept = result.final_cost < 0.99 * result.cost_without_lag;
+  if (!result.lag_kept) {
+    result.parameters = without;
+    result.final_cost = result.cost_without_lag;
+  }
+  return result;
+}
+
 mjModel* ApplySysid(const mjModel* m, const std::vector<SysidParameter>& parameters) {
   mjModel* out = mj_copyModel(nullptr, m);
   DataPtr d = MakeData(out);
@@ -224,12 +326,14 @@ mjModel* ApplySysid(const mjModel* m, const std::vector<SysidParameter>& paramet
 std::string SysidMjcf(const std::string& sim_path, const std::vector<SysidParameter>& parameters,
                       const std::string& out_path) {
   char error[1024] = "";
-  mjSpec* spec = mj_parseXML(sim_path.c_str(), nullptr, error, sizeof(error));
-  if (!spec) throw std::runtime_error("cannot read '" + sim_path + "': " + OneLine(error));
-  std::unique_ptr<mjSpec, void (*)(mjSpec*)> owner(spec, mj_deleteSpec);
-  mjModel* compiled = mj_compile(spec, nullptr);
-  if (!compiled) throw std::runtime_error("cannot compile '" + sim_path + "': " + OneLine(mjs_getError(spec)));
-  ModelPtr nominal(compiled);
+  SpecPtr owner = ParseSpec(sim_path);
+  mjSpec* spec = owner.get();
+  // added lags become part of the model's structure before it is compiled
+  const std::vector<mjsActuator*> actuators = Actuators(spec);
+  for (const SysidParameter& p : parameters) {
+    if (p.added) AddLag(actuators.at(p.index), p.value());
+  }
+  ModelPtr nominal = CompileSpec(spec, sim_path);
   ModelPtr tuned(ApplySysid(nominal.get(), parameters));
   if (!mj_copyBack(spec, tuned.get())) {
     throw std::runtime_error("cannot write the identified values into '" + sim_path + "'");

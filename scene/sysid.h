@@ -7,7 +7,21 @@
 //
 // Every parameter is a non-negative physical value p, searched as p = p0 * exp(theta) when its
 // nominal value p0 is positive (a scale cannot flip sign and moves in ratios) and as
-// p = scale * theta^2 when p0 is zero (friction loss or armature a datasheet left out).
+// p = scale * theta when p0 is zero (friction loss or armature a datasheet left out).
+//
+// Actuator lag is structure as well as a value. Real motors lag their commands (current loops,
+// drive electronics): a state that no parameter of an actuator without dynamics can add, and
+// what sysid otherwise trades armature and damping for (hopper, docs/CONTACT.md). With
+// SysidOptions::actuator_lag, IdentifyScene gives every actuator that sim.xml declares without
+// dynamics a first-order lag (dyntype filter, actearly, so that the force follows the new
+// activation at once) and searches its time constant with the rest, from one timestep (where
+// under Euler the lag is none at all) up. The search starts at the best of 1, 2, 4 ... 64
+// timesteps by the fitted error of the nominal parameters: from one timestep it stays where
+// armature stands in for the lag (on hopper it did). Afterwards the lags are kept only if they lower
+// the fitted error by at least 1 % against the same parameters without them (the rule of the
+// contact fit's torsional friction, fixed before it ran on any scene): a model keeps the
+// simpler structure, and its cheaper step, unless the data ask for the state. Rollouts of a
+// lagged model start from the activation the recorded controls leave (scene/activation.h).
 
 #ifndef MJHYBRID_SCENE_SYSID_H_
 #define MJHYBRID_SCENE_SYSID_H_
@@ -18,6 +32,7 @@
 #include <vector>
 
 #include "scene/dataset.h"
+#include "scene/mujoco_util.h"
 
 namespace mjhybrid::scene {
 
@@ -34,15 +49,19 @@ struct SysidParameter {
   void Apply(mjModel* m) const;
 
   // where it lives in mjModel
-  enum class Kind { kDamping, kArmature, kFrictionLoss, kGain, kFriction, kSolrefTime, kSolrefDamping, kMass };
+  enum class Kind { kDamping, kArmature, kFrictionLoss, kGain, kFriction, kSolrefTime, kSolrefDamping, kMass, kLag };
   Kind kind = Kind::kDamping;
   int index = 0;  // dof, actuator, body, or the friction component (0 sliding, 1 torsional, 2 rolling)
+  // a lag's time constant stays at or above one timestep: a filter is stable there under every
+  // integrator, and under Euler one step reaches the command (no lag at all)
+  double floor = 0;
+  bool added = false;  // a lag sysid gave an actuator that sim.xml declares without dynamics
 };
 
 // the parameters an engineer would fit on this model: damping, armature and friction loss of
-// every hinge and slide DOF; the gain of every actuator; with contacts, the friction
-// coefficients and solref of all colliding geoms (one shared factor each); the mass of every
-// body carried by a free joint
+// every hinge and slide DOF; the gain of every actuator and the time constant of its lag (one
+// with dynamics filter or filterexact); with contacts, the friction coefficients and solref of
+// all colliding geoms (one shared factor each); the mass of every body carried by a free joint
 std::vector<SysidParameter> SysidParameters(const mjModel* m);
 
 struct SysidOptions {
@@ -57,6 +76,7 @@ struct SysidOptions {
   int iterations = 20;   // Levenberg-Marquardt iterations at most
   int threads = 2;
   bool progress = false;
+  bool actuator_lag = true;  // IdentifyScene: try a lag on actuators without dynamics (above)
 };
 
 struct SysidResult {
@@ -64,15 +84,28 @@ struct SysidResult {
   double initial_cost = 0, final_cost = 0;  // mean squared normalized error per residual
   int iterations = 0;
   long long rollouts = 0;  // window rollouts per cost evaluation
+  // with SysidOptions::actuator_lag: the fitted error of the same parameters without the added
+  // lags, and whether the lags were kept (the 1 % rule); 0 and false when none was tried
+  double cost_without_lag = 0;
+  bool lag_kept = false;
 };
 
 // identifies the parameters of `m` (left untouched) from the training episodes of `data`
 SysidResult Identify(const mjModel* m, const TrajectoryDataset& data, const SysidOptions& options);
 
+// sim.xml compiled with a lag (at the floor) on every actuator it declares without dynamics;
+// `lagged` says whether there was any
+ModelPtr WithActuatorLag(const std::string& sim_path, bool* lagged);
+
+// identifies sim_path's parameters, with SysidOptions::actuator_lag also the added lags and
+// whether to keep them (above); the result's parameters hold the added lags only if kept
+SysidResult IdentifyScene(const std::string& sim_path, const TrajectoryDataset& data, const SysidOptions& options);
+
 // a copy of m with the identified values
 mjModel* ApplySysid(const mjModel* m, const std::vector<SysidParameter>& parameters);
 
-// sim.xml with the identified values written in, as MJCF text to be written to `out_path`:
+// sim.xml with the identified values (and any added lag) written in, as MJCF text to be
+// written to `out_path`:
 // asset folders relative to sim.xml's are rewritten relative to out_path's folder, so the file
 // compiles where it is written and keeps working when the whole tree moves
 std::string SysidMjcf(const std::string& sim_path, const std::vector<SysidParameter>& parameters,

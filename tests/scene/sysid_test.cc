@@ -1,6 +1,7 @@
 // System identification (scene/sysid.h) on a system whose true parameters are known: a
 // motor-driven pendulum recorded with one joint damping and identified from a model that
-// starts at another.
+// starts at another; and one whose motor lags its command, which sysid gives a lag that its
+// sim.xml lacks, while it gives none where the data do not ask for it.
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 
 #include "scene/collect.h"
@@ -85,6 +87,73 @@ TEST_F(SysidTest, IdentifiesTheRealJointDamping) {
       << "initial " << result.initial_cost << ", final " << result.final_cost;
   // Identify leaves the model it was given alone
   EXPECT_DOUBLE_EQ(m->dof_damping[0], kNominalDamping);
+}
+
+// the pendulum, its motor lagging the command by a first-order filter with time constant tau
+std::string LaggedPendulumXml(double damping, double tau) {
+  std::string xml = PendulumXml(damping);
+  const std::string motor = R"(<motor name="motor" joint="hinge" ctrlrange="-3 3"/>)";
+  const size_t at = xml.find(motor);
+  if (at == std::string::npos) throw std::runtime_error("PendulumXml has no motor");
+  return xml.replace(at, motor.size(), R"(<general name="motor" joint="hinge" ctrlrange="-3 3" dyntype="filter" dynprm=")" +
+                                           std::to_string(tau) + R"(" actearly="true"/>)");
+}
+
+TrajectoryDataset CollectFrom(const std::string& real) {
+  CollectOptions collect;
+  collect.model_path = real;
+  collect.episodes = 4;
+  collect.steps = 200;
+  collect.seed = 3;
+  return Collect(collect, false);
+}
+
+const SysidParameter* Find(const SysidResult& result, const std::string& name) {
+  for (const SysidParameter& p : result.parameters) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+TEST_F(SysidTest, GivesALaggingMotorTheLagSimXmlLacks) {
+  constexpr double kTau = 0.05;  // five timesteps
+  const TrajectoryDataset data = CollectFrom(Write("real.xml", LaggedPendulumXml(kRealDamping, kTau)));
+  const std::string sim = Write("sim.xml", PendulumXml(kRealDamping));
+  SysidOptions options;
+  const SysidResult result = IdentifyScene(sim, data, options);
+  EXPECT_TRUE(result.lag_kept);
+  EXPECT_LT(result.final_cost, 0.01 * result.cost_without_lag);
+  const SysidParameter* lag = Find(result, "lag motor");
+  ASSERT_NE(lag, nullptr);
+  EXPECT_TRUE(lag->added);
+  EXPECT_NEAR(lag->value(), kTau, 0.05 * kTau);
+  // the identified MJCF carries the lag as structure: it compiles with an actuator state
+  const std::string out = (fs::path(dir_) / "sysid.xml").string();
+  Write("sysid.xml", SysidMjcf(sim, result.parameters, out));
+  ModelPtr identified = LoadModel(out);
+  ASSERT_EQ(identified->na, 1);
+  EXPECT_EQ(identified->actuator_dyntype[0], mjDYN_FILTER);
+  EXPECT_NEAR(identified->actuator_dynprm[0], lag->value(), 1e-9);
+  // and without trying, there is no lag to give
+  options.actuator_lag = false;
+  const SysidResult plain = IdentifyScene(sim, data, options);
+  EXPECT_EQ(Find(plain, "lag motor"), nullptr);
+  EXPECT_GT(plain.final_cost, 10 * result.final_cost);
+}
+
+TEST_F(SysidTest, GivesNoLagWhereTheDataDoNotAskForOne) {
+  const TrajectoryDataset data = CollectFrom(Write("real.xml", PendulumXml(kRealDamping)));
+  const std::string sim = Write("sim.xml", PendulumXml(kNominalDamping));
+  const SysidResult result = IdentifyScene(sim, data, SysidOptions());
+  EXPECT_FALSE(result.lag_kept);
+  EXPECT_EQ(result.final_cost, result.cost_without_lag);  // the cost of what it returns
+  EXPECT_EQ(Find(result, "lag motor"), nullptr);
+  const std::string out = (fs::path(dir_) / "sysid.xml").string();
+  Write("sysid.xml", SysidMjcf(sim, result.parameters, out));
+  EXPECT_EQ(LoadModel(out)->na, 0);
+  const SysidParameter* damping = Find(result, "damping hinge");
+  ASSERT_NE(damping, nullptr);
+  EXPECT_NEAR(damping->value(), kRealDamping, 0.1 * kRealDamping);
 }
 
 }  // namespace
