@@ -23,7 +23,6 @@ struct SysidArgs {
   std::string eval;  // optional held-out dataset: k-step error of nominal vs identified
   std::string out;   // the identified model (MJCF)
   scene::SysidOptions options;
-  bool no_lag = false;
   bool force = false;
 };
 
@@ -39,7 +38,6 @@ void RunSysid(const SysidArgs& c) {
   }
   scene::SysidOptions options = c.options;
   options.progress = true;
-  options.actuator_lag = !c.no_lag;
   const auto start = std::chrono::steady_clock::now();
   scene::SysidResult result = scene::IdentifyScene(c.sim, data, options);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -79,7 +77,7 @@ void AddSysidCommand(CLI::App* app) {
   cmd->add_option("--stride", o.stride, "a window starts every N steps")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--iterations", o.iterations, "Levenberg-Marquardt iterations at most")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--threads", o.threads, "worker threads")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_flag("--no-actuator-lag", c->no_lag, "do not try a first-order lag on actuators that sim.xml declares without dynamics");
+  cmd->add_flag("--actuator-lag", o.actuator_lag, "also try a first-order lag on actuators that sim.xml declares without dynamics (kept if it lowers the fitted error by 1 %)");
   cmd->add_flag("--force", c->force, "overwrite an existing output");
   cmd->callback([c] { RunSysid(*c); });
 }

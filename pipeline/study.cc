@@ -337,6 +337,7 @@ class Study {
     const auto start = Clock::now();
     SysidOptions options;
     options.threads = std::max(2, o_.train.threads);
+    options.actuator_lag = !scene_.config.empty() && LoadSceneConfig(scene_.config).actuator_lag;
     SysidResult result = scene::IdentifyScene(scene_.sim, data, options);
     WriteText(path, SysidMjcf(scene_.sim, result.parameters, path));
     std::fprintf(stderr, "[study] sysid on %.0f s of data: %d-step error %.4g -> %.4g\n", Seconds(data),

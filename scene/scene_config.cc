@@ -46,7 +46,7 @@ SceneConfig ReadSceneConfig(const std::string& path) {
   if (!in) throw std::runtime_error("cannot read scene config '" + path + "'");
   json root = json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) throw std::runtime_error(path + ": not valid JSON");
-  OnlyKeys(root, {"collect", "replace", "fit_params", "sysid", "train"}, "top level", path);
+  OnlyKeys(root, {"collect", "replace", "fit_params", "sysid", "actuator_lag", "train"}, "top level", path);
 
   SceneConfig config;
   CollectOptions& c = config.collect;
@@ -68,6 +68,13 @@ SceneConfig ReadSceneConfig(const std::string& path) {
   if (root.contains("sysid")) {
     if (!root["sysid"].is_boolean()) throw std::runtime_error(path + ": 'sysid' must be true or false");
     config.sysid = root["sysid"].get<bool>();
+  }
+  if (root.contains("actuator_lag")) {
+    if (!root["actuator_lag"].is_boolean()) throw std::runtime_error(path + ": 'actuator_lag' must be true or false");
+    config.actuator_lag = root["actuator_lag"].get<bool>();
+    if (config.actuator_lag && !config.sysid) {
+      throw std::runtime_error(path + ": 'actuator_lag' needs 'sysid' true: the lag is identified by sysid");
+    }
   }
   const json replace = root.value("replace", json::array());
   if (!replace.is_array()) throw std::runtime_error(path + ": 'replace' must be a list of [geom1, geom2]");

@@ -21,6 +21,9 @@
 //     "sysid": false,          the demo identifies sim.xml's physical parameters first
 //                              (mjhybrid sysid) and builds the hybrid on the identified model;
 //                              false: on sim.xml as written. Default true
+//     "actuator_lag": true,    sysid also tries a first-order lag on every actuator sim.xml
+//                              declares without dynamics (sysid --actuator-lag,
+//                              scene/sysid.h). Default false
 //     "train": {
 //       "output": "velocity",  force | velocity: what the whole-state residual outputs
 //       "target_window": 10,   velocity targets: steps per analytic rollout window
@@ -57,6 +60,7 @@ struct SceneConfig {
   // false: never
   std::optional<bool> fit_params;
   bool sysid = true;  // the hybrid's analytic model is sim.xml identified on the data
+  bool actuator_lag = false;  // and the identification tries a motor lag (scene/sysid.h)
   SceneTraining train;
 };
 

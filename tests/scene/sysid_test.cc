@@ -120,6 +120,7 @@ TEST_F(SysidTest, GivesALaggingMotorTheLagSimXmlLacks) {
   const TrajectoryDataset data = CollectFrom(Write("real.xml", LaggedPendulumXml(kRealDamping, kTau)));
   const std::string sim = Write("sim.xml", PendulumXml(kRealDamping));
   SysidOptions options;
+  options.actuator_lag = true;
   const SysidResult result = IdentifyScene(sim, data, options);
   EXPECT_TRUE(result.lag_kept);
   EXPECT_LT(result.final_cost, 0.01 * result.cost_without_lag);
@@ -144,7 +145,9 @@ TEST_F(SysidTest, GivesALaggingMotorTheLagSimXmlLacks) {
 TEST_F(SysidTest, GivesNoLagWhereTheDataDoNotAskForOne) {
   const TrajectoryDataset data = CollectFrom(Write("real.xml", PendulumXml(kRealDamping)));
   const std::string sim = Write("sim.xml", PendulumXml(kNominalDamping));
-  const SysidResult result = IdentifyScene(sim, data, SysidOptions());
+  SysidOptions options;
+  options.actuator_lag = true;
+  const SysidResult result = IdentifyScene(sim, data, options);
   EXPECT_FALSE(result.lag_kept);
   EXPECT_EQ(result.final_cost, result.cost_without_lag);  // the cost of what it returns
   EXPECT_EQ(Find(result, "lag motor"), nullptr);
