@@ -337,7 +337,11 @@ class Study {
     const auto start = Clock::now();
     SysidOptions options;
     options.threads = std::max(2, o_.train.threads);
-    options.actuator_lag = !scene_.config.empty() && LoadSceneConfig(scene_.config).actuator_lag;
+    if (!scene_.config.empty()) {
+      const SceneConfig config = LoadSceneConfig(scene_.config);
+      options.actuator_lag = config.sysid_options.actuator_lag;
+      options.step_doublings = config.sysid_options.step_doublings;
+    }
     SysidResult result = scene::IdentifyScene(scene_.sim, data, options);
     WriteText(path, SysidMjcf(scene_.sim, result.parameters, path));
     std::fprintf(stderr, "[study] sysid on %.0f s of data: %d-step error %.4g -> %.4g\n", Seconds(data),

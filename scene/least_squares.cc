@@ -130,16 +130,33 @@ LeastSquaresResult LevenbergMarquardt(int n, const ResidualFunction& evaluate,
       evaluate(trial, 0, rt.data());
       const double cost = Cost(rt);
       if (std::isfinite(cost) && cost < result.final_cost) {
-        const double gain = (result.final_cost - cost) / result.final_cost;
+        // a step that helps is tried again at twice its length while that helps more: a
+        // Jacobian costs one evaluation per parameter, a longer step one, and along the long
+        // valleys of a multi-step error (hopper's damping, armature and motor lag trade
+        // against each other) the damped step is a small fraction of the way
+        double taken = cost;
+        Eigen::VectorXd step = trial - *theta, r_longer(n);
+        for (int grow = 0; grow < options.step_doublings; ++grow) {
+          step *= 2;
+          Eigen::VectorXd longer = *theta + step;
+          bound(&longer);
+          evaluate(longer, 0, r_longer.data());
+          const double c = Cost(r_longer);
+          if (!std::isfinite(c) || c >= taken) break;
+          taken = c;
+          trial = longer;
+          rt.swap(r_longer);
+        }
+        const double gain = (result.final_cost - taken) / result.final_cost;
         *theta = trial;
         r = rt;
-        result.final_cost = cost;
+        result.final_cost = taken;
         lambda = std::max(1e-6, lambda / 3);
         improved = true;
         result.iterations = it + 1;
         if (!options.progress.empty()) {
           std::fprintf(stderr, "[%s] iteration %d: cost %.5g (%.1f %% below nominal)\n", options.progress.c_str(), it + 1,
-                       cost, 100 * (1 - cost / result.initial_cost));
+                       taken, 100 * (1 - taken / result.initial_cost));
         }
         if (gain < 1e-4) return result;
       } else {

@@ -59,6 +59,7 @@ struct LeastSquaresOptions {
   int iterations = 20;  // at most
   int threads = 2;      // Jacobian columns spread over this many workers
   double delta = 1e-2;  // finite-difference step in theta
+  int step_doublings = 0;  // an accepted step is tried at 2, 4 ... 2^N times its length
   std::string progress;  // a label ("sysid") to print each iteration to stderr with; empty: quiet
 };
 

@@ -46,7 +46,7 @@ SceneConfig ReadSceneConfig(const std::string& path) {
   if (!in) throw std::runtime_error("cannot read scene config '" + path + "'");
   json root = json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) throw std::runtime_error(path + ": not valid JSON");
-  OnlyKeys(root, {"collect", "replace", "fit_params", "sysid", "actuator_lag", "train"}, "top level", path);
+  OnlyKeys(root, {"collect", "replace", "fit_params", "sysid", "train"}, "top level", path);
 
   SceneConfig config;
   CollectOptions& c = config.collect;
@@ -66,14 +66,27 @@ SceneConfig ReadSceneConfig(const std::string& path) {
     config.fit_params = root["fit_params"].get<bool>();
   }
   if (root.contains("sysid")) {
-    if (!root["sysid"].is_boolean()) throw std::runtime_error(path + ": 'sysid' must be true or false");
-    config.sysid = root["sysid"].get<bool>();
-  }
-  if (root.contains("actuator_lag")) {
-    if (!root["actuator_lag"].is_boolean()) throw std::runtime_error(path + ": 'actuator_lag' must be true or false");
-    config.actuator_lag = root["actuator_lag"].get<bool>();
-    if (config.actuator_lag && !config.sysid) {
-      throw std::runtime_error(path + ": 'actuator_lag' needs 'sysid' true: the lag is identified by sysid");
+    // true, false, or the options of an identification that runs
+    const json& sysid = root["sysid"];
+    if (sysid.is_object()) {
+      OnlyKeys(sysid, {"actuator_lag", "step_doublings"}, "sysid", path);
+      if (sysid.contains("actuator_lag")) {
+        if (!sysid["actuator_lag"].is_boolean()) {
+          throw std::runtime_error(path + ": 'sysid.actuator_lag' must be true or false");
+        }
+        config.sysid_options.actuator_lag = sysid["actuator_lag"].get<bool>();
+      }
+      if (sysid.contains("step_doublings")) {
+        const json& d = sysid["step_doublings"];
+        if (!d.is_number_integer() || d.get<int>() < 0 || d.get<int>() > 10) {
+          throw std::runtime_error(path + ": 'sysid.step_doublings' must be an integer from 0 to 10");
+        }
+        config.sysid_options.step_doublings = d.get<int>();
+      }
+    } else if (!sysid.is_boolean()) {
+      throw std::runtime_error(path + ": 'sysid' must be true, false or an object of sysid options");
+    } else {
+      config.sysid = sysid.get<bool>();
     }
   }
   const json replace = root.value("replace", json::array());

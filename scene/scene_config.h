@@ -20,10 +20,12 @@
 //                              the training data hold contacts; false: never
 //     "sysid": false,          the demo identifies sim.xml's physical parameters first
 //                              (mjhybrid sysid) and builds the hybrid on the identified model;
-//                              false: on sim.xml as written. Default true
-//     "actuator_lag": true,    sysid also tries a first-order lag on every actuator sim.xml
-//                              declares without dynamics (sysid --actuator-lag,
-//                              scene/sysid.h). Default false
+//                              false: on sim.xml as written. Default true. An object
+//                              means true, with options (scene/sysid.h; default false and 0):
+//                              {"actuator_lag": true,   try a first-order lag on every actuator
+//                                                       sim.xml declares without dynamics
+//                               "step_doublings": 3}    Levenberg-Marquardt lengthens a step
+//                                                       that helps up to 2^3 times
 //     "train": {
 //       "output": "velocity",  force | velocity: what the whole-state residual outputs
 //       "target_window": 10,   velocity targets: steps per analytic rollout window
@@ -60,7 +62,10 @@ struct SceneConfig {
   // false: never
   std::optional<bool> fit_params;
   bool sysid = true;  // the hybrid's analytic model is sim.xml identified on the data
-  bool actuator_lag = false;  // and the identification tries a motor lag (scene/sysid.h)
+  struct SysidChoices {
+    bool actuator_lag = false;  // sysid --actuator-lag
+    int step_doublings = 0;     // sysid --step-doublings
+  } sysid_options;
   SceneTraining train;
 };
 

@@ -215,6 +215,7 @@ SysidResult Identify(const mjModel* m, const TrajectoryDataset& data, const Sysi
   lm.iterations = options.iterations;
   lm.threads = threads;
   lm.delta = kDelta;
+  lm.step_doublings = options.step_doublings;
   if (options.progress) lm.progress = "sysid";
   const LeastSquaresResult fit = LevenbergMarquardt(residuals.size(), evaluate, bound, lm, &theta);
   params = with_theta(theta);

@@ -77,8 +77,13 @@ struct SysidOptions {
   int threads = 2;
   bool progress = false;
   // IdentifyScene: try a lag on actuators without dynamics (above). Off unless asked for
-  // (scene.json "actuator_lag"): on the unseen pairs it cost up to 2.8 points (README)
+  // (scene.json "sysid": {"actuator_lag": true}): on the unseen pairs it cost up to 2.8 points
   bool actuator_lag = false;
+  // Levenberg-Marquardt tries a step that helps at 2, 4 ... 2^N times its length
+  // (scene/least_squares.h). Off unless asked for: on hopper 20 iterations then reach a third
+  // of the error they otherwise do, on flipper and kicker the first long step leads into a
+  // worse basin (README)
+  int step_doublings = 0;
 };
 
 struct SysidResult {

@@ -45,12 +45,12 @@ rm -f "$out/sysid.xml" "$out/eval-sysid.json" "$out/eval-sysid.csv"
 identify="$("$root/.venv/bin/python" -c 'import json,sys; print("no" if sys.argv[1] and json.load(open(sys.argv[1])).get("sysid") is False else "yes")' "$([ -f "$dir/scene.json" ] && echo "$dir/scene.json")")"
 if [ "$identify" = "yes" ]; then
   echo "== sysid: physical parameters of $dir/sim.xml"
-  lag=()
-  # scene.json "actuator_lag": true: sysid also tries a motor lag (scene/sysid.h)
-  if [ -f "$dir/scene.json" ] && "$root/.venv/bin/python" -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1])).get("actuator_lag") is True else 1)' "$dir/scene.json"; then
-    lag=(--actuator-lag)
+  # scene.json "sysid": {"actuator_lag": true, "step_doublings": N} (scene/scene_config.h)
+  sysid_options=()
+  if [ -f "$dir/scene.json" ]; then
+    read -r -a sysid_options <<< "$("$root/.venv/bin/python" -c 'import json,sys; s=json.load(open(sys.argv[1])).get("sysid"); s=s if isinstance(s,dict) else {}; print(("--actuator-lag " if s.get("actuator_lag") is True else "")+("--step-doublings %d" % s["step_doublings"] if isinstance(s.get("step_doublings"),int) else ""))' "$dir/scene.json")"
   fi
-  "$bin" sysid --model "$dir/sim.xml" --data "$out/train.h5" --eval "$out/test.h5" --out "$out/sysid.xml" "${lag[@]}" --force
+  "$bin" sysid --model "$dir/sim.xml" --data "$out/train.h5" --eval "$out/test.h5" --out "$out/sysid.xml" "${sysid_options[@]}" --force
   base="$out/sysid.xml"
   analytic=(--base "$base")
   "$bin" eval --model "$dir/sim.xml" --base "$base" --data "$out/test.h5" --horizons 1,10,100,1000 \

@@ -72,9 +72,10 @@ def test_bad_velocity_input_is_one_line(workdir: Path, tmp_path: Path) -> None:
                         ({"train": {"huber": -1}}, "'train.huber' must be a number >= 0"),
                         ({"train": {"huber": "yes"}}, "'train.huber' must be a number >= 0"),
                         ({"train": {"window": 5}}, "unknown key 'window' in 'train'"),
-                        ({"sysid": "yes"}, "'sysid' must be true or false"),
-                        ({"actuator_lag": 1}, "'actuator_lag' must be true or false"),
-                        ({"sysid": False, "actuator_lag": True}, "'actuator_lag' needs 'sysid' true"),
+                        ({"sysid": "yes"}, "'sysid' must be true, false or an object"),
+                        ({"sysid": {"actuator_lag": 1}}, "'sysid.actuator_lag' must be true or false"),
+                        ({"sysid": {"step_doublings": -1}}, "'sysid.step_doublings' must be an integer from 0 to 10"),
+                        ({"sysid": {"lag": True}}, "unknown key 'lag' in 'sysid'"),
                         ({"fit_params": 1}, "'fit_params' must be true or false")]:
         scene.write_text(json.dumps(bad))
         line = error_line(train(workdir, "x.safetensors", "--protocol", str(scene), ok=False))

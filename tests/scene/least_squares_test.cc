@@ -1,8 +1,10 @@
 // The compass search (scene/least_squares.h) on functions whose minimum is known: it finds it,
-// keeps to its search box and never takes a trial whose rollouts diverged.
+// keeps to its search box and never takes a trial whose rollouts diverged. Levenberg-Marquardt
+// lengthens a step that helps while that helps more.
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "scene/least_squares.h"
@@ -59,6 +61,31 @@ TEST(CompassSearchTest, ANonFiniteTrialIsNeverTaken) {
   EXPECT_TRUE(std::isfinite(fit.final_cost));
   EXPECT_LE(theta[0], 0.2);
   EXPECT_GT(theta[0], 0.1);
+}
+
+// a residual that flattens away from the start, so the Gauss-Newton step from 0 (the tangent's
+// root, theta = log 10 = 2.3) falls far short of the minimum at theta = 9
+void Flattening(const Eigen::VectorXd& theta, int /*worker*/, double* r) {
+  r[0] = std::log1p(std::max(theta[0], -0.99)) - std::log(10.0);
+}
+
+TEST(LevenbergMarquardtTest, AStepThatHelpsIsTakenFurtherWhileThatHelpsMore) {
+  auto one_iteration = [](int doublings) {
+    Eigen::VectorXd theta = Eigen::VectorXd::Zero(1);
+    LeastSquaresOptions options;
+    options.iterations = 1;
+    options.threads = 1;
+    options.delta = 1e-6;
+    options.step_doublings = doublings;
+    LevenbergMarquardt(1, Flattening, [](Eigen::VectorXd*) {}, options, &theta);
+    return theta[0];
+  };
+  const double damped = one_iteration(0);
+  EXPECT_GT(damped, 2.0);
+  EXPECT_LT(damped, 2.4);  // the damped Gauss-Newton step alone
+  // 2.3 -> 4.6 -> 9.2 (each better), 18.4 worse: stops at 9.2, next to the minimum
+  EXPECT_NEAR(one_iteration(3), 4 * damped, 1e-9);
+  EXPECT_NEAR(one_iteration(1), 2 * damped, 1e-9);  // no further than it is allowed
 }
 
 }  // namespace
