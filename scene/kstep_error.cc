@@ -22,7 +22,8 @@ struct Accumulator {
 };
 
 void RunEpisodes(const mjModel* m, const TrajectoryDataset& data, int horizon, int stride,
-                 size_t first, size_t step, const KStepOptions* options, Accumulator* acc) {
+                 size_t first, size_t step, const KStepOptions* options, const ActivationReplay* activation,
+                 Accumulator* acc) {
   std::unique_ptr<RolloutStepper> stepper = options->stepper ? options->stepper() : nullptr;
   DataPtr owner = MakeData(m);
   mjData* d = owner.get();
@@ -33,11 +34,10 @@ void RunEpisodes(const mjModel* m, const TrajectoryDataset& data, int horizon, i
   const PluginStateLayout state =
       stateful ? ResidualStateLayout(m, d, instance) : PluginStateLayout{};
   const int substeps = ControlSubsteps(m, data);
-  const ActivationReplay activation(m);
   for (size_t e = first; e < data.episodes.size(); e += step) {
     const Episode& ep = data.episodes[e];
     for (int s = 0; s + horizon <= ep.steps(); s += stride) {
-      StartRollout(m, d, ep, s, stepper.get(), &activation, substeps);
+      StartRollout(m, d, ep, s, stepper.get(), activation, substeps);
       mjtNum* plugin_state = stateful ? d->plugin_state + m->plugin_stateadr[instance] : nullptr;
       bool healthy = true;
       for (int k = 0; k < horizon && healthy; ++k) {
@@ -74,6 +74,9 @@ std::vector<HorizonError> KStepError(const mjModel* m, const TrajectoryDataset& 
   DofScales(m, data, &pos_scale, &vel_scale);
   const int npos = PositionDofs(m);
   const int threads = std::max(1, options.threads);
+  // here, not in the workers: a model whose actuator state cannot be replayed is refused with
+  // an error the caller can report, not one thrown in a thread
+  const ActivationReplay activation(m);
   std::vector<HorizonError> result;
   for (int h : options.horizons) {
     std::vector<Accumulator> acc(threads);
@@ -83,7 +86,8 @@ std::vector<HorizonError> KStepError(const mjModel* m, const TrajectoryDataset& 
     }
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t) {
-      pool.emplace_back(RunEpisodes, m, std::cref(data), h, StartStride(options, h), t, threads, &options, &acc[t]);
+      pool.emplace_back(RunEpisodes, m, std::cref(data), h, StartStride(options, h), t, threads, &options, &activation,
+                        &acc[t]);
     }
     for (std::thread& t : pool) t.join();
     for (int t = 1; t < threads; ++t) {

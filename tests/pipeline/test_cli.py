@@ -239,3 +239,22 @@ def test_a_scene_that_includes_an_including_file_loads_by_relative_path(workdir:
     shutil.copy(workdir / "test.h5", tmp_path / "runs" / "test.h5")
     run("eval", "--model", "scene/variant.xml", "--base", "runs/hybrid.xml", "--data", "runs/test.h5",
         "--horizons", "10", cwd=tmp_path)
+
+
+def test_actuator_state_that_cannot_be_replayed_is_refused(tmp_path: Path) -> None:
+    """A muscle's activation is not replayed from recorded controls (scene/activation.h): eval and
+    sysid refuse the model in one line that names the actuator, from eval's worker threads too."""
+    model = tmp_path / "muscle.xml"
+    model.write_text("""<mujoco><worldbody><body pos="0 0 1"><joint name="j" axis="0 1 0"/>
+      <geom type="capsule" fromto="0 0 0 0.3 0 0" size="0.02" mass="0.5"/></body></worldbody>
+      <tendon><fixed name="t"><joint joint="j" coef="0.1"/></fixed></tendon>
+      <actuator><muscle name="biceps" tendon="t" lengthrange="0.05 0.15"/></actuator></mujoco>""")
+    data = tmp_path / "muscle.h5"
+    run("collect", "--model", str(model), "--out", str(data), "--episodes", "2", "--steps", "50")
+    for command in (["eval", "--model", str(model), "--base", str(model), "--data", str(data), "--horizons", "10"],
+                    ["sysid", "--model", str(model), "--data", str(data), "--out", str(tmp_path / "s.xml")]):
+        proc = run(*command, ok=False)
+        assert proc.returncode == 1, proc.stderr
+        line = error_line(proc)
+        assert "'biceps'" in line and "muscle" in line and "filter" in line, line
+    assert not (tmp_path / "s.xml").exists()
