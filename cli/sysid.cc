@@ -46,9 +46,9 @@ void RunSysid(const SysidArgs& c) {
     std::printf("%-34s %12.4g %12.4g %8s\n", p.name.c_str(), p.nominal, p.value(),
                 p.nominal > 0 && !p.added ? (std::to_string(p.value() / p.nominal).substr(0, 6)).c_str() : "added");
   }
-  if (result.cost_without_lag > 0) {
+  if (result.cost_without_lag) {
     std::printf("actuator lag: %s (fitted error %.4g with it, %.4g without: kept only if 1 %% lower)\n",
-                result.lag_kept ? "kept" : "left out", result.final_cost, result.cost_without_lag);
+                result.lag_kept ? "kept" : "left out", result.final_cost, *result.cost_without_lag);
   }
   std::printf("%d-step error (normalized, mean square): %.4g -> %.4g in %d iterations, %.1f s\n",
               options.horizon, result.initial_cost, result.final_cost, result.iterations, seconds);

@@ -309,10 +309,10 @@ SysidResult IdentifyScene(const std::string& sim_path, const TrajectoryDataset& 
   ModelPtr unlagged(ApplySysid(plain.get(), without));
   DataPtr d = MakeData(unlagged.get());
   result.cost_without_lag = residuals.MeanSquare(unlagged.get(), d.get());
-  result.lag_kept = result.final_cost < 0.99 * result.cost_without_lag;
+  result.lag_kept = result.final_cost < 0.99 * *result.cost_without_lag;
   if (!result.lag_kept) {
     result.parameters = without;
-    result.final_cost = result.cost_without_lag;
+    result.final_cost = *result.cost_without_lag;
   }
   return result;
 }

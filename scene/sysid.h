@@ -28,6 +28,7 @@
 
 #include <mujoco/mujoco.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -92,8 +93,8 @@ struct SysidResult {
   int iterations = 0;
   long long rollouts = 0;  // window rollouts per cost evaluation
   // with SysidOptions::actuator_lag: the fitted error of the same parameters without the added
-  // lags, and whether the lags were kept (the 1 % rule); 0 and false when none was tried
-  double cost_without_lag = 0;
+  // lags (none when no lag was tried), and whether the lags were kept (the 1 % rule)
+  std::optional<double> cost_without_lag;
   bool lag_kept = false;
 };
 
