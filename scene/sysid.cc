@@ -31,7 +31,6 @@ constexpr double kDelta = 1e-2;
 
 bool Collides(const mjModel* m, int g) { return m->geom_contype[g] || m->geom_conaffinity[g]; }
 
-
 }  // namespace
 
 double SysidParameter::value() const {
@@ -258,6 +257,47 @@ void AddLag(mjsActuator* a, double tau) {
   a->actearly = 1;
 }
 
+// Identified masses must survive the round trip through MJCF. A body whose inertia the
+// compiler derives from its geoms (the usual case, and inertiafromgeom="true" even overrides
+// an <inertial>) would be written with its fitted mass and read back with the nominal one, so
+// every body gets an explicit inertial clause with its compiled values, and the compiler
+// options that would recompute or rescale them are turned off.
+bool WriteInertials(mjSpec* spec, const mjModel* tuned, const std::vector<SysidParameter>& parameters) {
+  const bool any_mass = std::any_of(parameters.begin(), parameters.end(),
+                                    [](const SysidParameter& p) { return p.kind == Kind::kMass; });
+  if (!any_mass) return false;
+  int b = 0;  // compiled body ids follow the spec's order, the world first
+  for (mjsElement* e = mjs_firstElement(spec, mjOBJ_BODY); e; e = mjs_nextElement(spec, e), ++b) {
+    if (b >= tuned->nbody) throw std::runtime_error("sysid: the model's bodies do not match its MJCF");
+    mjsBody* body = mjs_asBody(e);
+    if (b == 0 || tuned->body_mass[b] <= 0) continue;
+    body->explicitinertial = 1;
+    body->mass = tuned->body_mass[b];
+    for (int k = 0; k < 3; ++k) body->ipos[k] = tuned->body_ipos[3 * b + k];
+    for (int k = 0; k < 4; ++k) body->iquat[k] = tuned->body_iquat[4 * b + k];
+    for (int k = 0; k < 3; ++k) body->inertia[k] = tuned->body_inertia[3 * b + k];
+    body->fullinertia[0] = std::numeric_limits<double>::quiet_NaN();  // the diagonal above, in the frame iquat gives
+    body->ialt.type = mjORIENTATION_QUAT;
+  }
+  if (b != tuned->nbody) throw std::runtime_error("sysid: the model's bodies do not match its MJCF");
+  spec->compiler.inertiafromgeom = mjINERTIAFROMGEOM_AUTO;
+  spec->compiler.settotalmass = -1;
+  return true;
+}
+
+// the writer saves the spec's compiled state, so the inertials are compiled in, and checked:
+// the file must give back the masses that were fitted
+void CheckInertials(mjSpec* spec, const mjModel* tuned, const std::string& sim_path) {
+  mjModel* compiled = mj_compile(spec, nullptr);
+  if (!compiled) throw std::runtime_error("cannot compile '" + sim_path + "' with the identified masses: " + OneLine(mjs_getError(spec)));
+  const ModelPtr owner(compiled);
+  for (int b = 1; b < tuned->nbody; ++b) {
+    if (std::abs(compiled->body_mass[b] - tuned->body_mass[b]) > 1e-9 * std::max(1.0, tuned->body_mass[b])) {
+      throw std::runtime_error("sysid: the identified mass of body " + std::to_string(b) + " did not reach the MJCF");
+    }
+  }
+}
+
 }  // namespace
 
 ModelPtr WithActuatorLag(const std::string& sim_path, bool* lagged) {
@@ -336,6 +376,9 @@ std::string SysidMjcf(const std::string& sim_path, const std::vector<SysidParame
   }
   ModelPtr nominal = CompileSpec(spec, sim_path);
   ModelPtr tuned(ApplySysid(nominal.get(), parameters));
+  // the inertials first: compiling them in starts the compiled state afresh from the spec,
+  // which would drop what mj_copyBack had put there
+  if (WriteInertials(spec, tuned.get(), parameters)) CheckInertials(spec, tuned.get(), sim_path);
   if (!mj_copyBack(spec, tuned.get())) {
     throw std::runtime_error("cannot write the identified values into '" + sim_path + "'");
   }

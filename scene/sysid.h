@@ -62,7 +62,7 @@ struct SysidParameter {
 // the parameters an engineer would fit on this model: damping, armature and friction loss of
 // every hinge and slide DOF; the gain of every actuator and the time constant of its lag (one
 // with dynamics filter or filterexact); with contacts, the friction coefficients and solref of
-// all colliding geoms (one shared factor each); the mass of every body carried by a free joint
+// all colliding geoms (one shared factor each); the mass (with the inertia) of every body
 std::vector<SysidParameter> SysidParameters(const mjModel* m);
 
 struct SysidOptions {

@@ -11,8 +11,10 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "scene/collect.h"
+#include "scene/least_squares.h"
 #include "scene/mujoco_util.h"
 #include "scene/sysid.h"
 #include "tests/scene/pendulum.h"
@@ -108,8 +110,8 @@ TrajectoryDataset CollectFrom(const std::string& real) {
   return Collect(collect, false);
 }
 
-const SysidParameter* Find(const SysidResult& result, const std::string& name) {
-  for (const SysidParameter& p : result.parameters) {
+const SysidParameter* Find(const std::vector<SysidParameter>& parameters, const std::string& name) {
+  for (const SysidParameter& p : parameters) {
     if (p.name == name) return &p;
   }
   return nullptr;
@@ -125,7 +127,7 @@ TEST_F(SysidTest, GivesALaggingMotorTheLagSimXmlLacks) {
   EXPECT_TRUE(result.lag_kept);
   ASSERT_TRUE(result.cost_without_lag.has_value());
   EXPECT_LT(result.final_cost, 0.01 * *result.cost_without_lag);
-  const SysidParameter* lag = Find(result, "lag motor");
+  const SysidParameter* lag = Find(result.parameters, "lag motor");
   ASSERT_NE(lag, nullptr);
   EXPECT_TRUE(lag->added);
   EXPECT_NEAR(lag->value(), kTau, 0.05 * kTau);
@@ -139,7 +141,7 @@ TEST_F(SysidTest, GivesALaggingMotorTheLagSimXmlLacks) {
   // and without trying, there is no lag to give
   options.actuator_lag = false;
   const SysidResult plain = IdentifyScene(sim, data, options);
-  EXPECT_EQ(Find(plain, "lag motor"), nullptr);
+  EXPECT_EQ(Find(plain.parameters, "lag motor"), nullptr);
   EXPECT_GT(plain.final_cost, 10 * result.final_cost);
 }
 
@@ -152,13 +154,68 @@ TEST_F(SysidTest, GivesNoLagWhereTheDataDoNotAskForOne) {
   EXPECT_FALSE(result.lag_kept);
   ASSERT_TRUE(result.cost_without_lag.has_value());
   EXPECT_EQ(result.final_cost, *result.cost_without_lag);  // the cost of what it returns
-  EXPECT_EQ(Find(result, "lag motor"), nullptr);
+  EXPECT_EQ(Find(result.parameters, "lag motor"), nullptr);
   const std::string out = (fs::path(dir_) / "sysid.xml").string();
   Write("sysid.xml", SysidMjcf(sim, result.parameters, out));
   EXPECT_EQ(LoadModel(out)->na, 0);
-  const SysidParameter* damping = Find(result, "damping hinge");
+  const SysidParameter* damping = Find(result.parameters, "damping hinge");
   ASSERT_NE(damping, nullptr);
   EXPECT_NEAR(damping->value(), kRealDamping, 0.1 * kRealDamping);
+}
+
+// Masses the fit moved must reach the written MJCF. Where inertia comes from the geoms (and
+// inertiafromgeom="true" overrides any <inertial>), a mass written back as a number alone is
+// recomputed from the geoms when the file is loaded: the file must carry the identified masses,
+// and the other identified values beside them.
+TEST_F(SysidTest, WritesTheIdentifiedMassesIntoTheMjcf) {
+  std::string xml = PendulumXml(kNominalDamping);
+  xml.insert(xml.find("<option"), "<compiler inertiafromgeom=\"true\"/>\n  ");
+  const std::string sim = Write("sim.xml", xml);
+  ModelPtr m = LoadModel(sim);
+  std::vector<SysidParameter> parameters = SysidParameters(m.get());
+  SysidParameter *mass = nullptr, *damping = nullptr;
+  for (SysidParameter& p : parameters) {
+    if (p.name == "mass link") mass = &p;
+    if (p.name == "damping hinge") damping = &p;
+  }
+  ASSERT_NE(mass, nullptr) << "the pendulum's spring fixes the scale: its mass is fitted";
+  ASSERT_NE(damping, nullptr);
+  mass->theta = std::log(1.5);
+  damping->theta = std::log(2.0);
+  const std::string out = (fs::path(dir_) / "sysid.xml").string();
+  Write("sysid.xml", SysidMjcf(sim, parameters, out));
+  ModelPtr identified = LoadModel(out);
+  const int b = mj_name2id(m.get(), mjOBJ_BODY, "link");
+  ASSERT_GT(b, 0);
+  EXPECT_NEAR(identified->body_mass[b], 1.5 * m->body_mass[b], 1e-5 * m->body_mass[b]);
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_NEAR(identified->body_inertia[3 * b + k], 1.5 * m->body_inertia[3 * b + k], 1e-5 * m->body_inertia[3 * b + k]);
+    EXPECT_NEAR(identified->body_ipos[3 * b + k], m->body_ipos[3 * b + k], 1e-6);
+  }
+  // and the other identified values with them
+  EXPECT_NEAR(identified->dof_damping[0], 2 * kNominalDamping, 1e-6);
+}
+
+// What sysid writes is what it fitted: the written model scores the fitted error on the
+// training windows (to the precision of the MJCF's printed numbers). The real pendulum is 30 %
+// heavier than sim.xml says, so the fitted mass must reach the file.
+TEST_F(SysidTest, TheWrittenModelScoresWhatTheFitScored) {
+  std::string heavy = PendulumXml(kRealDamping);
+  heavy.replace(heavy.find("mass=\"1\""), 8, "mass=\"1.3\"");
+  const TrajectoryDataset data = CollectFrom(Write("real.xml", heavy));
+  const std::string sim = Write("sim.xml", PendulumXml(kNominalDamping));
+  SysidOptions options;
+  const SysidResult result = IdentifyScene(sim, data, options);
+  const SysidParameter* mass = Find(result.parameters, "mass link");
+  ASSERT_NE(mass, nullptr);
+  EXPECT_NEAR(mass->value(), 1.3, 0.05);
+  const std::string out = (fs::path(dir_) / "sysid.xml").string();
+  Write("sysid.xml", SysidMjcf(sim, result.parameters, out));
+  ModelPtr written = LoadModel(out);
+  DataPtr d = MakeData(written.get());
+  const WindowResiduals windows(written.get(), data, options.horizon, options.stride, "test");
+  EXPECT_NEAR(windows.MeanSquare(written.get(), d.get()), result.final_cost, 1e-3 * result.final_cost + 1e-12);
+  EXPECT_LT(result.final_cost, 1e-3 * result.initial_cost);
 }
 
 }  // namespace
