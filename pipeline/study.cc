@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -115,10 +116,20 @@ class Study {
     // sysid is deterministic: one fit
     const std::string sysid_path = Path("sysid.xml");
     Unit("sysid", {}, [&] { return IdentifyAndScore(train_, sysid_path, 0, Seconds(train_)); });
-    // contact parameters per pair, where the data hold contacts to fit (deterministic: one fit)
-    fits_params_ = scene::HasContactToFit(sim.get(), train_, ParamsFitOptions());
+    // contact parameters per pair, as the demo fits them (deterministic: one fit): where
+    // scene.json's "fit_params" is not false and the data hold contacts to fit, on the model
+    // the demo builds on, the identified one unless scene.json says "sysid": false
+    std::optional<bool> fit_params;
+    if (!scene_.config.empty()) {
+      const SceneConfig config = LoadSceneConfig(scene_.config);
+      fit_params = config.fit_params;
+      params_on_sysid_ = config.sysid;
+    }
+    fits_params_ = fit_params != false && scene::HasContactToFit(sim.get(), train_, ParamsFitOptions());
     const std::string params_path = fits_params_ ? Path("params.xml") : "";
-    if (fits_params_) Unit("params", {}, [&] { return FitParamsAndScore(train_path_, "", 0, Seconds(train_)); });
+    if (fits_params_) {
+      Unit(ParamsMethod(), ParamsNeeds(""), [&] { return FitParamsAndScore(train_path_, "", 0, Seconds(train_)); });
+    }
 
     for (uint64_t seed : o_.seeds) FitLearnedMethods(seed, train_path_, Seconds(train_), "", sysid_path, params_path);
 
@@ -138,7 +149,8 @@ class Study {
       std::string part_params;
       if (fits_params_) {
         part_params = Path("params-" + tag + ".xml");
-        Unit("params-" + tag, {}, [&] { return FitParamsAndScore(part_path, "-" + tag, o_.seeds.front(), budget); });
+        Unit(ParamsMethod() + "-" + tag, ParamsNeeds("-" + tag),
+             [&] { return FitParamsAndScore(part_path, "-" + tag, o_.seeds.front(), budget); });
       }
       FitLearnedMethods(o_.seeds.front(), part_path, budget, "-" + tag, part_sysid, part_params);
     }
@@ -149,6 +161,13 @@ class Study {
 
  private:
   std::string Path(const std::string& name) const { return (out_ / name).string(); }
+
+  // the contact parameters' method, named after the model they are fitted on, and the unit that
+  // writes that model (the identified one of the same data)
+  std::string ParamsMethod() const { return params_on_sysid_ ? "sysid+params" : "params"; }
+  std::vector<std::string> ParamsNeeds(const std::string& tag) const {
+    return params_on_sysid_ ? std::vector<std::string>{"sysid" + tag} : std::vector<std::string>{};
+  }
 
   // the fits of one unit of work: `work` runs and its fits are recorded in the journal (with
   // what it returns: identified parameters), unless the journal has them from an earlier run.
@@ -280,27 +299,29 @@ class Study {
     return {{fs::path(path).filename().string(), parameters}};
   }
 
-  // fits the contact parameters per pair on the data in `data_path`, writes the model
-  // (params[TAG].safetensors) and the scene that uses it (params[TAG].xml, beside sim.xml's
-  // include) and scores it; the fitted values, for study.json
+  // fits the contact parameters per pair on the data in `data_path`, on sim.xml or the model
+  // identified on the same data (sysid[TAG].xml), writes the model (params[TAG].safetensors) and
+  // the scene that uses it (params[TAG].xml, beside the include of the model it builds on) and
+  // scores it; the fitted values, for study.json
   json FitParamsAndScore(const std::string& data_path, const std::string& tag, uint64_t seed, double data_s) {
     const auto start = Clock::now();
     TrajectoryDataset data = LoadDataset(data_path);
     ParamsFitOptions options;
     options.threads = std::max(2, o_.train.threads);
+    const std::string base = params_on_sysid_ ? Path("sysid" + tag + ".xml") : scene_.sim;
     const std::string file = Path("params" + tag + ".safetensors");
-    ParamsFitResult result = FitContactParams(scene_.sim, data, options, Path(".params" + tag + ".fit"));
+    ParamsFitResult result = FitContactParams(base, data, options, Path(".params" + tag + ".fit"));
     std::string error;
     if (!SaveContactParams(file, result.model, &error)) throw std::runtime_error("cannot write '" + file + "': " + error);
     AttachOptions attach;
-    attach.sim_path = scene_.sim;
+    attach.sim_path = base;
     attach.params_model = file;
     WriteText(Path("params" + tag + ".xml"), HybridMjcf(attach, out_.string()));
-    std::fprintf(stderr, "[study] params on %.0f s of data: %d-step error %.4g -> %.4g\n", Seconds(data),
-                 options.horizon, result.initial_cost, result.final_cost);
+    std::fprintf(stderr, "[study] %s on %.0f s of data: %d-step error %.4g -> %.4g\n", ParamsMethod().c_str(),
+                 Seconds(data), options.horizon, result.initial_cost, result.final_cost);
     const double fit = Since(start);
     ModelPtr fitted = LoadModel(Path("params" + tag + ".xml"));
-    Score("params", seed, data_s, fit, fitted.get());
+    Score(ParamsMethod(), seed, data_s, fit, fitted.get());
     json pairs;
     const ContactParamsModel& m = result.model;
     for (size_t i = 0; i < m.pairs.size(); ++i) {
@@ -314,8 +335,8 @@ class Study {
     return {{"params" + tag + ".safetensors", pairs}};
   }
 
-  // hybrid, sysid+residual, params+residual (when params_path names the fitted contact
-  // parameters' scene), learned and (with replace pairs) hybrid-replace for one seed
+  // hybrid, sysid+residual, params+residual or sysid+params+residual (when params_path names
+  // the fitted contact parameters' scene), learned and (with replace pairs) hybrid-replace for one seed
   void FitLearnedMethods(uint64_t seed, const std::string& data_path, double data_s, const std::string& tag,
                          const std::string& sysid_path, const std::string& params_path) {
     const std::string suffix = "-s" + std::to_string(seed) + tag;
@@ -334,7 +355,7 @@ class Study {
     };
     residual("hybrid", scene_.sim, "", {});
     residual("sysid+residual", sysid_path, "sysid" + tag, {});
-    if (!params_path.empty()) residual("params+residual", params_path, "params" + tag, {});
+    if (!params_path.empty()) residual(ParamsMethod() + "+residual", params_path, ParamsMethod() + tag, {});
     // the pure learned model; the first seed's on all the data is kept for the overlay
     ModelPtr sim = LoadModel(scene_.sim);
     const bool overlaid = seed == o_.seeds.front() && tag.empty();
@@ -443,8 +464,10 @@ class Study {
       rollout("learned", sim, stepper.get());
     }
     if (fits_params_) {
-      rollout("params", LoadModel(Path("params.xml")).get(), nullptr);
-      rollout("params+residual", Hybrid(Path("params.xml"), Path("params+residual" + s0 + ".safetensors")).get(), nullptr);
+      const std::string method = ParamsMethod();
+      rollout(method, LoadModel(Path("params.xml")).get(), nullptr);
+      rollout(method + "+residual", Hybrid(Path("params.xml"), Path(method + "+residual" + s0 + ".safetensors")).get(),
+              nullptr);
     }
     if (!replace_.empty()) {
       rollout("hybrid-replace", Hybrid(scene_.sim, Path("hybrid-replace" + s0 + ".safetensors")).get(), nullptr);
@@ -467,7 +490,8 @@ class Study {
   LearnedModel learned_;
   std::vector<StudyFit> fits_;
   json sysid_ = json::object();
-  bool fits_params_ = false;  // the data hold contacts to fit per pair
+  bool fits_params_ = false;     // the data hold contacts to fit per pair, and scene.json allows it
+  bool params_on_sysid_ = true;  // ... on the identified model, as the demo does unless "sysid": false
 };
 
 void Study::WriteResults(double seconds) {

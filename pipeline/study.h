@@ -6,8 +6,11 @@
 //   sysid            sim.xml with its physical parameters identified (scene/sysid.h)
 //   sysid+residual   a residual trained on top of the identified model
 //   params           sim.xml with contact parameters fitted per geom pair (scene/params_fit.h,
-//                    plugin mode params), where the data hold contacts
-//   params+residual  a residual trained on top of the fitted contact parameters
+//                    plugin mode params), where the data hold contacts and scene.json's
+//                    "fit_params" is not false; named sysid+params where they are fitted on the
+//                    identified model, as the demo does unless scene.json says "sysid": false
+//   params+residual  a residual trained on top of the fitted contact parameters (sysid+params+
+//                    residual on the identified model: hopper's shipped combination)
 //   learned          a pure learned next-state model (pipeline/learned_model.h)
 //   hybrid           the residual on the nominal model (augment)
 //   hybrid-replace   a contact model for the scene's replace pairs (when scene.json has them)

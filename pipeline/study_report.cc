@@ -123,8 +123,10 @@ std::string StudyResultsCsv(const std::vector<StudyFit>& fits) {
 
 StudySummary SummarizeStudy(const std::vector<StudyFit>& fits, double full_data_s) {
   const double full = full_data_s;
-  const std::vector<std::string> order = {"nominal", "true-params", "sysid", "sysid+residual", "params",
-                                          "params+residual", "learned", "hybrid", "hybrid-replace"};
+  const std::vector<std::string> order = {"nominal",        "true-params",          "sysid",
+                                          "sysid+residual", "sysid+params",         "sysid+params+residual",
+                                          "params",         "params+residual",      "learned",
+                                          "hybrid",         "hybrid-replace"};
   const std::vector<HorizonError> nominal = NominalErrors(fits);
   auto gap = [&](const HorizonError& e, bool pos) { return GapAtHorizon(nominal, e, pos); };
 

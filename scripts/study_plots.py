@@ -18,10 +18,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-ORDER = ["nominal", "true-params", "sysid", "sysid+residual", "params", "params+residual", "learned", "hybrid",
-         "hybrid-replace"]
+ORDER = ["nominal", "true-params", "sysid", "sysid+residual", "sysid+params", "sysid+params+residual", "params",
+         "params+residual", "learned", "hybrid", "hybrid-replace"]
 COLORS = {"real": "black", "nominal": "#1f77b4", "true-params": "gray", "sysid": "#9467bd",
-          "sysid+residual": "#8c564b", "params": "#17becf", "params+residual": "#bcbd22", "learned": "#2ca02c", "hybrid": "#ff7f0e", "hybrid-replace": "#d62728"}
+          "sysid+residual": "#8c564b", "sysid+params": "#17becf", "sysid+params+residual": "#bcbd22",
+          "params": "#17becf", "params+residual": "#bcbd22", "learned": "#2ca02c", "hybrid": "#ff7f0e",
+          "hybrid-replace": "#d62728"}
 # the true parameters read real.xml: drawn as a bound, not as a method
 LABELS = {"true-params": "true params (bound)"}
 METHODS = [m for m in ORDER if m not in ("nominal", "true-params")]

@@ -87,3 +87,24 @@ def test_study_refuses_what_it_cannot_do_and_overwrites_nothing(tmp_path):
     proc = run("study", "--scene", str(scene), "--out", str(tmp_path / "r2"), ok=False)
     assert "do not describe the same system" in error_line(proc)
     assert not (tmp_path / "r2").exists()
+
+
+def test_study_fits_contact_parameters_on_the_model_the_demo_builds_on(tmp_path):
+    """toss as shipped fits its contact parameters on sim.xml ("sysid": false); with sysid left
+    at its default the demo fits them on the identified model, and so does the study: the
+    methods are then sysid+params and sysid+params+residual, and params.xml builds on sysid.xml."""
+    scene = tmp_path / "toss"
+    scene.mkdir()
+    for name in ("real.xml", "sim.xml"):
+        shutil.copy(ROOT / "scenes/toss" / name, scene / name)
+    config = json.loads((ROOT / "scenes/toss/scene.json").read_text())
+    assert config.pop("sysid") is False and config["fit_params"] is True
+    (scene / "scene.json").write_text(json.dumps(config))
+    out, summary = tmp_path / "run", tmp_path / "summary.json"
+    run("study", "--scene", str(scene), "--out", str(out), "--json", str(summary), "--seeds", "0",
+        "--data-seconds", "60", "--episodes", "6", "--eval-episodes", "2", "--steps", "200", "--eval-stride", "25",
+        "--no-plots")
+    methods = set(json.loads(summary.read_text())["methods"])
+    assert {"sysid", "sysid+params", "sysid+params+residual"} <= methods
+    assert not {"params", "params+residual"} & methods
+    assert "sysid.xml" in (out / "params.xml").read_text()
