@@ -11,7 +11,6 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -86,10 +85,12 @@ double Since(Clock::time_point start) { return std::chrono::duration<double>(Clo
 
 class Study {
  public:
-  explicit Study(const StudyOptions& options) : o_(options), scene_(CheckScene(options.scene, options.sim)), out_(options.out) {
-    if (!scene_.config.empty()) {
-      for (const auto& [a, b] : LoadSceneConfig(scene_.config).replace) replace_.push_back(a + ":" + b);
-    }
+  explicit Study(const StudyOptions& options)
+      : o_(options),
+        scene_(CheckScene(options.scene, options.sim)),
+        config_(scene_.config.empty() ? SceneConfig() : LoadSceneConfig(scene_.config)),
+        out_(options.out) {
+    for (const auto& [a, b] : config_.replace) replace_.push_back(a + ":" + b);
   }
 
   // every unit of work goes through the journal: done once, skipped when resumed. `walk` says
@@ -119,13 +120,7 @@ class Study {
     // contact parameters per pair, as the demo fits them (deterministic: one fit): where
     // scene.json's "fit_params" is not false and the data hold contacts to fit, on the model
     // the demo builds on, the identified one unless scene.json says "sysid": false
-    std::optional<bool> fit_params;
-    if (!scene_.config.empty()) {
-      const SceneConfig config = LoadSceneConfig(scene_.config);
-      fit_params = config.fit_params;
-      params_on_sysid_ = config.sysid;
-    }
-    fits_params_ = fit_params != false && scene::HasContactToFit(sim.get(), train_, ParamsFitOptions());
+    fits_params_ = config_.fit_params.value_or(true) && scene::HasContactToFit(sim.get(), train_, ParamsFitOptions());
     const std::string params_path = fits_params_ ? Path("params.xml") : "";
     if (fits_params_) {
       Unit(ParamsMethod(), ParamsNeeds(""), [&] { return FitParamsAndScore(train_path_, "", 0, Seconds(train_)); });
@@ -164,9 +159,9 @@ class Study {
 
   // the contact parameters' method, named after the model they are fitted on, and the unit that
   // writes that model (the identified one of the same data)
-  std::string ParamsMethod() const { return params_on_sysid_ ? "sysid+params" : "params"; }
+  std::string ParamsMethod() const { return config_.sysid ? "sysid+params" : "params"; }
   std::vector<std::string> ParamsNeeds(const std::string& tag) const {
-    return params_on_sysid_ ? std::vector<std::string>{"sysid" + tag} : std::vector<std::string>{};
+    return config_.sysid ? std::vector<std::string>{"sysid" + tag} : std::vector<std::string>{};
   }
 
   // the fits of one unit of work: `work` runs and its fits are recorded in the journal (with
@@ -192,13 +187,8 @@ class Study {
 
   // the training and held-out data: collected once (a unit), then read back when resumed
   void CollectData() {
-    CollectOptions protocol;
-    int eval_episodes = 8;
-    if (!scene_.config.empty()) {
-      SceneConfig config = LoadSceneConfig(scene_.config);
-      protocol = config.collect;
-      eval_episodes = config.eval_episodes;
-    }
+    CollectOptions protocol = config_.collect;
+    int eval_episodes = config_.eval_episodes;
     if (o_.episodes > 0) protocol.episodes = o_.episodes;
     if (o_.eval_episodes > 0) eval_episodes = o_.eval_episodes;
     if (o_.steps > 0) protocol.steps = o_.steps;
@@ -280,11 +270,8 @@ class Study {
     const auto start = Clock::now();
     SysidOptions options;
     options.threads = std::max(2, o_.train.threads);
-    if (!scene_.config.empty()) {
-      const SceneConfig config = LoadSceneConfig(scene_.config);
-      options.actuator_lag = config.sysid_options.actuator_lag;
-      options.step_doublings = config.sysid_options.step_doublings;
-    }
+    options.actuator_lag = config_.sysid_options.actuator_lag;
+    options.step_doublings = config_.sysid_options.step_doublings;
     SysidResult result = scene::IdentifyScene(scene_.sim, data, options);
     WriteText(path, SysidMjcf(scene_.sim, result.parameters, path));
     std::fprintf(stderr, "[study] sysid on %.0f s of data: %d-step error %.4g -> %.4g\n", Seconds(data),
@@ -308,7 +295,7 @@ class Study {
     TrajectoryDataset data = LoadDataset(data_path);
     ParamsFitOptions options;
     options.threads = std::max(2, o_.train.threads);
-    const std::string base = params_on_sysid_ ? Path("sysid" + tag + ".xml") : scene_.sim;
+    const std::string base = config_.sysid ? Path("sysid" + tag + ".xml") : scene_.sim;
     const std::string file = Path("params" + tag + ".safetensors");
     ParamsFitResult result = FitContactParams(base, data, options, Path(".params" + tag + ".fit"));
     std::string error;
@@ -395,8 +382,7 @@ class Study {
     recipe.replace = replace;
     recipe.options = o_.train;
     recipe.options.seed = seed;
-    // the scene's "train" section, if any
-    if (!scene_.config.empty()) ApplySceneTraining(LoadSceneConfig(scene_.config).train, {}, &recipe);
+    ApplySceneTraining(config_.train, {}, &recipe);  // the scene's "train" section, if any
     SaveFittedResidual(FitResidual(sim, data, recipe, out), out);
     return Since(start);
   }
@@ -481,6 +467,7 @@ class Study {
   RunJournal* journal_ = nullptr;
   UnitWalk* walk_ = nullptr;
   Scene scene_;
+  SceneConfig config_;  // scene.json, or the defaults where the folder has none
   fs::path out_;
   CollectOptions protocol_;
   TrajectoryDataset train_, test_, long_test_;
@@ -490,8 +477,7 @@ class Study {
   LearnedModel learned_;
   std::vector<StudyFit> fits_;
   json sysid_ = json::object();
-  bool fits_params_ = false;     // the data hold contacts to fit per pair, and scene.json allows it
-  bool params_on_sysid_ = true;  // ... on the identified model, as the demo does unless "sysid": false
+  bool fits_params_ = false;  // the data hold contacts to fit per pair, and scene.json allows it
 };
 
 void Study::WriteResults(double seconds) {
