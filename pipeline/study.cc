@@ -272,6 +272,7 @@ class Study {
     options.threads = std::max(2, o_.train.threads);
     options.actuator_lag = config_.sysid_options.actuator_lag;
     options.step_doublings = config_.sysid_options.step_doublings;
+    options.polish_sweeps = config_.sysid_options.polish_sweeps;
     SysidResult result = scene::IdentifyScene(scene_.sim, data, options);
     WriteText(path, SysidMjcf(scene_.sim, result.parameters, path));
     std::fprintf(stderr, "[study] sysid on %.0f s of data: %d-step error %.4g -> %.4g\n", Seconds(data),

@@ -194,7 +194,7 @@ LeastSquaresResult CompassSearch(int n, const ResidualFunction& evaluate,
           cost[i] = result.final_cost;
           return;
         }
-        evaluate(trial[i], i, rt.data());
+        evaluate(trial[i], parallel ? i : 0, rt.data());  // one worker: both on worker 0
         cost[i] = Cost(rt);
       };
       if (parallel) {

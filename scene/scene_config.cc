@@ -69,7 +69,7 @@ SceneConfig ReadSceneConfig(const std::string& path) {
     // true, false, or the options of an identification that runs
     const json& sysid = root["sysid"];
     if (sysid.is_object()) {
-      OnlyKeys(sysid, {"actuator_lag", "step_doublings"}, "sysid", path);
+      OnlyKeys(sysid, {"actuator_lag", "step_doublings", "polish_sweeps"}, "sysid", path);
       if (sysid.contains("actuator_lag")) {
         if (!sysid["actuator_lag"].is_boolean()) {
           throw std::runtime_error(path + ": 'sysid.actuator_lag' must be true or false");
@@ -82,6 +82,13 @@ SceneConfig ReadSceneConfig(const std::string& path) {
           throw std::runtime_error(path + ": 'sysid.step_doublings' must be an integer from 0 to 10");
         }
         config.sysid_options.step_doublings = d.get<int>();
+      }
+      if (sysid.contains("polish_sweeps")) {
+        const json& n = sysid["polish_sweeps"];
+        if (!n.is_number_integer() || n.get<int>() < 0 || n.get<int>() > 50) {
+          throw std::runtime_error(path + ": 'sysid.polish_sweeps' must be an integer from 0 to 50");
+        }
+        config.sysid_options.polish_sweeps = n.get<int>();
       }
     } else if (!sysid.is_boolean()) {
       throw std::runtime_error(path + ": 'sysid' must be true, false or an object of sysid options");

@@ -24,8 +24,9 @@
 //                              means true, with options (scene/sysid.h; default false and 0):
 //                              {"actuator_lag": true,   try a first-order lag on every actuator
 //                                                       sim.xml declares without dynamics
-//                               "step_doublings": 3}    Levenberg-Marquardt lengthens a step
+//                               "step_doublings": 3,    Levenberg-Marquardt lengthens a step
 //                                                       that helps up to 2^3 times
+//                               "polish_sweeps": 6}     then compass search, 6 sweeps
 //     "train": {
 //       "output": "velocity",  force | velocity: what the whole-state residual outputs
 //       "target_window": 10,   velocity targets: steps per analytic rollout window
@@ -65,6 +66,7 @@ struct SceneConfig {
   struct SysidChoices {
     bool actuator_lag = false;  // sysid --actuator-lag
     int step_doublings = 0;     // sysid --step-doublings
+    int polish_sweeps = 0;      // sysid --polish-sweeps
   } sysid_options;
   SceneTraining train;
 };

@@ -217,10 +217,18 @@ SysidResult Identify(const mjModel* m, const TrajectoryDataset& data, const Sysi
   lm.step_doublings = options.step_doublings;
   if (options.progress) lm.progress = "sysid";
   const LeastSquaresResult fit = LevenbergMarquardt(residuals.size(), evaluate, bound, lm, &theta);
-  params = with_theta(theta);
   result.initial_cost = fit.initial_cost;
   result.final_cost = fit.final_cost;
   result.iterations = fit.iterations;
+  if (options.polish_sweeps > 0) {
+    CompassOptions compass;
+    compass.sweeps = options.polish_sweeps;
+    compass.threads = threads;
+    if (options.progress) compass.progress = "sysid polish";
+    result.polished_from = fit.final_cost;
+    result.final_cost = CompassSearch(residuals.size(), evaluate, bound, compass, &theta).final_cost;
+  }
+  params = with_theta(theta);
   return result;
 }
 
