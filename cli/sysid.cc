@@ -53,7 +53,7 @@ void RunSysid(const SysidArgs& c) {
   std::printf("%d-step error (normalized, mean square): %.4g -> %.4g in %d iterations, %.1f s\n",
               options.horizon, result.initial_cost, result.final_cost, result.iterations, seconds);
   if (options.polish_sweeps > 0) {
-    std::printf("of which the compass polish: %.4g -> %.4g in %d sweeps\n", result.polished_from, result.final_cost,
+    std::printf("of which the compass polish: %.4g -> %.4g in %d sweeps at most\n", result.polished_from, result.final_cost,
                 options.polish_sweeps);
   }
 

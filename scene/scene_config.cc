@@ -34,6 +34,14 @@ double ReadNumber(const json& v, const std::string& where, const std::string& pa
   return v.get<double>();
 }
 
+int ReadIntInRange(const json& v, const std::string& where, const std::string& path, int lo, int hi) {
+  if (!v.is_number_integer() || v.get<int>() < lo || v.get<int>() > hi) {
+    throw std::runtime_error(path + ": '" + where + "' must be an integer from " + std::to_string(lo) + " to " +
+                             std::to_string(hi));
+  }
+  return v.get<int>();
+}
+
 int ReadCount(const json& v, const std::string& where, const std::string& path) {
   if (!v.is_number_integer() || v.get<int>() < 1) {
     throw std::runtime_error(path + ": '" + where + "' must be an integer >= 1");
@@ -77,18 +85,10 @@ SceneConfig ReadSceneConfig(const std::string& path) {
         config.sysid_options.actuator_lag = sysid["actuator_lag"].get<bool>();
       }
       if (sysid.contains("step_doublings")) {
-        const json& d = sysid["step_doublings"];
-        if (!d.is_number_integer() || d.get<int>() < 0 || d.get<int>() > 10) {
-          throw std::runtime_error(path + ": 'sysid.step_doublings' must be an integer from 0 to 10");
-        }
-        config.sysid_options.step_doublings = d.get<int>();
+        config.sysid_options.step_doublings = ReadIntInRange(sysid["step_doublings"], "sysid.step_doublings", path, 0, 10);
       }
       if (sysid.contains("polish_sweeps")) {
-        const json& n = sysid["polish_sweeps"];
-        if (!n.is_number_integer() || n.get<int>() < 0 || n.get<int>() > 50) {
-          throw std::runtime_error(path + ": 'sysid.polish_sweeps' must be an integer from 0 to 50");
-        }
-        config.sysid_options.polish_sweeps = n.get<int>();
+        config.sysid_options.polish_sweeps = ReadIntInRange(sysid["polish_sweeps"], "sysid.polish_sweeps", path, 0, 50);
       }
     } else if (!sysid.is_boolean()) {
       throw std::runtime_error(path + ": 'sysid' must be true, false or an object of sysid options");

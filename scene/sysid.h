@@ -89,7 +89,7 @@ struct SysidOptions {
   // the same error. Levenberg-Marquardt's finite-difference Jacobian (steps of 1 % in theta) is
   // blind where the error is rough at that scale: on hopper the leg's and foot's friction loss
   // stayed at 0.05 and 0.08 N m while 3 N m lowers the fitted error by 8 %, and no damped
-  // step along the local gradient found it. 0: none (README, "sysid polish")
+  // step along the local gradient found it. 0: none (README, "A compass polish after Levenberg-Marquardt")
   int polish_sweeps = 0;
 };
 

@@ -48,7 +48,7 @@ if [ "$identify" = "yes" ]; then
   # scene.json "sysid": {"actuator_lag": true, "step_doublings": N, "polish_sweeps": N} (scene/scene_config.h)
   sysid_options=()
   if [ -f "$dir/scene.json" ]; then
-    read -r -a sysid_options <<< "$("$root/.venv/bin/python" -c 'import json,sys; s=json.load(open(sys.argv[1])).get("sysid"); s=s if isinstance(s,dict) else {}; print(("--actuator-lag " if s.get("actuator_lag") is True else "")+("--step-doublings %d " % s["step_doublings"] if isinstance(s.get("step_doublings"),int) else "")+("--polish-sweeps %d" % s["polish_sweeps"] if isinstance(s.get("polish_sweeps"),int) else ""))' "$dir/scene.json")"
+    read -r -a sysid_options <<< "$("$root/.venv/bin/python" -c 'import json,sys; s=json.load(open(sys.argv[1])).get("sysid"); s=s if isinstance(s,dict) else {}; print(" ".join(("--"+k.replace("_","-")) if v is True else ("--%s %d" % (k.replace("_","-"), v)) for k,v in s.items() if v is True or (isinstance(v,int) and not isinstance(v,bool))))' "$dir/scene.json")"
   fi
   "$bin" sysid --model "$dir/sim.xml" --data "$out/train.h5" --eval "$out/test.h5" --out "$out/sysid.xml" "${sysid_options[@]}" --force
   base="$out/sysid.xml"
