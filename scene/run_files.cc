@@ -1,6 +1,7 @@
 #include "scene/run_files.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +20,16 @@ void CheckOutputPath(const std::string& path, bool force) {
   struct stat st;
   if (!force && stat(path.c_str(), &st) == 0) {
     throw std::runtime_error("'" + path + "' exists; pass --force to overwrite it");
+  }
+  // the folder it goes in, checked before the work: a fit of minutes must not end in a
+  // write that was never going to succeed
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  const std::string folder = parent.empty() ? "." : parent.string();
+  if (stat(folder.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    throw std::runtime_error("cannot write '" + path + "': the folder '" + folder + "' does not exist");
+  }
+  if (access(folder.c_str(), W_OK) != 0) {
+    throw std::runtime_error("cannot write '" + path + "': the folder '" + folder + "' is not writable");
   }
 }
 

@@ -9,7 +9,8 @@
 
 namespace mjhybrid::scene {
 
-// refuses to overwrite an existing file unless force is set
+// refuses to overwrite an existing file unless force is set, and a path whose folder does not
+// exist or cannot be written (before the work that would end in writing it)
 void CheckOutputPath(const std::string& path, bool force);
 
 // a study-like command writes one new run folder: an existing one is refused (one line naming

@@ -92,6 +92,23 @@ def test_never_overwrites_without_force(workdir: Path) -> None:
         assert "exists" in error_line(run(*cmd, ok=False))
 
 
+def test_an_output_in_a_missing_folder_is_refused_before_the_work(workdir: Path, tmp_path: Path) -> None:
+    # each would fit or collect first and only then fail to write (sysid for minutes on hopper)
+    missing = tmp_path / "no-such-folder"
+    data = str(workdir / "train.h5")
+    for cmd in (["train", "--model", SIM, "--data", data, "--out", str(missing / "r.safetensors")],
+                ["sysid", "--model", SIM, "--data", data, "--out", str(missing / "s.xml")],
+                ["fit-params", "--model", SIM, "--data", data, "--out", str(missing / "p.safetensors")],
+                ["collect", "--model", REAL, "--out", str(missing / "d.h5")],
+                ["attach", "--model", SIM, "--residual", str(workdir / "residual.safetensors"),
+                 "--out", str(missing / "h.xml")]):
+        proc = run(*cmd, ok=False)
+        line = error_line(proc)
+        assert "no-such-folder" in line and "does not exist" in line, (cmd, line)
+        assert proc.stderr.strip().splitlines() == [line], proc.stderr  # no progress: nothing ran
+    assert not missing.exists()
+
+
 def test_missing_and_corrupt_inputs(workdir: Path, tmp_path: Path) -> None:
     assert "not found" in error_line(run("collect", "--model", "nope.xml", "--out",
                                          str(tmp_path / "x.h5"), ok=False))
