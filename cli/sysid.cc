@@ -82,7 +82,6 @@ void AddSysidCommand(CLI::App* app) {
   cmd->add_option("--iterations", o.iterations, "Levenberg-Marquardt iterations at most")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--threads", o.threads, "worker threads")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--step-doublings", o.step_doublings, "Levenberg-Marquardt tries a step that helps at 2, 4 ... 2^N times its length")->check(CLI::Range(0, 10))->capture_default_str();
-  cmd->add_option("--chord-steps", o.chord_steps, "after each accepted Levenberg-Marquardt step, up to N more on the same Jacobian (one rollout each)")->check(CLI::Range(0, 20))->capture_default_str();
   cmd->add_option("--polish-sweeps", o.polish_sweeps, "after Levenberg-Marquardt, sweeps of compass search on the same error (0: none)")->check(CLI::Range(0, 50))->capture_default_str();
   cmd->add_flag("--actuator-lag", o.actuator_lag, "also try a first-order lag on actuators that sim.xml declares without dynamics (kept if it lowers the fitted error by 1 %)");
   cmd->add_flag("--force", c->force, "overwrite an existing output");

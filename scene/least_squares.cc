@@ -124,8 +124,7 @@ LeastSquaresResult LevenbergMarquardt(int n, const ResidualFunction& evaluate,
     for (int attempt = 0; attempt < 8 && !improved; ++attempt) {
       Eigen::MatrixXd A = JtJ;
       A.diagonal() += lambda * diag;
-      const Eigen::LDLT<Eigen::MatrixXd> factor = A.ldlt();
-      Eigen::VectorXd trial = *theta - factor.solve(g);
+      Eigen::VectorXd trial = *theta - A.ldlt().solve(g);
       bound(&trial);
       Eigen::VectorXd rt(n);
       evaluate(trial, 0, rt.data());
@@ -158,22 +157,6 @@ LeastSquaresResult LevenbergMarquardt(int n, const ResidualFunction& evaluate,
         if (!options.progress.empty()) {
           std::fprintf(stderr, "[%s] iteration %d: cost %.5g (%.1f %% below nominal)\n", options.progress.c_str(), it + 1,
                        taken, 100 * (1 - taken / result.initial_cost));
-        }
-        // chord steps: the same Jacobian (and factorization) against the new residual, one
-        // rollout each instead of a Jacobian's one per parameter, while they help
-        for (int chord = 0; chord < options.chord_steps; ++chord) {
-          Eigen::VectorXd next = *theta - factor.solve(J.transpose() * r);
-          bound(&next);
-          evaluate(next, 0, rt.data());
-          const double c = Cost(rt);
-          if (!std::isfinite(c) || c >= result.final_cost) break;
-          *theta = next;
-          r = rt;
-          result.final_cost = c;
-          if (!options.progress.empty()) {
-            std::fprintf(stderr, "[%s] iteration %d, chord step %d: cost %.5g (%.1f %% below nominal)\n",
-                         options.progress.c_str(), it + 1, chord + 1, c, 100 * (1 - c / result.initial_cost));
-          }
         }
         if (gain < 1e-4) return result;
       } else {

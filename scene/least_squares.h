@@ -60,9 +60,6 @@ struct LeastSquaresOptions {
   int threads = 2;      // Jacobian columns spread over this many workers
   double delta = 1e-2;  // finite-difference step in theta
   int step_doublings = 0;  // an accepted step is tried at 2, 4 ... 2^N times its length
-  // after an accepted step, up to N more Gauss-Newton steps on the same Jacobian (one rollout
-  // each) while they lower the error
-  int chord_steps = 0;
   std::string progress;  // a label ("sysid") to print each iteration to stderr with; empty: quiet
 };
 

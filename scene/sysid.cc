@@ -215,7 +215,6 @@ SysidResult Identify(const mjModel* m, const TrajectoryDataset& data, const Sysi
   lm.threads = threads;
   lm.delta = kDelta;
   lm.step_doublings = options.step_doublings;
-  lm.chord_steps = options.chord_steps;
   if (options.progress) lm.progress = "sysid";
   const LeastSquaresResult fit = LevenbergMarquardt(residuals.size(), evaluate, bound, lm, &theta);
   result.initial_cost = fit.initial_cost;

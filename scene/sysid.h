@@ -91,8 +91,6 @@ struct SysidOptions {
   // stayed at 0.05 and 0.08 N m while 3 N m lowers the fitted error by 8 %, and no damped
   // step along the local gradient found it. 0: none (README, "A compass polish after Levenberg-Marquardt")
   int polish_sweeps = 0;
-  // Levenberg-Marquardt's chord steps after each accepted step (scene/least_squares.h)
-  int chord_steps = 0;
 };
 
 struct SysidResult {

@@ -1,6 +1,6 @@
 // The compass search (scene/least_squares.h) on functions whose minimum is known: it finds it,
 // keeps to its search box and never takes a trial whose rollouts diverged. Levenberg-Marquardt
-// lengthens a step that helps while that helps more, and takes chord steps while they help.
+// lengthens a step that helps while that helps more.
 
 #include <gtest/gtest.h>
 
@@ -86,64 +86,6 @@ TEST(LevenbergMarquardtTest, AStepThatHelpsIsTakenFurtherWhileThatHelpsMore) {
   // 2.3 -> 4.6 -> 9.2 (each better), 18.4 worse: stops at 9.2, next to the minimum
   EXPECT_NEAR(one_iteration(3), 4 * damped, 1e-9);
   EXPECT_NEAR(one_iteration(1), 2 * damped, 1e-9);  // no further than it is allowed
-}
-
-TEST(LevenbergMarquardtTest, ChordStepsReuseTheJacobianWhileTheyHelp) {
-  struct Fit {
-    double theta, cost;
-    int evaluations;
-  };
-  auto one_iteration = [](int chords) {
-    Eigen::VectorXd theta = Eigen::VectorXd::Zero(1);
-    int evaluations = 0;
-    auto counted = [&](const Eigen::VectorXd& t, int worker, double* r) {
-      ++evaluations;
-      Flattening(t, worker, r);
-    };
-    LeastSquaresOptions options;
-    options.iterations = 1;
-    options.threads = 1;
-    options.delta = 1e-6;
-    options.chord_steps = chords;
-    const LeastSquaresResult fit = LevenbergMarquardt(1, counted, [](Eigen::VectorXd*) {}, options, &theta);
-    return Fit{theta[0], fit.final_cost, evaluations};
-  };
-  const Fit plain = one_iteration(0), one = one_iteration(1), three = one_iteration(3);
-  // start, Jacobian column, damped step; then one rollout per chord step
-  EXPECT_EQ(plain.evaluations, 3);
-  EXPECT_EQ(one.evaluations, 4);
-  EXPECT_EQ(three.evaluations, 6);
-  // the slope at 0 overestimates the slope further out, so every chord step falls short of
-  // the minimum at 9 and lowers the error
-  EXPECT_GT(one.theta, plain.theta);
-  EXPECT_GT(three.theta, one.theta);
-  EXPECT_LT(three.theta, 9);
-  EXPECT_LT(three.cost, one.cost);
-  EXPECT_LT(one.cost, plain.cost);
-}
-
-TEST(LevenbergMarquardtTest, AChordStepThatDoesNotHelpIsNotTaken) {
-  // Valley's minimum (2, 2) lies outside the box theta <= 1.5: the damped step ends on the
-  // corner (1.5, 1.5), and the chord step after it, bounded back onto the corner, does not
-  // lower the error, so it is refused and the search stops there
-  Eigen::VectorXd theta = Eigen::VectorXd::Zero(2);
-  int evaluations = 0;
-  auto counted = [&](const Eigen::VectorXd& t, int worker, double* r) {
-    ++evaluations;
-    Valley(t, worker, r);
-  };
-  auto box = [](Eigen::VectorXd* t) { (*t)[0] = std::min((*t)[0], 1.5); (*t)[1] = std::min((*t)[1], 1.5); };
-  LeastSquaresOptions options;
-  options.iterations = 1;
-  options.threads = 1;
-  options.delta = 1e-6;
-  options.chord_steps = 5;
-  const LeastSquaresResult fit = LevenbergMarquardt(2, counted, box, options, &theta);
-  EXPECT_NEAR(theta[0], 1.5, 1e-9);
-  EXPECT_NEAR(theta[1], 1.5, 1e-9);
-  EXPECT_LT(fit.final_cost, fit.initial_cost);
-  // start, two Jacobian columns, the damped step, one refused chord step
-  EXPECT_EQ(evaluations, 5);
 }
 
 }  // namespace
