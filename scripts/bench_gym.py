@@ -6,7 +6,9 @@ at the same 2 ms RK4 step and 4 physics steps per action, so its "sim" world is 
 baseline and its "hybrid" world shows what the residual costs from Python. One environment,
 random actions in [-1, 1] from a fixed seed, reset whenever an episode ends (the resets are
 counted in, as in training). The environments are timed in turn, `--repeats` times, and the
-median of each is printed, so that a change in machine load hits all of them alike.
+median of each is printed, so that a change in machine load hits all of them alike. A second
+table gives each world's workload along its own random-action episodes (episode length,
+contacts and constraint rows per action), which is where two worlds of a scene differ.
 
     .venv/bin/python scripts/bench_gym.py [--steps 20000] [--repeats 5] [--scenes hopper,arm2,push]
 """
@@ -41,6 +43,26 @@ def steps_per_second(env: gymnasium.Env, steps: int, seed: int) -> float:
     return steps / (time.perf_counter() - start)
 
 
+def workload(env: gymnasium.Env, steps: int, seed: int) -> tuple[float, float, float]:
+    """What a world asks of the solver along its own random-action episodes: actions per
+    episode, and contacts and constraint rows after each action. Two worlds of one scene differ
+    here when their physics differ (a hybrid on an identified model with friction loss, on
+    slippery ground), which a steps/s ratio alone does not show."""
+    rng = np.random.default_rng(seed)
+    low, high = env.action_space.low, env.action_space.high
+    data = env.unwrapped.data
+    env.reset(seed=seed)
+    episodes, contacts, rows = 1, 0, 0
+    for _ in range(steps):
+        _, _, terminated, truncated, _ = env.step(rng.uniform(low, high).astype(env.action_space.dtype))
+        contacts += data.ncon
+        rows += data.nefc
+        if terminated or truncated:
+            env.reset()
+            episodes += 1
+    return steps / episodes, contacts / steps, rows / steps
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=20000, help="environment steps per timing")
@@ -69,6 +91,12 @@ def main() -> None:
         sim = name.replace("-hybrid-", "-sim-")
         vs_sim = f"{median[name] / median[sim]:.2f}" if sim != name and sim in median else ""
         print(f"| {name} | {median[name]:,.0f} | {vs_sim} | {median[name] / median['Hopper-v5']:.2f} |")
+    print()
+    print(f"| environment | actions per episode | contacts per action | constraint rows per action |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, env in envs.items():
+        length, contacts, rows = workload(env, args.steps, 0)
+        print(f"| {name} | {length:.1f} | {contacts:.2f} | {rows:.2f} |")
 
 
 if __name__ == "__main__":
