@@ -39,25 +39,29 @@ void RunSysid(const SysidArgs& c) {
   scene::SysidOptions options = c.options;
   options.progress = true;
   const auto start = std::chrono::steady_clock::now();
-  scene::SysidResult result = scene::IdentifyScene(c.sim, data, options);
+  scene::SysidResult result = scene::IdentifyAndWrite(c.sim, data, options, c.out);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (options.rounds > 1) {
+    std::printf("\nround %d of %d: 'nominal' is what round %d identified\n", options.rounds, options.rounds,
+                options.rounds - 1);
+  }
   std::printf("\n%-34s %12s %12s %8s\n", "parameter", "nominal", "identified", "ratio");
   for (const scene::SysidParameter& p : result.parameters) {
     std::printf("%-34s %12.4g %12.4g %8s\n", p.name.c_str(), p.nominal, p.value(),
                 p.nominal > 0 && !p.added ? (std::to_string(p.value() / p.nominal).substr(0, 6)).c_str() : "added");
   }
   if (result.cost_without_lag) {
-    std::printf("actuator lag: %s (fitted error %.4g with it, %.4g without: kept only if 1 %% lower)\n",
-                result.lag_kept ? "kept" : "left out", result.final_cost, *result.cost_without_lag);
+    std::printf("actuator lag: %s (%sfitted error %.4g with it, %.4g without: kept only if 1 %% lower)\n",
+                result.lag_kept ? "kept" : "left out", options.rounds > 1 ? "first round: " : "", result.first_round_cost,
+                *result.cost_without_lag);
   }
   std::printf("%d-step error (normalized, mean square): %.4g -> %.4g in %d iterations, %.1f s\n",
               options.horizon, result.initial_cost, result.final_cost, result.iterations, seconds);
   if (options.polish_sweeps > 0) {
-    std::printf("of which the compass polish: %.4g -> %.4g in %d sweeps at most\n", result.polished_from, result.final_cost,
-                options.polish_sweeps);
+    std::printf("of which the %scompass polish: %.4g -> %.4g in %d sweeps at most\n", options.rounds > 1 ? "last round's " : "",
+                result.polished_from, result.final_cost, options.polish_sweeps);
   }
 
-  scene::WriteText(c.out, scene::SysidMjcf(c.sim, result.parameters, c.out));
   ModelPtr tuned = scene::LoadModel(c.out);  // what we wrote must load on its own
   std::fprintf(stderr, "[sysid] wrote %s\n", c.out.c_str());
   if (held_out.episodes.empty()) return;
@@ -83,6 +87,7 @@ void AddSysidCommand(CLI::App* app) {
   cmd->add_option("--threads", o.threads, "worker threads")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--step-doublings", o.step_doublings, "Levenberg-Marquardt tries a step that helps at 2, 4 ... 2^N times its length")->check(CLI::Range(0, 10))->capture_default_str();
   cmd->add_option("--polish-sweeps", o.polish_sweeps, "after Levenberg-Marquardt, sweeps of compass search on the same error (0: none)")->check(CLI::Range(0, 50))->capture_default_str();
+  cmd->add_option("--rounds", o.rounds, "the whole fit this many times, each round from the model the last one wrote")->check(CLI::Range(1, 5))->capture_default_str();
   cmd->add_flag("--actuator-lag", o.actuator_lag, "also try a first-order lag on actuators that sim.xml declares without dynamics (kept if it lowers the fitted error by 1 %)");
   cmd->add_flag("--force", c->force, "overwrite an existing output");
   cmd->callback([c] { RunSysid(*c); });

@@ -65,7 +65,6 @@ using scene::SaveDataset;
 using scene::SceneConfig;
 using scene::StartRollout;
 using scene::StepRollout;
-using scene::SysidMjcf;
 using scene::SysidOptions;
 using scene::SysidParameter;
 using scene::SysidResult;
@@ -273,8 +272,9 @@ class Study {
     options.actuator_lag = config_.sysid_options.actuator_lag;
     options.step_doublings = config_.sysid_options.step_doublings;
     options.polish_sweeps = config_.sysid_options.polish_sweeps;
-    SysidResult result = scene::IdentifyScene(scene_.sim, data, options);
-    WriteText(path, SysidMjcf(scene_.sim, result.parameters, path));
+    options.rounds = config_.sysid_options.rounds;
+    // with rounds > 1 the parameters' nominal values are the previous round's (scene/sysid.h)
+    SysidResult result = scene::IdentifyAndWrite(scene_.sim, data, options, path);
     std::fprintf(stderr, "[study] sysid on %.0f s of data: %d-step error %.4g -> %.4g\n", Seconds(data),
                  options.horizon, result.initial_cost, result.final_cost);
     json parameters;

@@ -77,7 +77,7 @@ SceneConfig ReadSceneConfig(const std::string& path) {
     // true, false, or the options of an identification that runs
     const json& sysid = root["sysid"];
     if (sysid.is_object()) {
-      OnlyKeys(sysid, {"actuator_lag", "step_doublings", "polish_sweeps"}, "sysid", path);
+      OnlyKeys(sysid, {"actuator_lag", "step_doublings", "polish_sweeps", "rounds"}, "sysid", path);
       if (sysid.contains("actuator_lag")) {
         if (!sysid["actuator_lag"].is_boolean()) {
           throw std::runtime_error(path + ": 'sysid.actuator_lag' must be true or false");
@@ -89,6 +89,9 @@ SceneConfig ReadSceneConfig(const std::string& path) {
       }
       if (sysid.contains("polish_sweeps")) {
         config.sysid_options.polish_sweeps = ReadIntInRange(sysid["polish_sweeps"], "sysid.polish_sweeps", path, 0, 50);
+      }
+      if (sysid.contains("rounds")) {
+        config.sysid_options.rounds = ReadIntInRange(sysid["rounds"], "sysid.rounds", path, 1, 5);
       }
     } else if (!sysid.is_boolean()) {
       throw std::runtime_error(path + ": 'sysid' must be true, false or an object of sysid options");

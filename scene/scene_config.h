@@ -26,7 +26,9 @@
 //                                                       sim.xml declares without dynamics
 //                               "step_doublings": 3,    Levenberg-Marquardt lengthens a step
 //                                                       that helps up to 2^3 times
-//                               "polish_sweeps": 6}     then compass search, 6 sweeps
+//                               "polish_sweeps": 6,     then compass search, 6 sweeps
+//                               "rounds": 2}            all of it again from its own result
+//                                                       (default 1)
 //     "train": {
 //       "output": "velocity",  force | velocity: what the whole-state residual outputs
 //       "target_window": 10,   velocity targets: steps per analytic rollout window
@@ -67,6 +69,7 @@ struct SceneConfig {
     bool actuator_lag = false;  // sysid --actuator-lag
     int step_doublings = 0;     // sysid --step-doublings
     int polish_sweeps = 0;      // sysid --polish-sweeps
+    int rounds = 1;             // sysid --rounds
   } sysid_options;
   SceneTraining train;
 };

@@ -14,6 +14,7 @@
 #include "scene/least_squares.h"
 #include "scene/state_distance.h"
 #include "scene/mujoco_util.h"
+#include "scene/run_files.h"
 
 namespace mjhybrid::scene {
 
@@ -363,6 +364,25 @@ SysidResult IdentifyScene(const std::string& sim_path, const TrajectoryDataset& 
     result.final_cost = *result.cost_without_lag;
   }
   return result;
+}
+
+SysidResult IdentifyAndWrite(const std::string& sim_path, const TrajectoryDataset& data, const SysidOptions& options,
+                             const std::string& out_path) {
+  SysidResult first = IdentifyScene(sim_path, data, options);
+  WriteText(out_path, SysidMjcf(sim_path, first.parameters, out_path));
+  SysidResult last = first;
+  for (int round = 2; round <= options.rounds; ++round) {
+    if (options.progress) std::fprintf(stderr, "[sysid] round %d of %d, from %s\n", round, options.rounds, out_path.c_str());
+    const int iterations = last.iterations;
+    last = IdentifyScene(out_path, data, options);
+    WriteText(out_path, SysidMjcf(out_path, last.parameters, out_path));
+    last.iterations += iterations;
+  }
+  last.initial_cost = first.initial_cost;
+  last.first_round_cost = first.final_cost;
+  last.cost_without_lag = first.cost_without_lag;
+  last.lag_kept = first.lag_kept;
+  return last;
 }
 
 mjModel* ApplySysid(const mjModel* m, const std::vector<SysidParameter>& parameters) {

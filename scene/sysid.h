@@ -91,6 +91,13 @@ struct SysidOptions {
   // stayed at 0.05 and 0.08 N m while 3 N m lowers the fitted error by 8 %, and no damped
   // step along the local gradient found it. 0: none (README, "A compass polish after Levenberg-Marquardt")
   int polish_sweeps = 0;
+  // IdentifyAndWrite: the whole fit (Levenberg-Marquardt, then the polish) this many times,
+  // each round from the model the last one wrote. A new round starts Levenberg-Marquardt's
+  // damping and the compass steps afresh around values the last round left, which is where a
+  // rough error had stalled both: on hopper a second round takes the fitted error from 0.00184
+  // to 0.00167 and the hybrid built on it from 91.1 / 85.5 % to 92.4 / 87.4 % (README,
+  // "A compass polish after Levenberg-Marquardt"). 1: one fit
+  int rounds = 1;
 };
 
 struct SysidResult {
@@ -103,6 +110,7 @@ struct SysidResult {
   // lags (none when no lag was tried), and whether the lags were kept (the 1 % rule)
   std::optional<double> cost_without_lag;
   bool lag_kept = false;
+  double first_round_cost = 0;  // IdentifyAndWrite: where the first round ended (the lag decision's)
 };
 
 // identifies the parameters of `m` (left untouched) from the training episodes of `data`
@@ -115,6 +123,14 @@ ModelPtr WithActuatorLag(const std::string& sim_path, bool* lagged);
 // identifies sim_path's parameters, with SysidOptions::actuator_lag also the added lags and
 // whether to keep them (above); the result's parameters hold the added lags only if kept
 SysidResult IdentifyScene(const std::string& sim_path, const TrajectoryDataset& data, const SysidOptions& options);
+
+// IdentifyScene, then the identified model written to out_path (SysidMjcf); each further
+// round (SysidOptions::rounds) identifies the model just written and overwrites it. The
+// result's parameters are the last round's, their nominal values the previous round's
+// identified ones; initial_cost is sim_path's, iterations add up over the rounds, and the
+// actuator-lag decision is the first round's (later rounds keep what it kept)
+SysidResult IdentifyAndWrite(const std::string& sim_path, const TrajectoryDataset& data, const SysidOptions& options,
+                             const std::string& out_path);
 
 // a copy of m with the identified values
 mjModel* ApplySysid(const mjModel* m, const std::vector<SysidParameter>& parameters);

@@ -45,7 +45,7 @@ rm -f "$out/sysid.xml" "$out/eval-sysid.json" "$out/eval-sysid.csv"
 identify="$("$root/.venv/bin/python" -c 'import json,sys; print("no" if sys.argv[1] and json.load(open(sys.argv[1])).get("sysid") is False else "yes")' "$([ -f "$dir/scene.json" ] && echo "$dir/scene.json")")"
 if [ "$identify" = "yes" ]; then
   echo "== sysid: physical parameters of $dir/sim.xml"
-  # scene.json "sysid": {"actuator_lag": true, "step_doublings": N, "polish_sweeps": N} (scene/scene_config.h)
+  # scene.json "sysid": {"actuator_lag": true, "step_doublings": N, "polish_sweeps": N, "rounds": N} (scene/scene_config.h)
   sysid_options=()
   if [ -f "$dir/scene.json" ]; then
     read -r -a sysid_options <<< "$("$root/.venv/bin/python" -c 'import json,sys; s=json.load(open(sys.argv[1])).get("sysid"); s=s if isinstance(s,dict) else {}; print(" ".join(("--"+k.replace("_","-")) if v is True else ("--%s %d" % (k.replace("_","-"), v)) for k,v in s.items() if v is True or (isinstance(v,int) and not isinstance(v,bool))))' "$dir/scene.json")"

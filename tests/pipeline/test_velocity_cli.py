@@ -76,6 +76,7 @@ def test_bad_velocity_input_is_one_line(workdir: Path, tmp_path: Path) -> None:
                         ({"sysid": {"actuator_lag": 1}}, "'sysid.actuator_lag' must be true or false"),
                         ({"sysid": {"step_doublings": -1}}, "'sysid.step_doublings' must be an integer from 0 to 10"),
                         ({"sysid": {"polish_sweeps": 1.5}}, "'sysid.polish_sweeps' must be an integer from 0 to 50"),
+                        ({"sysid": {"rounds": 0}}, "'sysid.rounds' must be an integer from 1 to 5"),
                         ({"sysid": {"lag": True}}, "unknown key 'lag' in 'sysid'"),
                         ({"fit_params": 1}, "'fit_params' must be true or false")]:
         scene.write_text(json.dumps(bad))

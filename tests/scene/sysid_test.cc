@@ -246,5 +246,41 @@ TEST_F(SysidTest, ThePolishGoesOnWhereLevenbergMarquardtStopped) {
       << "friction loss " << before << " -> " << after;
 }
 
+// Rounds: the second identifies the model the first wrote, so its nominal values are the
+// first's identified ones; it never ends above where the first stopped, the iterations add up,
+// and the file on disk is the last round's model.
+TEST_F(SysidTest, ASecondRoundStartsFromTheModelTheFirstWrote) {
+  constexpr double kRealFrictionLoss = 0.3;  // N*m
+  std::string sticky = PendulumXml(kNominalDamping);
+  const std::string joint = "stiffness=\"2\"";
+  sticky.replace(sticky.find(joint), joint.size(), joint + " frictionloss=\"" + std::to_string(kRealFrictionLoss) + "\"");
+  const TrajectoryDataset data = CollectFrom(Write("real.xml", sticky));
+  const std::string sim = Write("sim.xml", PendulumXml(kNominalDamping));
+  SysidOptions options;
+  options.iterations = 1;
+  options.threads = 1;
+  const std::string once_path = (fs::path(dir_) / "once.xml").string();
+  const SysidResult once = IdentifyAndWrite(sim, data, options, once_path);
+  options.rounds = 2;
+  const std::string twice_path = (fs::path(dir_) / "twice.xml").string();
+  const SysidResult twice = IdentifyAndWrite(sim, data, options, twice_path);
+
+  EXPECT_DOUBLE_EQ(twice.initial_cost, once.initial_cost);  // both start from sim.xml
+  EXPECT_LE(twice.final_cost, once.final_cost);
+  EXPECT_EQ(twice.iterations, once.iterations + 1);
+  EXPECT_DOUBLE_EQ(twice.first_round_cost, once.final_cost);
+  const SysidParameter* first = Find(once.parameters, "frictionloss hinge");
+  const SysidParameter* second = Find(twice.parameters, "frictionloss hinge");
+  ASSERT_TRUE(first && second);
+  EXPECT_NEAR(second->nominal, first->value(), 1e-5 * first->value());
+  // what is on disk is the last round's model (MJCF keeps 6 significant digits): its friction
+  // loss, and its fitted error
+  ModelPtr written = LoadModel(twice_path);
+  EXPECT_NEAR(written->dof_frictionloss[0], second->value(), 1e-5 * second->value());
+  const WindowResiduals windows(written.get(), data, options.horizon, options.stride, "test");
+  DataPtr d = MakeData(written.get());
+  EXPECT_NEAR(windows.MeanSquare(written.get(), d.get()), twice.final_cost, 1e-3 * twice.final_cost);
+}
+
 }  // namespace
 }  // namespace mjhybrid::scene
