@@ -218,6 +218,15 @@ TEST_F(SysidTest, TheWrittenModelScoresWhatTheFitScored) {
   EXPECT_LT(result.final_cost, 1e-3 * result.initial_cost);
 }
 
+// the real pendulum of the tests below: the nominal one with dry friction at its hinge
+constexpr double kRealFrictionLoss = 0.3;  // N*m
+std::string StickyPendulumXml() {
+  std::string xml = PendulumXml(kNominalDamping);
+  const std::string joint = "stiffness=\"2\"";
+  xml.replace(xml.find(joint), joint.size(), joint + " frictionloss=\"" + std::to_string(kRealFrictionLoss) + "\"");
+  return xml;
+}
+
 // The compass polish (SysidOptions::polish_sweeps) goes on from where Levenberg-Marquardt
 // stopped, here after one iteration, on one worker (both trials of a coordinate then share
 // it): it lowers the fitted error further and moves the friction loss that the real pendulum
@@ -225,11 +234,7 @@ TEST_F(SysidTest, TheWrittenModelScoresWhatTheFitScored) {
 // gets close (0.287 N m for 0.3); where the polish matters is rough contact error (hopper,
 // README), which no test-sized scene reproduces.
 TEST_F(SysidTest, ThePolishGoesOnWhereLevenbergMarquardtStopped) {
-  constexpr double kRealFrictionLoss = 0.3;  // N*m
-  std::string sticky = PendulumXml(kNominalDamping);
-  const std::string joint = "stiffness=\"2\"";
-  sticky.replace(sticky.find(joint), joint.size(), joint + " frictionloss=\"" + std::to_string(kRealFrictionLoss) + "\"");
-  const TrajectoryDataset data = CollectFrom(Write("real.xml", sticky));
+  const TrajectoryDataset data = CollectFrom(Write("real.xml", StickyPendulumXml()));
   ModelPtr sim = LoadModel(Write("sim.xml", PendulumXml(kNominalDamping)));
   SysidOptions options;
   options.iterations = 1;
@@ -250,11 +255,7 @@ TEST_F(SysidTest, ThePolishGoesOnWhereLevenbergMarquardtStopped) {
 // first's identified ones; it never ends above where the first stopped, the iterations add up,
 // and the file on disk is the last round's model.
 TEST_F(SysidTest, ASecondRoundStartsFromTheModelTheFirstWrote) {
-  constexpr double kRealFrictionLoss = 0.3;  // N*m
-  std::string sticky = PendulumXml(kNominalDamping);
-  const std::string joint = "stiffness=\"2\"";
-  sticky.replace(sticky.find(joint), joint.size(), joint + " frictionloss=\"" + std::to_string(kRealFrictionLoss) + "\"");
-  const TrajectoryDataset data = CollectFrom(Write("real.xml", sticky));
+  const TrajectoryDataset data = CollectFrom(Write("real.xml", StickyPendulumXml()));
   const std::string sim = Write("sim.xml", PendulumXml(kNominalDamping));
   SysidOptions options;
   options.iterations = 1;
