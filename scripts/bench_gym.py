@@ -30,10 +30,14 @@ import mjhybrid  # noqa: E402  (registers mjhybrid/SCENE-TASK-WORLD-v0)
 TASKS = {"hopper": "forward", "arm2": "reach", "push": "push-to-goal"}
 
 
-def steps_per_second(env: gymnasium.Env, steps: int, seed: int) -> float:
+def random_actions(env: gymnasium.Env, steps: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     low, high = env.action_space.low, env.action_space.high
-    actions = rng.uniform(low, high, size=(steps, *env.action_space.shape)).astype(env.action_space.dtype)
+    return rng.uniform(low, high, size=(steps, *env.action_space.shape)).astype(env.action_space.dtype)
+
+
+def steps_per_second(env: gymnasium.Env, steps: int, seed: int) -> float:
+    actions = random_actions(env, steps, seed)
     env.reset(seed=seed)
     start = time.perf_counter()
     for a in actions:
@@ -48,13 +52,11 @@ def workload(env: gymnasium.Env, steps: int, seed: int) -> tuple[float, float, f
     episode, and contacts and constraint rows after each action. Two worlds of one scene differ
     here when their physics differ (a hybrid on an identified model with friction loss, on
     slippery ground), which a steps/s ratio alone does not show."""
-    rng = np.random.default_rng(seed)
-    low, high = env.action_space.low, env.action_space.high
     data = env.unwrapped.data
     env.reset(seed=seed)
     episodes, contacts, rows = 1, 0, 0
-    for _ in range(steps):
-        _, _, terminated, truncated, _ = env.step(rng.uniform(low, high).astype(env.action_space.dtype))
+    for a in random_actions(env, steps, seed):
+        _, _, terminated, truncated, _ = env.step(a)
         contacts += data.ncon
         rows += data.nefc
         if terminated or truncated:
@@ -92,7 +94,7 @@ def main() -> None:
         vs_sim = f"{median[name] / median[sim]:.2f}" if sim != name and sim in median else ""
         print(f"| {name} | {median[name]:,.0f} | {vs_sim} | {median[name] / median['Hopper-v5']:.2f} |")
     print()
-    print(f"| environment | actions per episode | contacts per action | constraint rows per action |")
+    print("| environment | actions per episode | contacts per action | constraint rows per action |")
     print("| --- | ---: | ---: | ---: |")
     for name, env in envs.items():
         length, contacts, rows = workload(env, args.steps, 0)
