@@ -4,9 +4,11 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "cli/commands.h"
+#include "scene/attach.h"
 #include "scene/dataset_fit.h"
 #include "scene/kstep_error.h"
 #include "scene/mujoco_util.h"
@@ -26,9 +28,21 @@ struct SysidArgs {
   bool force = false;
 };
 
+// the model as sysid fits it: with --params, the scene with those contact parameters' pairs
+ModelPtr FittedScene(const std::string& path, const std::string& contact_params) {
+  if (contact_params.empty()) return scene::LoadModel(path);
+  scene::AttachOptions attach;
+  attach.sim_path = path;
+  attach.params_model = contact_params;
+  return scene::CompileHybrid(attach);
+}
+
 void RunSysid(const SysidArgs& c) {
   scene::CheckOutputPath(c.out, c.force);
-  ModelPtr sim = scene::LoadModel(c.sim);
+  if (!c.options.contact_params.empty() && c.options.actuator_lag) {
+    throw std::runtime_error("sysid: --actuator-lag and --params do not go together: the lag is decided without contact parameters, in the identification before them");
+  }
+  ModelPtr sim = FittedScene(c.sim, c.options.contact_params);
   scene::TrajectoryDataset data = scene::LoadDataset(c.data);
   scene::CheckDatasetFits(sim.get(), c.sim, data, c.data);
   scene::TrajectoryDataset held_out;
@@ -62,7 +76,8 @@ void RunSysid(const SysidArgs& c) {
                 result.polished_from, result.final_cost, options.polish_sweeps);
   }
 
-  ModelPtr tuned = scene::LoadModel(c.out);  // what we wrote must load on its own
+  scene::LoadModel(c.out);  // what we wrote must load on its own
+  ModelPtr tuned = FittedScene(c.out, c.options.contact_params);
   std::fprintf(stderr, "[sysid] wrote %s\n", c.out.c_str());
   if (held_out.episodes.empty()) return;
   const scene::KStepOptions k;
@@ -88,6 +103,7 @@ void AddSysidCommand(CLI::App* app) {
   cmd->add_option("--step-doublings", o.step_doublings, "Levenberg-Marquardt tries a step that helps at 2, 4 ... 2^N times its length")->check(CLI::Range(0, 10))->capture_default_str();
   cmd->add_option("--polish-sweeps", o.polish_sweeps, "after Levenberg-Marquardt, sweeps of compass search on the same error (0: none)")->check(CLI::Range(0, 50))->capture_default_str();
   cmd->add_option("--rounds", o.rounds, "the whole fit this many times, each round from the model the last one wrote")->check(CLI::Range(1, 5))->capture_default_str();
+  cmd->add_option("--params", o.contact_params, "contact parameters per pair (fit-params): identify with them in place; the shared contact factors are then left alone and the written model holds the physical parameters only");
   cmd->add_flag("--actuator-lag", o.actuator_lag, "also try a first-order lag on actuators that sim.xml declares without dynamics (kept if it lowers the fitted error by 1 %)");
   cmd->add_flag("--force", c->force, "overwrite an existing output");
   cmd->callback([c] { RunSysid(*c); });

@@ -263,15 +263,21 @@ class Study {
     return out;
   }
 
+  // scene.json's choices of how a Levenberg-Marquardt fit runs (scene/scene_config.h)
+  SysidOptions SceneSysidOptions() const {
+    SysidOptions options;
+    options.threads = std::max(2, o_.train.threads);
+    options.step_doublings = config_.sysid_options.step_doublings;
+    options.polish_sweeps = config_.sysid_options.polish_sweeps;
+    return options;
+  }
+
   // identifies sim.xml's parameters on `data`, writes the identified model to `path` and scores
   // it; the parameters, for study.json
   json IdentifyAndScore(const TrajectoryDataset& data, const std::string& path, uint64_t seed, double data_s) {
     const auto start = Clock::now();
-    SysidOptions options;
-    options.threads = std::max(2, o_.train.threads);
+    SysidOptions options = SceneSysidOptions();
     options.actuator_lag = config_.sysid_options.actuator_lag;
-    options.step_doublings = config_.sysid_options.step_doublings;
-    options.polish_sweeps = config_.sysid_options.polish_sweeps;
     options.rounds = config_.sysid_options.rounds;
     // with rounds > 1 the parameters' nominal values are the previous round's (scene/sysid.h)
     SysidResult result = scene::IdentifyAndWrite(scene_.sim, data, options, path);
@@ -298,11 +304,25 @@ class Study {
     options.threads = std::max(2, o_.train.threads);
     const std::string base = config_.sysid ? Path("sysid" + tag + ".xml") : scene_.sim;
     const std::string file = Path("params" + tag + ".safetensors");
-    ParamsFitResult result = FitContactParams(base, data, options, Path(".params" + tag + ".fit"));
-    std::string error;
-    if (!SaveContactParams(file, result.model, &error)) throw std::runtime_error("cannot write '" + file + "': " + error);
+    const std::string scratch = Path(".params" + tag + ".fit");
+    ParamsFitResult result = FitContactParams(base, data, options, scratch);
+    SaveParams(file, result.model);
+    // contact rounds, as the demo runs them (scene.json "sysid": {"contact_rounds": N}): the
+    // physical parameters again with the pairs in place, written beside sysid[TAG].xml (which
+    // the sysid+residual units read), then the pairs again from where they were
+    std::string params_base = base;
+    for (int round = 1; round <= config_.sysid_options.contact_rounds; ++round) {
+      SysidOptions physics = SceneSysidOptions();
+      physics.contact_params = file;
+      const std::string identified = Path("sysid-contact" + tag + ".xml");
+      scene::IdentifyAndWrite(params_base, data, physics, identified);
+      params_base = identified;
+      options.start = std::make_shared<const ContactParamsModel>(result.model);
+      result = FitContactParams(params_base, data, options, scratch);
+      SaveParams(file, result.model);
+    }
     AttachOptions attach;
-    attach.sim_path = base;
+    attach.sim_path = params_base;
     attach.params_model = file;
     WriteText(Path("params" + tag + ".xml"), HybridMjcf(attach, out_.string()));
     std::fprintf(stderr, "[study] %s on %.0f s of data: %d-step error %.4g -> %.4g\n", ParamsMethod().c_str(),
@@ -321,6 +341,11 @@ class Study {
       pairs[m.pairs[i].geom1.name + " | " + m.pairs[i].geom2.name] = values;
     }
     return {{"params" + tag + ".safetensors", pairs}};
+  }
+
+  static void SaveParams(const std::string& file, const ContactParamsModel& model) {
+    std::string error;
+    if (!SaveContactParams(file, model, &error)) throw std::runtime_error("cannot write '" + file + "': " + error);
   }
 
   // hybrid, sysid+residual, params+residual or sysid+params+residual (when params_path names

@@ -77,7 +77,7 @@ SceneConfig ReadSceneConfig(const std::string& path) {
     // true, false, or the options of an identification that runs
     const json& sysid = root["sysid"];
     if (sysid.is_object()) {
-      OnlyKeys(sysid, {"actuator_lag", "step_doublings", "polish_sweeps", "rounds"}, "sysid", path);
+      OnlyKeys(sysid, {"actuator_lag", "step_doublings", "polish_sweeps", "rounds", "contact_rounds"}, "sysid", path);
       if (sysid.contains("actuator_lag")) {
         if (!sysid["actuator_lag"].is_boolean()) {
           throw std::runtime_error(path + ": 'sysid.actuator_lag' must be true or false");
@@ -93,11 +93,17 @@ SceneConfig ReadSceneConfig(const std::string& path) {
       if (sysid.contains("rounds")) {
         config.sysid_options.rounds = ReadIntInRange(sysid["rounds"], "sysid.rounds", path, 1, 5);
       }
+      if (sysid.contains("contact_rounds")) {
+        config.sysid_options.contact_rounds = ReadIntInRange(sysid["contact_rounds"], "sysid.contact_rounds", path, 0, 5);
+      }
     } else if (!sysid.is_boolean()) {
       throw std::runtime_error(path + ": 'sysid' must be true, false or an object of sysid options");
     } else {
       config.sysid = sysid.get<bool>();
     }
+  }
+  if (config.sysid_options.contact_rounds > 0 && config.fit_params == false) {
+    throw std::runtime_error(path + ": 'sysid.contact_rounds' needs the contact parameters, which 'fit_params': false switches off");
   }
   const json replace = root.value("replace", json::array());
   if (!replace.is_array()) throw std::runtime_error(path + ": 'replace' must be a list of [geom1, geom2]");

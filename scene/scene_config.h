@@ -27,8 +27,13 @@
 //                               "step_doublings": 3,    Levenberg-Marquardt lengthens a step
 //                                                       that helps up to 2^3 times
 //                               "polish_sweeps": 6,     then compass search, 6 sweeps
-//                               "rounds": 2}            all of it again from its own result
+//                               "rounds": 2,            all of it again from its own result
 //                                                       (default 1)
+//                               "contact_rounds": 1}    after the contact parameters, the
+//                                                       physical ones again with them in
+//                                                       place (sysid --params), then the
+//                                                       contact ones again from where they
+//                                                       were (fit-params --start); default 0
 //     "train": {
 //       "output": "velocity",  force | velocity: what the whole-state residual outputs
 //       "target_window": 10,   velocity targets: steps per analytic rollout window
@@ -70,6 +75,7 @@ struct SceneConfig {
     int step_doublings = 0;     // sysid --step-doublings
     int polish_sweeps = 0;      // sysid --polish-sweeps
     int rounds = 1;             // sysid --rounds
+    int contact_rounds = 0;     // sysid --params, then fit-params --start, this many times
   } sysid_options;
   SceneTraining train;
 };

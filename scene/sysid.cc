@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "plugin/core/state_layout.h"
+#include "scene/attach.h"
 #include "scene/dataset_fit.h"
 #include "scene/least_squares.h"
 #include "scene/state_distance.h"
@@ -91,7 +92,7 @@ void ApplyAll(const std::vector<SysidParameter>& parameters, const mjModel* refe
 
 void SysidParameter::Apply(mjModel* m) const { ApplyOne(*this, m, m); }
 
-std::vector<SysidParameter> SysidParameters(const mjModel* m) {
+std::vector<SysidParameter> SysidParameters(const mjModel* m, bool contact) {
   std::vector<SysidParameter> out;
   auto add = [&](std::string name, Kind kind, int index, double nominal, double scale) {
     SysidParameter p;
@@ -143,7 +144,7 @@ std::vector<SysidParameter> SysidParameters(const mjModel* m) {
       condim = std::max(condim, m->geom_condim[g]);
     }
   }
-  if (colliding >= 2 || m->npair > 0) {
+  if (contact && (colliding >= 2 || m->npair > 0)) {
     add("friction sliding (factor)", Kind::kFriction, 0, 1, 0);
     if (condim >= 4) add("friction torsional (factor)", Kind::kFriction, 1, 1, 0);
     if (condim >= 6) add("friction rolling (factor)", Kind::kFriction, 2, 1, 0);
@@ -182,7 +183,7 @@ SysidResult Identify(const mjModel* m, const TrajectoryDataset& data, const Sysi
                              " s, not a whole number of the model's timestep " + std::to_string(m->opt.timestep) + " s");
   }
   SysidResult result;
-  result.parameters = SysidParameters(m);
+  result.parameters = SysidParameters(m, options.contact_params.empty());
   std::vector<SysidParameter>& params = result.parameters;
   const int P = static_cast<int>(params.size());
   WindowResiduals residuals(m, data, options.horizon, options.stride, "sysid");
@@ -323,6 +324,13 @@ ModelPtr WithActuatorLag(const std::string& sim_path, bool* lagged) {
 }
 
 SysidResult IdentifyScene(const std::string& sim_path, const TrajectoryDataset& data, const SysidOptions& options) {
+  if (!options.contact_params.empty()) {
+    AttachOptions attach;
+    attach.sim_path = sim_path;
+    attach.params_model = options.contact_params;
+    ModelPtr with_pairs = CompileHybrid(attach);
+    return Identify(with_pairs.get(), data, options);
+  }
   ModelPtr plain = LoadModel(sim_path);
   bool lagged = false;
   ModelPtr model = options.actuator_lag ? WithActuatorLag(sim_path, &lagged) : nullptr;

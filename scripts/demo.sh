@@ -41,14 +41,14 @@ echo "== collect: training and held-out episodes from $dir/real.xml"
 # the residual then learn what the identified physical parameters leave
 base="$dir/sim.xml"
 analytic=()
+sysid_options=()
 rm -f "$out/sysid.xml" "$out/eval-sysid.json" "$out/eval-sysid.csv"
 identify="$("$root/.venv/bin/python" -c 'import json,sys; print("no" if sys.argv[1] and json.load(open(sys.argv[1])).get("sysid") is False else "yes")' "$([ -f "$dir/scene.json" ] && echo "$dir/scene.json")")"
 if [ "$identify" = "yes" ]; then
   echo "== sysid: physical parameters of $dir/sim.xml"
   # scene.json "sysid": {"actuator_lag": true, "step_doublings": N, "polish_sweeps": N, "rounds": N} (scene/scene_config.h)
-  sysid_options=()
   if [ -f "$dir/scene.json" ]; then
-    read -r -a sysid_options <<< "$("$root/.venv/bin/python" -c 'import json,sys; s=json.load(open(sys.argv[1])).get("sysid"); s=s if isinstance(s,dict) else {}; print(" ".join(("--"+k.replace("_","-")) if v is True else ("--%s %d" % (k.replace("_","-"), v)) for k,v in s.items() if v is True or (isinstance(v,int) and not isinstance(v,bool))))' "$dir/scene.json")"
+    read -r -a sysid_options <<< "$("$root/.venv/bin/python" -c 'import json,sys; s=json.load(open(sys.argv[1])).get("sysid"); s=s if isinstance(s,dict) else {}; print(" ".join(("--"+k.replace("_","-")) if v is True else ("--%s %d" % (k.replace("_","-"), v)) for k,v in s.items() if k != "contact_rounds" and (v is True or (isinstance(v,int) and not isinstance(v,bool)))))' "$dir/scene.json")"
   fi
   "$bin" sysid --model "$dir/sim.xml" --data "$out/train.h5" --eval "$out/test.h5" --out "$out/sysid.xml" "${sysid_options[@]}" --force
   base="$out/sysid.xml"
@@ -69,6 +69,31 @@ if [ "$fit" != "never" ]; then
   [ "$fit" = "auto" ] && if_contact=(--if-contact)
   "$bin" fit-params --model "$base" --data "$out/train.h5" --out "$out/params.safetensors" "${if_contact[@]}" --force
 fi
+# contact rounds (scene.json "sysid": {"contact_rounds": N}): the physical parameters again
+# with the fitted pairs in place, then the pairs again from where they were; sysid.xml stays
+# what sysid alone found, and the models with contact parameters build on sysid-contact.xml
+rm -f "$out/sysid-contact.xml"
+contact_rounds=0
+if [ "$identify" = "yes" ] && [ -f "$out/params.safetensors" ] && [ -f "$dir/scene.json" ]; then
+  contact_rounds="$("$root/.venv/bin/python" -c 'import json,sys; s=json.load(open(sys.argv[1])).get("sysid"); print(s.get("contact_rounds", 0) if isinstance(s,dict) else 0)' "$dir/scene.json")"
+fi
+round_options=()
+for ((k = 0; k < ${#sysid_options[@]}; ++k)); do
+  case "${sysid_options[k]}" in
+    --actuator-lag) ;;                      # decided in the identification before the pairs
+    --rounds) k=$((k + 1)) ;;
+    *) round_options+=("${sysid_options[k]}") ;;
+  esac
+done
+for ((round = 1; round <= contact_rounds; ++round)); do
+  echo "== contact round $round of $contact_rounds: physical parameters with the pairs, then the pairs"
+  "$bin" sysid --model "$base" --params "$out/params.safetensors" --data "$out/train.h5" \
+    --out "$out/sysid-contact.xml" "${round_options[@]}" --force
+  base="$out/sysid-contact.xml"
+  analytic=(--base "$base")
+  "$bin" fit-params --model "$base" --data "$out/train.h5" --start "$out/params.safetensors" \
+    --out "$out/params.safetensors" --force
+done
 if [ -f "$out/params.safetensors" ]; then
   "$bin" attach --model "$base" --params "$out/params.safetensors" --out "$out/params.xml" --force
   "$bin" eval --model "$dir/sim.xml" "${analytic[@]}" --params "$out/params.safetensors" \

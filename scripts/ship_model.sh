@@ -6,7 +6,7 @@
 # MODEL_CARD-replace.md) with scenes/<scene>/hybrid-replace.xml. Fitted contact parameters
 # (params.safetensors) ship beside the residual, and hybrid.xml uses both. The identified model
 # (unless scene.json says "sysid": false) ships as scenes/<scene>/sysid.xml, and hybrid.xml
-# builds on it.
+# builds on it, or on sysid-contact.xml where scene.json asks for contact rounds.
 # Asks before replacing a shipped model (or pass --yes).
 #
 #   scripts/ship_model.sh SCENE [--yes]
@@ -35,6 +35,19 @@ if [ -f "runs/$scene/sysid.xml" ]; then
 elif grep -qs "identified: sim.xml with the physical parameters" "scenes/$scene/sysid.xml"; then
   rm "scenes/$scene/sysid.xml"  # one this script wrote earlier; a file of the user's own stays
   rm -f "$dest/eval-sysid.json" "$dest/eval-sysid.csv"
+fi
+# the physical parameters identified again with the contact parameters in place (scene.json
+# "sysid": {"contact_rounds": N}): the models with contact parameters build on this one
+if [ -f "runs/$scene/sysid-contact.xml" ]; then
+  model="scenes/$scene/sysid-contact.xml"
+  { printf '%s\n' "<!-- $scene, identified with its contact parameters in place: sysid.xml's physical parameters" \
+      "     fitted again by \`mjhybrid sysid --params\` beside the per-pair contact parameters" \
+      "     (scripts/ship_model.sh $scene); hybrid.xml and hybrid-params.xml build on it with those" \
+      "     parameters. Derived from sim.xml: its licence and notes apply. Regenerated, not edited by hand. -->"
+    cat "runs/$scene/sysid-contact.xml"; } > "$model"
+  .venv/bin/python -c 'import mujoco,sys; mujoco.MjModel.from_xml_path(sys.argv[1])' "$model"
+elif grep -qs "identified with its contact parameters in place" "scenes/$scene/sysid-contact.xml"; then
+  rm "scenes/$scene/sysid-contact.xml"
 fi
 # fitted contact parameters (scene.json "fit_params") ship beside the residual trained on them
 params=()

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -155,8 +156,9 @@ void BM_StepOverhead(benchmark::State& state) {
 // the scenes' reference state under the same random controls. Variant 3 is hybrid-params.xml
 // without its explicit pairs: the plugin rewrites every contact and rebuilds the rows (what
 // attach --no-native-pairs writes; docs/CONTACT.md). Variant 4 is hopper's identified model
-// alone (sysid.xml, which its hybrid.xml builds on): what the identified parameters cost (joint
-// friction loss adds constraint rows) apart from what the plugin costs
+// alone (the model its hybrid.xml builds on: sysid-contact.xml where the scene ran contact rounds,
+// else sysid.xml): what the identified parameters cost (joint friction loss adds constraint rows)
+// apart from what the plugin costs
 const char* const kScenes[] = {"push", "toss", "hopper"};
 const char* const kHybridFiles[] = {"hybrid.xml", "hybrid-replace.xml", "hybrid-params.xml", "hybrid-params.xml",
                                     "sysid.xml"};
@@ -167,7 +169,8 @@ void BM_SceneOverhead(benchmark::State& state) {
   const std::string dir = std::string(MJHYBRID_SOURCE_DIR) + "/scenes/" + kScenes[state.range(0)];
   std::string error;
   const mjModel* sim = SceneModel(dir + "/sim.xml", &error);
-  const std::string file = dir + "/" + kHybridFiles[state.range(1)];
+  std::string file = dir + "/" + kHybridFiles[state.range(1)];
+  if (state.range(1) == 4 && std::filesystem::exists(dir + "/sysid-contact.xml")) file = dir + "/sysid-contact.xml";
   const mjModel* hybrid = !sim                ? nullptr
                           : state.range(1) == 3 ? SceneModelWithoutPairs(file, &error)
                                                 : SceneModel(file, &error);

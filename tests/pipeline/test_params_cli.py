@@ -99,3 +99,35 @@ def test_fit_params_and_eval_refuse_bad_input(tmp_path):
     proc = run("attach", "--model", str(PUSH / "sim.xml"), "--params", str(ROOT / "models/push/residual.safetensors"),
                "--out", str(tmp_path / "h.xml"), ok=False)
     assert "not an mjhybrid contact-parameter model" in error_line(proc)
+
+
+def test_sysid_with_contact_parameters_leaves_contact_to_the_pairs(tmp_path):
+    """sysid --params identifies the physical parameters with fitted pairs in place: the shared
+    contact factors are not searched, the nominal it starts from is the scene with the pairs
+    (its held-out error is eval --params'), and the written model holds no pairs."""
+    train, test = collect(tmp_path, 4, 1), collect(tmp_path, 2, 2)
+    params = str(ROOT / "models/push/params.safetensors")
+    fit = ("--data", str(train), "--iterations", "2", "--stride", "40")
+    plain = run("sysid", "--model", str(PUSH / "sim.xml"), *fit, "--out", str(tmp_path / "plain.xml"))
+    assert "friction sliding (factor)" in plain.stdout
+    out = tmp_path / "with-pairs.xml"
+    proc = run("sysid", "--model", str(PUSH / "sim.xml"), *fit, "--params", params, "--out", str(out),
+               "--eval", str(test))
+    assert "(factor)" not in proc.stdout and "mass object" in proc.stdout, proc.stdout
+    written = out.read_text()
+    assert "<pair" not in written and "mjhybrid.residual" not in written
+    costs = [line for line in proc.stdout.splitlines() if line.startswith("20-step error")]
+    before, after = (float(x) for x in costs[0].split(": ")[1].split(" in ")[0].split(" -> "))
+    assert after <= before
+    nominal = [line.split()[1] for line in proc.stdout.splitlines() if line.startswith("10 ")]
+    with_pairs = run("eval", "--model", str(PUSH / "sim.xml"), "--params", params, "--data", str(test))
+    assert nominal == [line.split()[2] for line in with_pairs.stdout.splitlines() if line.startswith("10 ")]
+
+    # bad input: one line each, nothing written
+    bad = tmp_path / "bad.xml"
+    proc = run("sysid", "--model", str(PUSH / "sim.xml"), *fit, "--params", params, "--actuator-lag",
+               "--out", str(bad), ok=False)
+    assert "--actuator-lag and --params" in error_line(proc) and not bad.exists()
+    proc = run("sysid", "--model", str(PUSH / "sim.xml"), *fit, "--params", str(tmp_path / "none.safetensors"),
+               "--out", str(bad), ok=False)
+    assert "none.safetensors" in error_line(proc) and not bad.exists()

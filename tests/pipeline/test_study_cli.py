@@ -108,3 +108,29 @@ def test_study_fits_contact_parameters_on_the_model_the_demo_builds_on(tmp_path)
     assert {"sysid", "sysid+params", "sysid+params+residual"} <= methods
     assert not {"params", "params+residual"} & methods
     assert "sysid.xml" in (out / "params.xml").read_text()
+
+
+def test_study_runs_contact_rounds_beside_the_plain_identification(tmp_path):
+    """With "sysid": {"contact_rounds": 1} the study's sysid+params identifies the physical
+    parameters again with the fitted pairs in place (sysid-contact.xml) and refits the pairs on
+    it; params.xml builds on that model, while sysid.xml, which the sysid rows score and the
+    sysid+residual units train on, stays what sysid alone found."""
+    scene = tmp_path / "toss"
+    scene.mkdir()
+    for name in ("real.xml", "sim.xml"):
+        shutil.copy(ROOT / "scenes/toss" / name, scene / name)
+    config = json.loads((ROOT / "scenes/toss/scene.json").read_text())
+    config["sysid"] = {"contact_rounds": 1}
+    (scene / "scene.json").write_text(json.dumps(config))
+    out, summary = tmp_path / "run", tmp_path / "summary.json"
+    run("study", "--scene", str(scene), "--out", str(out), "--json", str(summary), "--seeds", "0",
+        "--data-seconds", "60", "--episodes", "6", "--eval-episodes", "2", "--steps", "200", "--eval-stride", "25",
+        "--no-plots")
+    methods = set(json.loads(summary.read_text())["methods"])
+    assert {"sysid", "sysid+params", "sysid+params+residual"} <= methods
+    params_scene = (out / "params.xml").read_text()
+    assert "sysid-contact.xml" in params_scene
+    identified, contact = (out / "sysid.xml").read_text(), (out / "sysid-contact.xml").read_text()
+    # the contact round wrote physical parameters only: no pairs, no plugin instance
+    assert "<pair" not in contact and "mjhybrid.residual" not in contact
+    assert identified != contact

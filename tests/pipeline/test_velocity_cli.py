@@ -77,6 +77,9 @@ def test_bad_velocity_input_is_one_line(workdir: Path, tmp_path: Path) -> None:
                         ({"sysid": {"step_doublings": -1}}, "'sysid.step_doublings' must be an integer from 0 to 10"),
                         ({"sysid": {"polish_sweeps": 1.5}}, "'sysid.polish_sweeps' must be an integer from 0 to 50"),
                         ({"sysid": {"rounds": 0}}, "'sysid.rounds' must be an integer from 1 to 5"),
+                        ({"sysid": {"contact_rounds": 6}}, "'sysid.contact_rounds' must be an integer from 0 to 5"),
+                        ({"sysid": {"contact_rounds": 1}, "fit_params": False},
+                         "'sysid.contact_rounds' needs the contact parameters"),
                         ({"sysid": {"lag": True}}, "unknown key 'lag' in 'sysid'"),
                         ({"fit_params": 1}, "'fit_params' must be true or false")]:
         scene.write_text(json.dumps(bad))
