@@ -8,7 +8,6 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "scene/attach.h"
 #include "scene/dataset_fit.h"
 #include "scene/kstep_error.h"
 #include "scene/mujoco_util.h"
@@ -28,21 +27,12 @@ struct SysidArgs {
   bool force = false;
 };
 
-// the model as sysid fits it: with --params, the scene with those contact parameters' pairs
-ModelPtr FittedScene(const std::string& path, const std::string& contact_params) {
-  if (contact_params.empty()) return scene::LoadModel(path);
-  scene::AttachOptions attach;
-  attach.sim_path = path;
-  attach.params_model = contact_params;
-  return scene::CompileHybrid(attach);
-}
-
 void RunSysid(const SysidArgs& c) {
   scene::CheckOutputPath(c.out, c.force);
   if (!c.options.contact_params.empty() && c.options.actuator_lag) {
     throw std::runtime_error("sysid: --actuator-lag and --params do not go together: the lag is decided without contact parameters, in the identification before them");
   }
-  ModelPtr sim = FittedScene(c.sim, c.options.contact_params);
+  ModelPtr sim = scene::SysidScene(c.sim, c.options);
   scene::TrajectoryDataset data = scene::LoadDataset(c.data);
   scene::CheckDatasetFits(sim.get(), c.sim, data, c.data);
   scene::TrajectoryDataset held_out;
@@ -77,7 +67,7 @@ void RunSysid(const SysidArgs& c) {
   }
 
   scene::LoadModel(c.out);  // what we wrote must load on its own
-  ModelPtr tuned = FittedScene(c.out, c.options.contact_params);
+  ModelPtr tuned = scene::SysidScene(c.out, c.options);
   std::fprintf(stderr, "[sysid] wrote %s\n", c.out.c_str());
   if (held_out.episodes.empty()) return;
   const scene::KStepOptions k;

@@ -323,14 +323,16 @@ ModelPtr WithActuatorLag(const std::string& sim_path, bool* lagged) {
   return *lagged ? CompileSpec(spec.get(), sim_path) : std::move(plain);
 }
 
+ModelPtr SysidScene(const std::string& path, const SysidOptions& options) {
+  if (options.contact_params.empty()) return LoadModel(path);
+  AttachOptions attach;
+  attach.sim_path = path;
+  attach.params_model = options.contact_params;
+  return CompileHybrid(attach);
+}
+
 SysidResult IdentifyScene(const std::string& sim_path, const TrajectoryDataset& data, const SysidOptions& options) {
-  if (!options.contact_params.empty()) {
-    AttachOptions attach;
-    attach.sim_path = sim_path;
-    attach.params_model = options.contact_params;
-    ModelPtr with_pairs = CompileHybrid(attach);
-    return Identify(with_pairs.get(), data, options);
-  }
+  if (!options.contact_params.empty()) return Identify(SysidScene(sim_path, options).get(), data, options);
   ModelPtr plain = LoadModel(sim_path);
   bool lagged = false;
   ModelPtr model = options.actuator_lag ? WithActuatorLag(sim_path, &lagged) : nullptr;

@@ -130,6 +130,10 @@ SysidResult Identify(const mjModel* m, const TrajectoryDataset& data, const Sysi
 // `lagged` says whether there was any
 ModelPtr WithActuatorLag(const std::string& sim_path, bool* lagged);
 
+// the scene at `path` as sysid fits it: with SysidOptions::contact_params, with those contact
+// parameters' pairs in place (compiled as `attach --params` writes it), else as written
+ModelPtr SysidScene(const std::string& path, const SysidOptions& options);
+
 // identifies sim_path's parameters, with SysidOptions::actuator_lag also the added lags and
 // whether to keep them (above); the result's parameters hold the added lags only if kept
 SysidResult IdentifyScene(const std::string& sim_path, const TrajectoryDataset& data, const SysidOptions& options);
