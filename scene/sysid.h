@@ -104,9 +104,9 @@ struct SysidOptions {
   // pair's values are the contact fit's), no lag is added (the first identification decided
   // that), and the written model holds the physical parameters alone. Why: sysid's shared
   // factors cannot tell hopper's ground from its legs, so the physical parameters fitted beside
-  // them bend to make up for the wrong contact; fitted again beside the per-pair contact, they
-  // take hopper's identified model with its contact parameters from 90.3 / 82.7 % to
-  // 92.7 / 90.0 % at h = 10 / 100 (README, "Contact rounds"). Empty: none
+  // them bend to make up for the wrong contact; fitted again beside the per-pair contact (and the
+  // pairs then again), they take hopper's identified model with its contact parameters from
+  // 90.3 / 82.7 % to 92.5 / 88.6 % at h = 10 / 100 (README, "Contact rounds"). Empty: none
   std::string contact_params;
 };
 
