@@ -89,22 +89,30 @@ def test_study_refuses_what_it_cannot_do_and_overwrites_nothing(tmp_path):
     assert not (tmp_path / "r2").exists()
 
 
-def test_study_fits_contact_parameters_on_the_model_the_demo_builds_on(tmp_path):
-    """toss as shipped fits its contact parameters on sim.xml ("sysid": false); with sysid left
-    at its default the demo fits them on the identified model, and so does the study: the
-    methods are then sysid+params and sysid+params+residual, and params.xml builds on sysid.xml."""
+def study_on_identified_toss(tmp_path, sysid):
+    """A small study of a copy of toss whose scene.json says "sysid": SYSID instead of toss's
+    own false (so the contact parameters are fitted on the identified model); the run's folder
+    and its methods."""
     scene = tmp_path / "toss"
     scene.mkdir()
     for name in ("real.xml", "sim.xml"):
         shutil.copy(ROOT / "scenes/toss" / name, scene / name)
     config = json.loads((ROOT / "scenes/toss/scene.json").read_text())
-    assert config.pop("sysid") is False and config["fit_params"] is True
+    assert config["sysid"] is False and config["fit_params"] is True
+    config["sysid"] = sysid
     (scene / "scene.json").write_text(json.dumps(config))
     out, summary = tmp_path / "run", tmp_path / "summary.json"
     run("study", "--scene", str(scene), "--out", str(out), "--json", str(summary), "--seeds", "0",
         "--data-seconds", "60", "--episodes", "6", "--eval-episodes", "2", "--steps", "200", "--eval-stride", "25",
         "--no-plots")
-    methods = set(json.loads(summary.read_text())["methods"])
+    return out, set(json.loads(summary.read_text())["methods"])
+
+
+def test_study_fits_contact_parameters_on_the_model_the_demo_builds_on(tmp_path):
+    """toss as shipped fits its contact parameters on sim.xml ("sysid": false); with sysid on
+    the demo fits them on the identified model, and so does the study: the methods are then
+    sysid+params and sysid+params+residual, and params.xml builds on sysid.xml."""
+    out, methods = study_on_identified_toss(tmp_path, True)
     assert {"sysid", "sysid+params", "sysid+params+residual"} <= methods
     assert not {"params", "params+residual"} & methods
     assert "sysid.xml" in (out / "params.xml").read_text()
@@ -115,21 +123,9 @@ def test_study_runs_contact_rounds_beside_the_plain_identification(tmp_path):
     parameters again with the fitted pairs in place (sysid-contact.xml) and refits the pairs on
     it; params.xml builds on that model, while sysid.xml, which the sysid rows score and the
     sysid+residual units train on, stays what sysid alone found."""
-    scene = tmp_path / "toss"
-    scene.mkdir()
-    for name in ("real.xml", "sim.xml"):
-        shutil.copy(ROOT / "scenes/toss" / name, scene / name)
-    config = json.loads((ROOT / "scenes/toss/scene.json").read_text())
-    config["sysid"] = {"contact_rounds": 1}
-    (scene / "scene.json").write_text(json.dumps(config))
-    out, summary = tmp_path / "run", tmp_path / "summary.json"
-    run("study", "--scene", str(scene), "--out", str(out), "--json", str(summary), "--seeds", "0",
-        "--data-seconds", "60", "--episodes", "6", "--eval-episodes", "2", "--steps", "200", "--eval-stride", "25",
-        "--no-plots")
-    methods = set(json.loads(summary.read_text())["methods"])
+    out, methods = study_on_identified_toss(tmp_path, {"contact_rounds": 1})
     assert {"sysid", "sysid+params", "sysid+params+residual"} <= methods
-    params_scene = (out / "params.xml").read_text()
-    assert "sysid-contact.xml" in params_scene
+    assert "sysid-contact.xml" in (out / "params.xml").read_text()
     identified, contact = (out / "sysid.xml").read_text(), (out / "sysid-contact.xml").read_text()
     # the contact round wrote physical parameters only: no pairs, no plugin instance
     assert "<pair" not in contact and "mjhybrid.residual" not in contact
