@@ -66,7 +66,7 @@ void RunSysid(const SysidArgs& c) {
                 result.polished_from, result.final_cost, options.polish_sweeps);
   }
 
-  scene::LoadModel(c.out);  // what we wrote must load on its own
+  // what we wrote must load (with --params, under the pairs it was fitted beside)
   ModelPtr tuned = scene::SysidScene(c.out, c.options);
   std::fprintf(stderr, "[sysid] wrote %s\n", c.out.c_str());
   if (held_out.episodes.empty()) return;
